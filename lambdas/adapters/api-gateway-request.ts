@@ -1,0 +1,66 @@
+import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from "aws-lambda";
+import {
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from "../core/errors";
+
+/** What the authorizer (lambdas/handlers/api-authorizer.ts) hands to every route. */
+export interface AuthorizerContext {
+  /** Empty when the key was not recognised: the route answers 401 in the API's own envelope. */
+  readonly tenantId: string;
+}
+
+export type ApiGatewayEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
+
+/** A request as the use cases see it: no API Gateway types past this point. */
+export interface ApiRequest {
+  readonly routeKey: string;
+  readonly tenantId: string;
+  readonly pathParameters: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string>>;
+  /** The parsed JSON body; a 4xx error when it is missing, too large or not a JSON object. */
+  json(): unknown;
+}
+
+export function toApiRequest(event: ApiGatewayEvent, maxBodyBytes: number): ApiRequest {
+  const tenantId = event.requestContext.authorizer?.lambda?.tenantId;
+  if (!tenantId) throw new UnauthorizedError("missing or invalid API key; send Authorization: Bearer <key>");
+  return {
+    routeKey: event.routeKey,
+    tenantId,
+    pathParameters: definedValues(event.pathParameters),
+    query: definedValues(event.queryStringParameters),
+    json: () => parseJsonBody(event, maxBodyBytes),
+  };
+}
+
+function definedValues(record: Record<string, string | undefined> | undefined): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(record ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+}
+
+function parseJsonBody(event: ApiGatewayEvent, maxBodyBytes: number): unknown {
+  const contentType = event.headers["content-type"];
+  if (contentType && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
+    throw new UnsupportedMediaTypeError(`content-type must be application/json, not ${contentType}`);
+  }
+  const raw = event.body ?? "";
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
+  if (bytes.length > maxBodyBytes) {
+    throw new PayloadTooLargeError(`the request body is ${bytes.length} bytes; at most ${maxBodyBytes}`);
+  }
+  if (bytes.length === 0) throw new ValidationError("the request body is empty; send a JSON object");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString("utf8"));
+  } catch (error) {
+    throw new ValidationError(`the request body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ValidationError("the request body must be a JSON object");
+  }
+  return parsed;
+}

@@ -1,0 +1,241 @@
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  paginateQuery,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import type { WebhookEndpoint } from "../core/webhook-endpoint";
+import {
+  EndpointGoneError,
+  EndpointLimitReachedError,
+  type InsertGuard,
+  type ReplaceGuard,
+  SlugTakenError,
+  StaleWriteError,
+  type UrlRegistrations,
+  type WebhookStore,
+} from "../core/webhook-store";
+import { keys, withoutKeys } from "./table-keys";
+
+type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+
+/** One write of a transaction, and the domain error its failed condition means. */
+interface GuardedWrite {
+  readonly item: TransactItem;
+  readonly onConditionFailed: () => Error;
+}
+
+const stale = () => new StaleWriteError();
+
+/**
+ * Webhook endpoints in DynamoDB. Next to each endpoint the tenant's partition
+ * holds marker items written in the same transaction: SLUG#<slug> (slug
+ * uniqueness), URL#<hash> (which endpoints use a URL, for the duplicate
+ * url+event rule) and TENANT (the endpoint count, for the per-tenant limit).
+ */
+export class DynamoDbWebhookStore implements WebhookStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(tenantId: string, id: string): Promise<WebhookEndpoint | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.webhook(tenantId, id), ConsistentRead: true }),
+    );
+    return Item ? toEndpoint(Item) : undefined;
+  }
+
+  async list(tenantId: string): Promise<WebhookEndpoint[]> {
+    const endpoints: WebhookEndpoint[] = [];
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues: { ":pk": keys.tenantPartition(tenantId), ":prefix": keys.webhookPrefix },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) endpoints.push(...(page.Items ?? []).map(toEndpoint));
+    return endpoints;
+  }
+
+  async urlRegistrations(tenantId: string, url: string): Promise<UrlRegistrations | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.url(tenantId, url), ConsistentRead: true }),
+    );
+    return Item ? { version: Item.version as number, subscriptions: Item.subscriptions ?? {} } : undefined;
+  }
+
+  async insert(endpoint: WebhookEndpoint, guard: InsertGuard): Promise<void> {
+    const tenant = endpoint.tenant_id;
+    await this.transact([
+      {
+        item: {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...keys.webhook(tenant, endpoint.id), ...endpoint },
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        },
+        onConditionFailed: stale,
+      },
+      this.claimSlug(endpoint),
+      this.setRegistration(endpoint, guard.urlVersion),
+      {
+        item: {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.tenant(tenant),
+            UpdateExpression: "ADD endpoint_count :one",
+            ConditionExpression: "attribute_not_exists(endpoint_count) OR endpoint_count < :max",
+            ExpressionAttributeValues: { ":one": 1, ":max": guard.maxEndpoints },
+          },
+        },
+        onConditionFailed: () => new EndpointLimitReachedError(),
+      },
+    ]);
+  }
+
+  async replace(before: WebhookEndpoint, after: WebhookEndpoint, guard: ReplaceGuard): Promise<void> {
+    const writes: GuardedWrite[] = [
+      {
+        item: {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...keys.webhook(after.tenant_id, after.id), ...after },
+            ConditionExpression: "version = :version",
+            ExpressionAttributeValues: { ":version": before.version },
+          },
+        },
+        onConditionFailed: stale,
+      },
+    ];
+    if (after.slug !== before.slug) writes.push(this.releaseSlug(before), this.claimSlug(after));
+    if (after.url !== before.url) {
+      writes.push(
+        this.dropRegistration(before, guard.urlVersions.get(before.url)),
+        this.setRegistration(after, guard.urlVersions.get(after.url)),
+      );
+    } else if (guard.urlVersions.has(after.url)) {
+      writes.push(this.setRegistration(after, guard.urlVersions.get(after.url)));
+    }
+    await this.transact(writes);
+  }
+
+  async remove(endpoint: WebhookEndpoint): Promise<void> {
+    const tenant = endpoint.tenant_id;
+    await this.transact([
+      {
+        item: {
+          Delete: {
+            TableName: this.tableName,
+            Key: keys.webhook(tenant, endpoint.id),
+            ConditionExpression: "attribute_exists(pk)",
+          },
+        },
+        onConditionFailed: () => new EndpointGoneError(),
+      },
+      this.releaseSlug(endpoint),
+      this.dropRegistration(endpoint, undefined),
+      {
+        item: {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.tenant(tenant),
+            UpdateExpression: "ADD endpoint_count :minusOne",
+            ExpressionAttributeValues: { ":minusOne": -1 },
+          },
+        },
+        onConditionFailed: stale,
+      },
+    ]);
+  }
+
+  private claimSlug(endpoint: WebhookEndpoint): GuardedWrite {
+    return {
+      item: {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.slug(endpoint.tenant_id, endpoint.slug), webhook_id: endpoint.id },
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
+      onConditionFailed: () => new SlugTakenError(),
+    };
+  }
+
+  private releaseSlug(endpoint: WebhookEndpoint): GuardedWrite {
+    return {
+      item: {
+        Delete: {
+          TableName: this.tableName,
+          Key: keys.slug(endpoint.tenant_id, endpoint.slug),
+          ConditionExpression: "webhook_id = :id",
+          ExpressionAttributeValues: { ":id": endpoint.id },
+        },
+      },
+      onConditionFailed: stale,
+    };
+  }
+
+  /** Records the endpoint's events under its URL, if the registrations are still at `version`. */
+  private setRegistration(endpoint: WebhookEndpoint, version: number | undefined): GuardedWrite {
+    const first = version === undefined;
+    return {
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.url(endpoint.tenant_id, endpoint.url),
+          UpdateExpression: first
+            ? "SET #url = :url, subscriptions = :subscriptions, version = :one"
+            : "SET subscriptions.#id = :events, version = version + :one",
+          ConditionExpression: first ? "attribute_not_exists(pk)" : "version = :version",
+          ExpressionAttributeNames: first ? { "#url": "url" } : { "#id": endpoint.id },
+          ExpressionAttributeValues: first
+            ? { ":url": endpoint.url, ":subscriptions": { [endpoint.id]: endpoint.events }, ":one": 1 }
+            : { ":events": endpoint.events, ":one": 1, ":version": version },
+        },
+      },
+      onConditionFailed: stale,
+    };
+  }
+
+  /** Removes the endpoint from its URL's registrations; bumping the version fails racing writers. */
+  private dropRegistration(endpoint: WebhookEndpoint, version: number | undefined): GuardedWrite {
+    return {
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.url(endpoint.tenant_id, endpoint.url),
+          UpdateExpression: "REMOVE subscriptions.#id SET version = version + :one",
+          ConditionExpression: version === undefined ? "attribute_exists(pk)" : "version = :version",
+          ExpressionAttributeNames: { "#id": endpoint.id },
+          ExpressionAttributeValues:
+            version === undefined ? { ":one": 1 } : { ":one": 1, ":version": version },
+        },
+      },
+      onConditionFailed: stale,
+    };
+  }
+
+  private async transact(writes: readonly GuardedWrite[]): Promise<void> {
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: writes.map((w) => w.item) }));
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const failed = reasons.findIndex((r) => r.Code === "ConditionalCheckFailed");
+      // TransactionConflict: another transaction held one of the items; the caller re-reads and retries.
+      if (failed < 0) throw new StaleWriteError("transaction conflict", { cause: error });
+      throw writes[failed]?.onConditionFailed() ?? new StaleWriteError();
+    }
+  }
+}
+
+function toEndpoint(item: Record<string, unknown>): WebhookEndpoint {
+  return withoutKeys(item) as unknown as WebhookEndpoint;
+}

@@ -1,0 +1,31 @@
+import { sha256Hex } from "../core/signing";
+
+/**
+ * The single-table layout: every item has `pk` and `sk`; a tenant's data lives
+ * in its own partition, so isolation is a property of the key, not of a filter.
+ */
+export const TABLE_KEY = { partition: "pk", sort: "sk", ttl: "expires_at" } as const;
+
+export interface ItemKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+const tenant = (tenantId: string) => `TENANT#${tenantId}`;
+
+export const keys = {
+  apiKey: (keyHash: string): ItemKey => ({ pk: `APIKEY#${keyHash}`, sk: "APIKEY" }),
+  tenant: (tenantId: string): ItemKey => ({ pk: tenant(tenantId), sk: "TENANT" }),
+  webhook: (tenantId: string, id: string): ItemKey => ({ pk: tenant(tenantId), sk: `WEBHOOK#${id}` }),
+  webhookPrefix: "WEBHOOK#",
+  slug: (tenantId: string, slug: string): ItemKey => ({ pk: tenant(tenantId), sk: `SLUG#${slug}` }),
+  // Hashed so that any URL, however long, fits a sort key.
+  url: (tenantId: string, url: string): ItemKey => ({ pk: tenant(tenantId), sk: `URL#${sha256Hex(url)}` }),
+  tenantPartition: tenant,
+};
+
+/** Drops the key attributes of a stored item. */
+export function withoutKeys<T extends Record<string, unknown>>(item: T): Omit<T, "pk" | "sk"> {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest;
+}

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { parseRetrySchedule } from "./core/retry-schedule";
+
+/**
+ * The environment each Lambda reads, parsed once per cold start. Each handler
+ * asks only for the sections it uses, so a function deployed without (say) the
+ * queue URL fails at start-up only if it needs the queue.
+ */
+const nonEmpty = z.string().min(1);
+const flag = z.enum(["true", "false"]).transform((v) => v === "true");
+
+const sections = {
+  table: z.object({ TABLE_NAME: nonEmpty }),
+  eventsQueue: z.object({ EVENTS_QUEUE_URL: nonEmpty }),
+  scheduler: z.object({
+    SCHEDULER_GROUP_NAME: nonEmpty,
+    SCHEDULER_ROLE_ARN: nonEmpty,
+    SCHEDULER_TARGET_ARN: nonEmpty,
+    SCHEDULER_DLQ_ARN: z.string().optional(),
+  }),
+  retries: z.object({
+    RETRY_SCHEDULE: z
+      .string()
+      .default("0s,20m,1h,2h,6h,14h,38h")
+      .transform((value, ctx) => {
+        try {
+          return parseRetrySchedule(value);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+  }),
+  endpointPolicy: z.object({
+    MAX_ENDPOINTS_PER_TENANT: z.coerce.number().int().positive().default(50),
+    ALLOWED_URL_SCHEMES: z
+      .string()
+      .default("https")
+      .transform((v) => v.split(",").map((s) => s.trim().toLowerCase()))
+      .pipe(z.array(z.enum(["https", "http"])).min(1)),
+    ALLOW_PRIVATE_ADDRESSES: flag.default(false),
+  }),
+} as const;
+
+type Sections = typeof sections;
+export type ConfigSection = keyof Sections;
+export type Config<K extends ConfigSection> = z.output<Sections[K]>;
+
+export class ConfigurationError extends Error {
+  override name = "ConfigurationError";
+}
+
+export function loadConfig<K extends ConfigSection>(
+  section: K,
+  env: Record<string, string | undefined> = process.env,
+): Config<K> {
+  const result = sections[section].safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new ConfigurationError(`invalid ${section} configuration: ${problems}`);
+  }
+  return result.data as Config<K>;
+}

@@ -1,0 +1,29 @@
+import { randomUUID } from "node:crypto";
+import { ForbiddenError } from "./errors";
+import { type EventMessage, httpEventSchema } from "./event-message";
+import { parseInput } from "./validation";
+
+/** POST /v1/events: the HTTP door to the events queue (SPEC 3). */
+export interface EventPublisher {
+  publish(message: EventMessage): Promise<void>;
+}
+
+export async function acceptHttpEvent(
+  publisher: EventPublisher,
+  tenantId: string,
+  body: unknown,
+  now: Date = new Date(),
+): Promise<{ id: string; type: string; tenant_id: string }> {
+  const input = parseInput(httpEventSchema, body, "event");
+  if (input.tenant_id !== undefined && input.tenant_id !== tenantId) {
+    throw new ForbiddenError("tenant_id names another tenant; leave it out to use your API key's tenant");
+  }
+  const message: EventMessage = {
+    ...input,
+    tenant_id: tenantId,
+    id: input.id ?? `evt_${randomUUID()}`,
+    occurred_at: input.occurred_at ?? now.toISOString(),
+  };
+  await publisher.publish(message);
+  return { id: message.id as string, type: message.type, tenant_id: tenantId };
+}

@@ -1,0 +1,28 @@
+/**
+ * `field_mapping` picks and renames fields of an event's data for receivers
+ * that expect their own shape: {"lead_email": "lead.email"} sends
+ * {"lead_email": data.lead.email}. Paths that do not exist are left out.
+ */
+export type FieldMapping = Readonly<Record<string, string>>;
+
+export const FIELD_PATH_PATTERN = /^[^.\s]+(?:\.[^.\s]+)*$/;
+
+function pick(data: unknown, path: string): unknown {
+  let value: unknown = data;
+  for (const key of path.split(".")) {
+    if (value === null || typeof value !== "object" || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+export function applyFieldMapping(data: unknown, mapping: FieldMapping): unknown {
+  const entries = Object.entries(mapping);
+  if (entries.length === 0) return data;
+  const mapped: Record<string, unknown> = {};
+  for (const [out, path] of entries) {
+    const value = pick(data, path);
+    if (value !== undefined) mapped[out] = value;
+  }
+  return mapped;
+}

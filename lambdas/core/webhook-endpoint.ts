@@ -1,0 +1,187 @@
+import { z } from "zod";
+import { EVENT_TYPE_PATTERN, isKnownPattern } from "./event-types";
+import { FIELD_PATH_PATTERN } from "./field-mapping";
+import { MAX_SLUG_LENGTH, SLUG_PATTERN } from "./slug";
+
+/** A tenant's webhook endpoint as stored, and the shapes the API accepts and returns. */
+export type DisabledReason = "delivery_failed" | "gone" | "manual";
+
+export interface WebhookEndpoint {
+  readonly id: string;
+  readonly tenant_id: string;
+  readonly name: string;
+  readonly slug: string;
+  readonly url: string;
+  readonly events: readonly string[];
+  readonly description: string | null;
+  readonly is_active: boolean;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly field_mapping: Readonly<Record<string, string>>;
+  readonly target_pipeline_id: string | null;
+  readonly target_column_id: string | null;
+  readonly disabled_reason: DisabledReason | null;
+  readonly disabled_at: string | null;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly secret: string;
+  /** Optimistic-lock counter: every write names the version it read. */
+  readonly version: number;
+}
+
+export type WebhookEndpointView = Omit<WebhookEndpoint, "tenant_id" | "secret" | "version">;
+
+/** The API's view, fields in a fixed order whatever order storage returned them in. */
+export function toView(e: WebhookEndpoint): WebhookEndpointView {
+  return {
+    id: e.id,
+    name: e.name,
+    slug: e.slug,
+    url: e.url,
+    events: e.events,
+    description: e.description,
+    is_active: e.is_active,
+    headers: e.headers,
+    field_mapping: e.field_mapping,
+    target_pipeline_id: e.target_pipeline_id,
+    target_column_id: e.target_column_id,
+    disabled_reason: e.disabled_reason,
+    disabled_at: e.disabled_at,
+    created_at: e.created_at,
+    updated_at: e.updated_at,
+  };
+}
+
+// Headers the platform sets itself, or that would break HTTP framing if an integrator set them.
+const RESERVED_HEADERS = new Set([
+  "content-type",
+  "content-length",
+  "host",
+  "user-agent",
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+  "expect",
+]);
+const RESERVED_HEADER_PREFIXES = ["webhook-", "x-webhook-", "proxy-"];
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// RFC 9110 field values: visible characters, spaces and tabs; no CR, LF, NUL or other controls.
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\uffff]*$/;
+const MAX_HEADERS = 20;
+
+const headersSchema = z
+  .record(z.string(), z.string().max(4096, "a header value is at most 4096 characters"))
+  .superRefine((headers, ctx) => {
+    const names = Object.keys(headers);
+    if (names.length > MAX_HEADERS)
+      ctx.addIssue({ code: "custom", message: `at most ${MAX_HEADERS} headers` });
+    const seen = new Set<string>();
+    for (const name of names) {
+      const lower = name.toLowerCase();
+      const issue = (message: string) => ctx.addIssue({ code: "custom", path: [name], message });
+      if (!HEADER_NAME.test(name)) issue(`"${name}" is not a valid HTTP header name`);
+      else if (RESERVED_HEADERS.has(lower) || RESERVED_HEADER_PREFIXES.some((p) => lower.startsWith(p)))
+        issue(`"${name}" is set by the platform and cannot be overridden`);
+      else if (seen.has(lower)) issue(`"${name}" is given twice`);
+      if (!HEADER_VALUE.test(headers[name] ?? "")) issue("a header value cannot contain control characters");
+      seen.add(lower);
+    }
+  });
+
+const urlSchema = z
+  .string()
+  .max(2048, "url is at most 2048 characters")
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "url is not a valid absolute URL" });
+      return;
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:")
+      ctx.addIssue({ code: "custom", message: "url must use https" });
+    if (url.username || url.password)
+      ctx.addIssue({ code: "custom", message: "url must not contain credentials; use headers instead" });
+    if (url.hash) ctx.addIssue({ code: "custom", message: "url must not contain a #fragment" });
+  });
+
+const eventsSchema = z
+  .array(
+    z
+      .string()
+      .regex(EVENT_TYPE_PATTERN, "an event type is like crm.lead.created, crm.* or *")
+      .refine(isKnownPattern, "unknown event type; see GET /v1/webhooks/events"),
+  )
+  .min(1, "subscribe to at least one event type")
+  .max(50, "at most 50 event types")
+  .transform((events) => [...new Set(events)]);
+
+const nullableText = (max: number, field: string) =>
+  z.string().max(max, `${field} is at most ${max} characters`).nullable();
+
+const writableFields = {
+  name: z.string().trim().min(1, "name must not be empty").max(100, "name is at most 100 characters"),
+  slug: z
+    .string()
+    .max(MAX_SLUG_LENGTH)
+    .regex(SLUG_PATTERN, "slug is lowercase letters, digits and single dashes"),
+  url: urlSchema,
+  events: eventsSchema,
+  description: nullableText(500, "description"),
+  is_active: z.boolean(),
+  headers: headersSchema,
+  field_mapping: z
+    .record(
+      z.string().min(1).max(100),
+      z.string().max(500).regex(FIELD_PATH_PATTERN, "a field_mapping value is a dot path like lead.email"),
+    )
+    .refine((m) => Object.keys(m).length <= 100, "at most 100 mapped fields"),
+  target_pipeline_id: nullableText(200, "target_pipeline_id"),
+  target_column_id: nullableText(200, "target_column_id"),
+};
+
+export const createWebhookSchema = z.strictObject({
+  ...writableFields,
+  slug: writableFields.slug.optional(),
+  description: writableFields.description.optional(),
+  is_active: writableFields.is_active.optional(),
+  headers: writableFields.headers.optional(),
+  field_mapping: writableFields.field_mapping.optional(),
+  target_pipeline_id: writableFields.target_pipeline_id.optional(),
+  target_column_id: writableFields.target_column_id.optional(),
+  /** false skips the verification POST (SPEC 2). */
+  verify: z.boolean().optional(),
+});
+export type CreateWebhookInput = z.output<typeof createWebhookSchema>;
+
+export const updateWebhookSchema = z
+  .strictObject({
+    name: writableFields.name.optional(),
+    slug: writableFields.slug.optional(),
+    url: writableFields.url.optional(),
+    events: writableFields.events.optional(),
+    description: writableFields.description.optional(),
+    is_active: writableFields.is_active.optional(),
+    headers: writableFields.headers.optional(),
+    field_mapping: writableFields.field_mapping.optional(),
+    target_pipeline_id: writableFields.target_pipeline_id.optional(),
+    target_column_id: writableFields.target_column_id.optional(),
+    verify: z.boolean().optional(),
+  })
+  .refine((body) => Object.keys(body).some((k) => k !== "verify"), "give at least one field to update");
+export type UpdateWebhookInput = z.output<typeof updateWebhookSchema>;
+
+export const webhookIdSchema = z.uuid("webhook id must be a UUID");
+
+export const listWebhooksQuerySchema = z.strictObject({
+  page: z.coerce.number().int().min(1, "page starts at 1").max(10_000).default(1),
+  limit: z.coerce.number().int().min(1, "limit is at least 1").max(100, "limit is at most 100").default(20),
+  active: z
+    .enum(["true", "false"], "active is true or false")
+    .transform((v) => v === "true")
+    .optional(),
+});
+export type ListWebhooksQuery = z.output<typeof listWebhooksQuerySchema>;

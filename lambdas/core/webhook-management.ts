@@ -1,0 +1,285 @@
+import { randomUUID } from "node:crypto";
+import {
+  ConflictError,
+  EndpointVerificationFailedError,
+  LimitExceededError,
+  NotFoundError,
+  ValidationError,
+} from "./errors";
+import { firstOverlap, PLATFORM_EVENT_TYPES } from "./event-types";
+import { generateSecret } from "./signing";
+import { firstFreeSlug, slugify } from "./slug";
+import { ipLiteralHost, isForbiddenAddress, type UrlPolicy } from "./url-policy";
+import { parseInput } from "./validation";
+import {
+  createWebhookSchema,
+  listWebhooksQuerySchema,
+  toView,
+  updateWebhookSchema,
+  type WebhookEndpoint,
+  type WebhookEndpointView,
+  webhookIdSchema,
+} from "./webhook-endpoint";
+import { buildWebhookRequest } from "./webhook-request";
+import { describeAttempt, isSuccessfulAttempt, type WebhookSender } from "./webhook-sender";
+import {
+  EndpointGoneError,
+  EndpointLimitReachedError,
+  SlugTakenError,
+  StaleWriteError,
+  type UrlRegistrations,
+  type WebhookStore,
+} from "./webhook-store";
+
+/** The webhook-endpoint use cases behind the management API (SPEC 2). */
+export interface EndpointPolicy extends UrlPolicy {
+  readonly maxEndpoints: number;
+}
+
+export interface WebhookManagementDeps {
+  readonly store: WebhookStore;
+  readonly sender: WebhookSender;
+  /** The addresses a host name resolves to; throws when it does not resolve. */
+  readonly resolveHost: (hostname: string) => Promise<readonly string[]>;
+  readonly policy: EndpointPolicy;
+  readonly clock?: () => Date;
+  readonly newId?: () => string;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly pagination: { page: number; limit: number; total: number; pages: number };
+}
+
+export type CreatedWebhook = WebhookEndpointView & { readonly secret_token: string };
+
+// A write that loses a race re-reads and tries again; past this many, the caller is told to retry.
+const MAX_WRITE_ATTEMPTS = 5;
+
+export function webhookManagement(deps: WebhookManagementDeps) {
+  const { store, policy } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const newId = deps.newId ?? randomUUID;
+
+  async function findEndpoint(tenantId: string, rawId: string): Promise<WebhookEndpoint> {
+    const notFound = () => new NotFoundError(`no webhook endpoint ${rawId}`);
+    if (!webhookIdSchema.safeParse(rawId).success) throw notFound();
+    const endpoint = await store.get(tenantId, rawId);
+    if (!endpoint) throw notFound();
+    return endpoint;
+  }
+
+  async function checkUrlPolicy(rawUrl: string): Promise<void> {
+    const url = new URL(rawUrl);
+    const scheme = url.protocol.slice(0, -1);
+    const refuse = (message: string) =>
+      new ValidationError(message, { details: [{ field: "url", message }] });
+    if (!policy.allowedSchemes.includes(scheme as "https" | "http")) {
+      throw refuse(`url must use ${policy.allowedSchemes.join(" or ")}`);
+    }
+    if (policy.allowPrivateAddresses) return;
+    const literal = ipLiteralHost(url);
+    // An unresolvable host is left to the verification POST (or, with verify:false,
+    // to delivery, which checks every connection again).
+    const addresses = literal ? [literal] : await deps.resolveHost(url.hostname).catch(() => []);
+    const forbidden = addresses.find(isForbiddenAddress);
+    if (forbidden) {
+      throw refuse(
+        `url must not point to a private, loopback, link-local or metadata address (${forbidden})`,
+      );
+    }
+  }
+
+  function checkNoOverlap(
+    registrations: UrlRegistrations | undefined,
+    events: readonly string[],
+    self?: string,
+  ) {
+    for (const [otherId, otherEvents] of Object.entries(registrations?.subscriptions ?? {})) {
+      if (otherId === self) continue;
+      const overlap = firstOverlap(events, otherEvents);
+      if (overlap) {
+        throw new ConflictError(
+          `this url is already registered for ${overlap[1]} by webhook ${otherId}; update that endpoint instead`,
+          { details: [{ field: "events", message: `${overlap[0]} overlaps ${overlap[1]}` }] },
+        );
+      }
+    }
+  }
+
+  /** The signed webhook.verification POST; saves nothing unless it answers 2xx in time. */
+  async function verifyEndpoint(endpoint: WebhookEndpoint): Promise<void> {
+    const now = clock();
+    const request = buildWebhookRequest({
+      target: { url: endpoint.url, headers: endpoint.headers, field_mapping: {}, secrets: [endpoint.secret] },
+      messageId: `msg_${newId()}`,
+      event: {
+        id: `evt_${newId()}`,
+        type: PLATFORM_EVENT_TYPES.verification,
+        created_at: now.toISOString(),
+        data: { webhook_id: endpoint.id, name: endpoint.name, url: endpoint.url },
+      },
+      attempt: 1,
+      now,
+      mapFields: false,
+    });
+    const result = await deps.sender.send(request);
+    if (!isSuccessfulAttempt(result)) {
+      throw new EndpointVerificationFailedError(
+        `the verification POST to ${endpoint.url} ${describeAttempt(result)}; the endpoint must answer 2xx within 3 s (or create it with "verify": false)`,
+        { details: [{ field: "url", message: describeAttempt(result) }] },
+      );
+    }
+  }
+
+  async function retryOnRace<T>(write: (attempt: number) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write(attempt);
+      } catch (error) {
+        if (!(error instanceof StaleWriteError) || attempt >= MAX_WRITE_ATTEMPTS) {
+          if (error instanceof StaleWriteError) {
+            throw new ConflictError("the endpoint was changed by concurrent requests; try again", {
+              cause: error,
+            });
+          }
+          throw error;
+        }
+      }
+    }
+  }
+
+  return {
+    async create(tenantId: string, body: unknown): Promise<CreatedWebhook> {
+      const input = parseInput(createWebhookSchema, body, "webhook");
+      await checkUrlPolicy(input.url);
+      const now = clock().toISOString();
+      const draft = {
+        id: newId(),
+        tenant_id: tenantId,
+        name: input.name,
+        url: input.url,
+        events: input.events,
+        description: input.description ?? null,
+        is_active: input.is_active ?? true,
+        headers: input.headers ?? {},
+        field_mapping: input.field_mapping ?? {},
+        target_pipeline_id: input.target_pipeline_id ?? null,
+        target_column_id: input.target_column_id ?? null,
+        disabled_reason: input.is_active === false ? ("manual" as const) : null,
+        disabled_at: input.is_active === false ? now : null,
+        created_at: now,
+        updated_at: now,
+        secret: generateSecret(),
+        version: 1,
+      };
+      const endpoint = await retryOnRace(async (attempt) => {
+        const existing = await store.list(tenantId);
+        if (existing.length >= policy.maxEndpoints) throw limitExceeded(policy.maxEndpoints);
+        const registrations = await store.urlRegistrations(tenantId, input.url);
+        checkNoOverlap(registrations, input.events);
+        const takenSlugs = new Set(existing.map((e) => e.slug));
+        if (input.slug && takenSlugs.has(input.slug)) throw slugConflict(input.slug);
+        const candidate: WebhookEndpoint = {
+          ...draft,
+          slug: input.slug ?? firstFreeSlug(slugify(input.name), takenSlugs),
+        };
+        if (attempt === 1 && input.verify !== false) await verifyEndpoint(candidate);
+        try {
+          await store.insert(candidate, {
+            urlVersion: registrations?.version,
+            maxEndpoints: policy.maxEndpoints,
+          });
+        } catch (error) {
+          if (error instanceof EndpointLimitReachedError) throw limitExceeded(policy.maxEndpoints);
+          // A generated slug taken meanwhile is picked again; a chosen one is the caller's conflict.
+          if (error instanceof SlugTakenError)
+            throw input.slug ? slugConflict(input.slug) : new StaleWriteError();
+          throw error;
+        }
+        return candidate;
+      });
+      return { ...toView(endpoint), secret_token: endpoint.secret };
+    },
+
+    async update(tenantId: string, id: string, body: unknown): Promise<WebhookEndpointView> {
+      const input = parseInput(updateWebhookSchema, body, "webhook update");
+      const { verify, ...changes } = input;
+      let verified = false;
+      const updated = await retryOnRace(async () => {
+        const before = await findEndpoint(tenantId, id);
+        const now = clock().toISOString();
+        const reactivated = changes.is_active === true && !before.is_active;
+        const deactivated = changes.is_active === false && before.is_active;
+        const after: WebhookEndpoint = {
+          ...before,
+          ...changes,
+          ...(reactivated ? { disabled_reason: null, disabled_at: null } : {}),
+          ...(deactivated ? { disabled_reason: "manual" as const, disabled_at: now } : {}),
+          updated_at:
+            now > before.updated_at ? now : new Date(Date.parse(before.updated_at) + 1).toISOString(),
+          version: before.version + 1,
+        };
+        const urlChanged = after.url !== before.url;
+        const urlVersions = new Map<string, number | undefined>();
+        if (urlChanged || changes.events) {
+          if (urlChanged) await checkUrlPolicy(after.url);
+          const registrations = await store.urlRegistrations(tenantId, after.url);
+          checkNoOverlap(registrations, after.events, id);
+          urlVersions.set(after.url, registrations?.version);
+          if (urlChanged)
+            urlVersions.set(before.url, (await store.urlRegistrations(tenantId, before.url))?.version);
+        }
+        if (urlChanged && verify !== false && !verified) {
+          await verifyEndpoint(after);
+          verified = true;
+        }
+        try {
+          await store.replace(before, after, { urlVersions });
+        } catch (error) {
+          if (error instanceof SlugTakenError) throw slugConflict(after.slug);
+          if (error instanceof EndpointGoneError) throw new NotFoundError(`no webhook endpoint ${id}`);
+          throw error;
+        }
+        return after;
+      });
+      return toView(updated);
+    },
+
+    async remove(tenantId: string, id: string): Promise<{ id: string; deleted: true }> {
+      const endpoint = await findEndpoint(tenantId, id);
+      try {
+        await store.remove(endpoint);
+      } catch (error) {
+        if (error instanceof EndpointGoneError) throw new NotFoundError(`no webhook endpoint ${id}`);
+        throw error;
+      }
+      return { id: endpoint.id, deleted: true };
+    },
+
+    async get(tenantId: string, id: string): Promise<WebhookEndpointView> {
+      return toView(await findEndpoint(tenantId, id));
+    },
+
+    async list(tenantId: string, query: unknown): Promise<Page<WebhookEndpointView>> {
+      const { page, limit, active } = parseInput(listWebhooksQuerySchema, query, "query");
+      const all = (await store.list(tenantId))
+        .filter((e) => active === undefined || e.is_active === active)
+        .sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id));
+      const items = all.slice((page - 1) * limit, page * limit).map(toView);
+      return { items, pagination: { page, limit, total: all.length, pages: Math.ceil(all.length / limit) } };
+    },
+  };
+}
+
+export type WebhookManagement = ReturnType<typeof webhookManagement>;
+
+function limitExceeded(max: number): LimitExceededError {
+  return new LimitExceededError(`a tenant can have at most ${max} webhook endpoints; delete one first`);
+}
+
+function slugConflict(slug: string): ConflictError {
+  return new ConflictError(`slug "${slug}" is already used by another endpoint`, {
+    details: [{ field: "slug", message: "already used" }],
+  });
+}

@@ -1,0 +1,64 @@
+import type { ConfigSection } from "./config";
+
+/**
+ * The Lambda functions of the platform and the HTTP routes they serve: the one
+ * list both the CDK stack (lib/) and the local front door (local/) are built
+ * from, so a route cannot exist in one and not the other.
+ */
+export interface LambdaFunctionSpec {
+  /** Handler file, relative to the project root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  /** The config sections (lambdas/config.ts) the function reads, so the stack passes only those. */
+  readonly config: readonly ConfigSection[];
+}
+
+export const lambdaFunctions = {
+  apiAuthorizer: {
+    entry: "lambdas/handlers/api-authorizer.ts",
+    description: "Resolves a bearer API key to its tenant for the HTTP API",
+    config: ["table"],
+  },
+  webhookQueries: {
+    entry: "lambdas/handlers/webhook-queries.ts",
+    description: "Reads webhook endpoints and the event catalog",
+    config: ["table"],
+  },
+  webhookCommands: {
+    entry: "lambdas/handlers/webhook-commands.ts",
+    description: "Creates, updates and deletes webhook endpoints",
+    config: ["table", "endpointPolicy"],
+  },
+  eventsApi: {
+    entry: "lambdas/handlers/events-api.ts",
+    description: "Accepts producer events over HTTP and puts them on the events queue",
+    config: ["eventsQueue"],
+  },
+  deliveryWorker: {
+    entry: "lambdas/handlers/delivery-worker.ts",
+    description: "Fans events out to endpoints, signs and sends them, schedules retries",
+    config: ["table", "eventsQueue", "scheduler", "retries"],
+  },
+} as const satisfies Record<string, LambdaFunctionSpec>;
+
+export type LambdaFunctionName = keyof typeof lambdaFunctions;
+export type ApiFunctionName = Exclude<LambdaFunctionName, "apiAuthorizer" | "deliveryWorker">;
+
+export interface ApiRoute {
+  readonly method: "GET" | "POST" | "PUT" | "DELETE";
+  /** API Gateway route path: `{name}` is a path parameter. */
+  readonly path: string;
+  readonly function: ApiFunctionName;
+}
+
+export const apiRoutes: readonly ApiRoute[] = [
+  { method: "GET", path: "/v1/webhooks", function: "webhookQueries" },
+  { method: "GET", path: "/v1/webhooks/events", function: "webhookQueries" },
+  { method: "GET", path: "/v1/webhooks/{id}", function: "webhookQueries" },
+  { method: "POST", path: "/v1/webhooks", function: "webhookCommands" },
+  { method: "PUT", path: "/v1/webhooks/{id}", function: "webhookCommands" },
+  { method: "DELETE", path: "/v1/webhooks/{id}", function: "webhookCommands" },
+  { method: "POST", path: "/v1/events", function: "eventsApi" },
+];
+
+export const routeKey = (route: Pick<ApiRoute, "method" | "path">): string => `${route.method} ${route.path}`;

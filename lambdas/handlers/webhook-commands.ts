@@ -1,0 +1,22 @@
+import { httpApiHandler } from "../adapters/http-api-handler";
+import { logger, webhookManagement } from "../wiring";
+
+export const handler = httpApiHandler({
+  logger: logger(),
+  routes: {
+    "POST /v1/webhooks": async (request) => ({
+      status: 201,
+      data: await webhookManagement().create(request.tenantId, request.json()),
+    }),
+    "PUT /v1/webhooks/{id}": async (request) => ({
+      data: await webhookManagement().update(
+        request.tenantId,
+        request.pathParameters.id ?? "",
+        request.json(),
+      ),
+    }),
+    "DELETE /v1/webhooks/{id}": async (request) => ({
+      data: await webhookManagement().remove(request.tenantId, request.pathParameters.id ?? ""),
+    }),
+  },
+});
