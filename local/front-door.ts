@@ -1,0 +1,222 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type {
+  APIGatewayProxyEventV2WithLambdaAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+  Context,
+} from "aws-lambda";
+import type { ApiRoute } from "../lambdas/functions";
+
+/**
+ * The local stand-in for API Gateway's HTTP API: matches a route the way API
+ * Gateway does (a literal segment beats a {parameter}), runs the Lambda
+ * authorizer with its result cached per Authorization header, hands the route's
+ * handler a payload-2.0 event and writes back what it returns.
+ */
+type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<Record<string, unknown>>;
+export type Authorizer = (
+  event: APIGatewayRequestAuthorizerEventV2,
+  context: Context,
+) => Promise<AuthorizerResult>;
+export type RouteFunction = (
+  event: APIGatewayProxyEventV2WithLambdaAuthorizer<Record<string, unknown>>,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2 | undefined>;
+
+export interface FrontDoorOptions {
+  readonly port: number;
+  readonly routes: readonly ApiRoute[];
+  readonly functions: Readonly<Record<string, RouteFunction>>;
+  readonly authorizer: Authorizer;
+  readonly authorizerCacheTtlMs: number;
+  readonly context: (functionName: string) => Context;
+}
+
+export interface FrontDoor {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+// API Gateway HTTP APIs accept request bodies up to 10 MB.
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+interface CompiledRoute {
+  readonly route: ApiRoute;
+  readonly pattern: RegExp;
+  readonly parameters: readonly string[];
+}
+
+function compile(route: ApiRoute): CompiledRoute {
+  const parameters: string[] = [];
+  const source = route.path
+    .split("/")
+    .map((segment) => {
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (!param?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      parameters.push(param[1]);
+      return "([^/]+)";
+    })
+    .join("/");
+  return { route, pattern: new RegExp(`^${source}$`), parameters };
+}
+
+function envelope(res: ServerResponse, status: number, code: string, message: string): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify({ success: false, error: { code, message } }));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_PAYLOAD_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function singleValued(headers: IncomingMessage["headers"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  return out;
+}
+
+function queryParameters(search: URLSearchParams): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [name, value] of search) out[name] = name in out ? `${out[name]},${value}` : value;
+  return Object.keys(out).length ? out : undefined;
+}
+
+const TEXT_TYPES = /^(?:text\/|application\/(?:[\w.+-]+\+)?(?:json|xml|javascript|x-www-form-urlencoded))/i;
+
+export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
+  // Literal routes first, so GET /v1/webhooks/events is not taken for GET /v1/webhooks/{id}.
+  const compiled = options.routes.map(compile).sort((a, b) => a.parameters.length - b.parameters.length);
+  const authorizations = new Map<string, { result: AuthorizerResult; expires: number }>();
+
+  async function authorize(
+    event: APIGatewayRequestAuthorizerEventV2,
+    identity: string,
+  ): Promise<AuthorizerResult> {
+    const cached = authorizations.get(identity);
+    if (cached && cached.expires > Date.now()) return cached.result;
+    const result = await options.authorizer(event, options.context("apiAuthorizer"));
+    if (options.authorizerCacheTtlMs > 0) {
+      authorizations.set(identity, { result, expires: Date.now() + options.authorizerCacheTtlMs });
+    }
+    return result;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const method = req.method ?? "GET";
+    const onPath = compiled.filter((c) => c.pattern.test(url.pathname));
+    const match = onPath.find((c) => c.route.method === method);
+    if (!match) {
+      if (onPath.length)
+        return envelope(res, 405, "method_not_allowed", `${method} is not allowed on ${url.pathname}`);
+      return envelope(res, 404, "not_found", `no route for ${method} ${url.pathname}`);
+    }
+    const body = await readBody(req);
+    if (!body) return envelope(res, 413, "payload_too_large", "the request body is over 10 MB");
+
+    const headers = singleValued(req.headers);
+    const routeKey = `${method} ${match.route.path}`;
+    const values = match.pattern.exec(url.pathname)?.slice(1) ?? [];
+    const pathParameters = Object.fromEntries(
+      match.parameters.map((name, i) => [name, decodeURIComponent(values[i] ?? "")]),
+    );
+    const now = new Date();
+    const requestContext = {
+      accountId: "123456789012",
+      apiId: "local",
+      domainName: headers.host ?? "localhost",
+      domainPrefix: "local",
+      http: {
+        method,
+        path: url.pathname,
+        protocol: "HTTP/1.1",
+        sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+        userAgent: headers["user-agent"] ?? "",
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: "$default",
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    };
+    const common = {
+      version: "2.0" as const,
+      routeKey,
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      headers,
+      queryStringParameters: queryParameters(url.searchParams),
+      ...(match.parameters.length ? { pathParameters } : {}),
+    };
+
+    // As on AWS, a request without the identity source never reaches the authorizer.
+    const identity = headers.authorization;
+    if (!identity)
+      return envelope(res, 401, "unauthorized", "missing API key; send Authorization: Bearer <key>");
+    const authorization = await authorize(
+      {
+        ...common,
+        type: "REQUEST",
+        routeArn: `arn:aws:execute-api:us-east-1:123456789012:local/$default/${method}${match.route.path}`,
+        identitySource: [identity],
+        cookies: [],
+        requestContext,
+      } as APIGatewayRequestAuthorizerEventV2,
+      identity,
+    );
+    if (!authorization.isAuthorized) return envelope(res, 403, "forbidden", "Forbidden");
+
+    const isText = !headers["content-type"] || TEXT_TYPES.test(headers["content-type"]);
+    const event = {
+      ...common,
+      body: body.length ? (isText ? body.toString("utf8") : body.toString("base64")) : undefined,
+      isBase64Encoded: body.length > 0 && !isText,
+      requestContext: { ...requestContext, authorizer: { lambda: authorization.context ?? {} } },
+    };
+    const fn = options.functions[match.route.function];
+    if (!fn) return envelope(res, 500, "internal_error", `no function ${match.route.function}`);
+    const result = await fn(event, options.context(match.route.function));
+    if (!result || typeof result.statusCode !== "number") {
+      return envelope(res, 500, "internal_error", "Internal Server Error");
+    }
+    res.writeHead(result.statusCode, {
+      "content-type": "application/json",
+      ...(result.headers as Record<string, string>),
+    });
+    res.end(result.isBase64Encoded ? Buffer.from(result.body ?? "", "base64") : (result.body ?? ""));
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      console.error("front door: the handler failed", error);
+      if (!res.headersSent) envelope(res, 500, "internal_error", "Internal Server Error");
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, "127.0.0.1", resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,227 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, resolve } from "node:path";
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import { CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { createSqsServer } from "local-aws-sqs";
+import { DynamoDbApiKeyStore } from "../lambdas/adapters/dynamodb-api-key-store";
+import { TABLE_KEY } from "../lambdas/adapters/table-keys";
+import { issueApiKey } from "../lambdas/core/api-keys";
+import { DEFAULT_RETRY_SCHEDULE } from "../lambdas/core/retry-schedule";
+import { apiRoutes, lambdaFunctions } from "../lambdas/functions";
+import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local";
+import { type Authorizer, type FrontDoor, type RouteFunction, startFrontDoor } from "./front-door";
+import { lambdaContext } from "./lambda-context";
+import { type SchedulerServer, startSchedulerServer } from "./scheduler-server";
+
+/**
+ * The whole platform on one machine (SPEC 7): DynamoDB Local, a local SQS
+ * server, the local Scheduler API and the HTTP front door, running the
+ * production handlers with the production SDK clients; only endpoints differ.
+ */
+export interface LocalPlatformOptions {
+  /** The API's port; 0 picks a free one. */
+  readonly port?: number;
+  readonly retrySchedule?: string;
+  readonly tenantId?: string;
+  readonly logLevel?: string;
+  /** Where to write outputs.json; nothing is written when undefined. */
+  readonly outputsFile?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalOutputs {
+  readonly ApiUrl: string;
+  readonly ApiKey: string;
+  readonly TenantId: string;
+  readonly EventsQueueUrl: string;
+  readonly EventsDlqUrl: string;
+  readonly TableName: string;
+  readonly DynamoDbEndpoint: string;
+  readonly SqsEndpoint: string;
+  readonly SchedulerEndpoint: string;
+  readonly Region: string;
+}
+
+export interface LocalPlatform {
+  readonly outputs: LocalOutputs;
+  readonly scheduler: SchedulerServer;
+  stop(): Promise<void>;
+}
+
+const REGION = "us-east-1";
+const TABLE_NAME = "hookline-local";
+const SCHEDULE_GROUP = "hookline-retries";
+const ROLE_ARN = "arn:aws:iam::123456789012:role/hookline-scheduler";
+export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const { port } = server.address() as { port: number };
+  await new Promise((ok) => server.close(ok));
+  return port;
+}
+
+async function createTable(endpoint: string): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+  await client.send(
+    new CreateTableCommand({
+      TableName: TABLE_NAME,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [
+        { AttributeName: TABLE_KEY.partition, AttributeType: "S" },
+        { AttributeName: TABLE_KEY.sort, AttributeType: "S" },
+      ],
+      KeySchema: [
+        { AttributeName: TABLE_KEY.partition, KeyType: "HASH" },
+        { AttributeName: TABLE_KEY.sort, KeyType: "RANGE" },
+      ],
+    }),
+  );
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: TABLE_NAME,
+      TimeToLiveSpecification: { AttributeName: TABLE_KEY.ttl, Enabled: true },
+    }),
+  );
+  client.destroy();
+}
+
+async function createQueues(sqs: SQSClient): Promise<{ queueUrl: string; queueArn: string; dlqUrl: string }> {
+  const { QueueUrl: dlqUrl = "" } = await sqs.send(
+    new CreateQueueCommand({ QueueName: "hookline-events-dlq" }),
+  );
+  const dlq = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] }),
+  );
+  const { QueueUrl: queueUrl = "" } = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: "hookline-events",
+      Attributes: {
+        // Shorter than the stack's 6 minutes so a crashed local batch comes back quickly.
+        VisibilityTimeout: "30",
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.Attributes?.QueueArn, maxReceiveCount: 5 }),
+      },
+    }),
+  );
+  const main = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }),
+  );
+  return { queueUrl, queueArn: main.Attributes?.QueueArn ?? "", dlqUrl };
+}
+
+export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
+  const log = options.log ?? (() => {});
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch((e: unknown) => log(`stop: ${String(e)}`));
+  };
+  try {
+    const dynamoPort = await freePort();
+    const dynamoStarting = startDynamoDbLocal(dynamoPort);
+    dynamoStarting.then((d) => stops.push(() => d.stop())).catch(() => {});
+
+    const sqsPort = await freePort();
+    const sqsServer = await createSqsServer({ port: sqsPort, hostname: "127.0.0.1" });
+    stops.push(() => new Promise<void>((ok) => sqsServer.close(() => ok())));
+    const sqsEndpoint = `http://127.0.0.1:${sqsPort}`;
+    const sqs = new SQSClient({ endpoint: sqsEndpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+    const queues = await createQueues(sqs);
+
+    const scheduler = await startSchedulerServer({
+      port: 0,
+      sendToQueue: async (queueArn, body) => {
+        const queueName = queueArn.split(":").pop() ?? "";
+        const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
+        await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
+      },
+      log,
+    });
+    stops.push(() => scheduler.close());
+    const schedulerClient = new SchedulerClient({
+      endpoint: scheduler.endpoint,
+      region: REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    await schedulerClient.send(new CreateScheduleGroupCommand({ Name: SCHEDULE_GROUP }));
+    schedulerClient.destroy();
+
+    const dynamo: DynamoDbLocal = await dynamoStarting;
+    await createTable(dynamo.endpoint);
+
+    Object.assign(process.env, {
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+      AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
+      TABLE_NAME,
+      EVENTS_QUEUE_URL: queues.queueUrl,
+      SCHEDULER_GROUP_NAME: SCHEDULE_GROUP,
+      SCHEDULER_ROLE_ARN: ROLE_ARN,
+      SCHEDULER_TARGET_ARN: queues.queueArn,
+      RETRY_SCHEDULE: options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE,
+      // SPEC 7: the local run may call receivers on http://127.0.0.1.
+      ALLOWED_URL_SCHEMES: "https,http",
+      ALLOW_PRIVATE_ADDRESSES: "true",
+      POWERTOOLS_SERVICE_NAME: "hookline",
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? "WARN",
+      POWERTOOLS_METRICS_NAMESPACE: "Hookline",
+    });
+
+    const load = async (name: keyof typeof lambdaFunctions) =>
+      (await import(resolve(lambdaFunctions[name].entry))).handler;
+    const functions: Record<string, RouteFunction> = {};
+    for (const route of apiRoutes) functions[route.function] ??= await load(route.function);
+    const authorizer: Authorizer = await load("apiAuthorizer");
+
+    const tenantId = options.tenantId ?? "local";
+    const { key, record } = issueApiKey(tenantId);
+    const documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS }),
+    );
+    await new DynamoDbApiKeyStore(documents, TABLE_NAME).save(record);
+    documents.destroy();
+
+    const frontDoor: FrontDoor = await startFrontDoor({
+      port: options.port ?? 3000,
+      routes: apiRoutes,
+      functions,
+      authorizer,
+      authorizerCacheTtlMs: 300_000,
+      context: (name) => lambdaContext(name, 10_000),
+    });
+    stops.push(() => frontDoor.close());
+
+    const outputs: LocalOutputs = {
+      ApiUrl: frontDoor.url,
+      ApiKey: key,
+      TenantId: tenantId,
+      EventsQueueUrl: queues.queueUrl,
+      EventsDlqUrl: queues.dlqUrl,
+      TableName: TABLE_NAME,
+      DynamoDbEndpoint: dynamo.endpoint,
+      SqsEndpoint: sqsEndpoint,
+      SchedulerEndpoint: scheduler.endpoint,
+      Region: REGION,
+    };
+    if (options.outputsFile) {
+      mkdirSync(dirname(options.outputsFile), { recursive: true });
+      writeFileSync(options.outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
+    }
+    return { outputs, scheduler, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

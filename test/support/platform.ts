@@ -1,0 +1,72 @@
+import { randomBytes } from "node:crypto";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { inject } from "vitest";
+import { DynamoDbApiKeyStore } from "../../lambdas/adapters/dynamodb-api-key-store";
+import { issueApiKey } from "../../lambdas/core/api-keys";
+import { LOCAL_CREDENTIALS, type LocalOutputs } from "../../local/platform";
+
+/** The local platform the global setup started, and clients for it. */
+export function platform(): LocalOutputs {
+  return inject("platform");
+}
+
+export function documentClient(): DynamoDBDocumentClient {
+  const { DynamoDbEndpoint, Region } = platform();
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: DynamoDbEndpoint, region: Region, credentials: LOCAL_CREDENTIALS }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
+  readonly json: any;
+  readonly text: string;
+}
+
+export interface RequestOptions {
+  readonly body?: unknown;
+  /** Sent as is, instead of JSON of `body`. */
+  readonly raw?: string;
+  readonly headers?: Record<string, string>;
+}
+
+export type ApiClient = (method: string, path: string, options?: RequestOptions) => Promise<ApiResponse>;
+
+export function apiClient(key: string | undefined): ApiClient {
+  return async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...(key ? { authorization: `Bearer ${key}` } : {}) };
+    const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(platform().ApiUrl + path, {
+      method,
+      headers: { ...headers, ...options.headers },
+      body,
+      redirect: "manual",
+    });
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, json, text };
+  };
+}
+
+export interface TestTenant {
+  readonly tenantId: string;
+  readonly key: string;
+  readonly api: ApiClient;
+}
+
+/** A fresh tenant with its own API key, so tests do not see each other's endpoints. */
+export async function newTenant(prefix = "test"): Promise<TestTenant> {
+  const tenantId = `${prefix}-${randomBytes(5).toString("hex")}`;
+  const { key, record } = issueApiKey(tenantId);
+  await new DynamoDbApiKeyStore(documentClient(), platform().TableName).save(record);
+  return { tenantId, key, api: apiClient(key) };
+}
