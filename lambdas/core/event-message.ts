@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { tenantIdSchema } from "./api-keys";
 import { EVENT_CATALOG, PLATFORM_EVENT_TYPES } from "./event-types";
 

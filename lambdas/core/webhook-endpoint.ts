@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { EVENT_TYPE_PATTERN, isKnownPattern } from "./event-types";
 import { FIELD_PATH_PATTERN } from "./field-mapping";
 import { MAX_SLUG_LENGTH, SLUG_PATTERN } from "./slug";
@@ -67,8 +67,9 @@ const RESERVED_HEADERS = new Set([
 ]);
 const RESERVED_HEADER_PREFIXES = ["webhook-", "x-webhook-", "proxy-"];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// RFC 9110 field values: visible characters, spaces and tabs; no CR, LF, NUL or other controls.
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\uffff]*$/;
+// Visible ASCII, spaces and tabs: no CR, LF, NUL or other controls (header injection), and
+// nothing beyond ASCII, which HTTP clients refuse to put in a header.
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 const MAX_HEADERS = 20;
 
 const headersSchema = z
@@ -85,7 +86,8 @@ const headersSchema = z
       else if (RESERVED_HEADERS.has(lower) || RESERVED_HEADER_PREFIXES.some((p) => lower.startsWith(p)))
         issue(`"${name}" is set by the platform and cannot be overridden`);
       else if (seen.has(lower)) issue(`"${name}" is given twice`);
-      if (!HEADER_VALUE.test(headers[name] ?? "")) issue("a header value cannot contain control characters");
+      if (!HEADER_VALUE.test(headers[name] ?? ""))
+        issue("a header value is printable ASCII: no control characters or non-ASCII text");
       seen.add(lower);
     }
   });

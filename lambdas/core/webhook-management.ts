@@ -14,13 +14,12 @@ import { ipLiteralHost, isForbiddenAddress, type UrlPolicy } from "./url-policy"
 import { parseInput } from "./validation";
 import {
   createWebhookSchema,
-  listWebhooksQuerySchema,
   toView,
   updateWebhookSchema,
   type WebhookEndpoint,
   type WebhookEndpointView,
-  webhookIdSchema,
 } from "./webhook-endpoint";
+import { findEndpoint } from "./webhook-queries";
 import { buildWebhookRequest } from "./webhook-request";
 import { describeAttempt, isSuccessfulAttempt, type WebhookSender } from "./webhook-sender";
 import {
@@ -32,7 +31,7 @@ import {
   type WebhookStore,
 } from "./webhook-store";
 
-/** The webhook-endpoint use cases behind the management API (SPEC 2). */
+/** The use cases that change webhook endpoints (SPEC 2): create, update, delete. */
 export interface EndpointPolicy extends UrlPolicy {
   readonly maxEndpoints: number;
 }
@@ -47,11 +46,6 @@ export interface WebhookManagementDeps {
   readonly newId?: () => string;
 }
 
-export interface Page<T> {
-  readonly items: readonly T[];
-  readonly pagination: { page: number; limit: number; total: number; pages: number };
-}
-
 export type CreatedWebhook = WebhookEndpointView & { readonly secret_token: string };
 
 // A write that loses a race re-reads and tries again after a jittered, growing pause (every
@@ -64,14 +58,6 @@ export function webhookManagement(deps: WebhookManagementDeps) {
   const { store, policy } = deps;
   const clock = deps.clock ?? (() => new Date());
   const newId = deps.newId ?? randomUUID;
-
-  async function findEndpoint(tenantId: string, rawId: string): Promise<WebhookEndpoint> {
-    const notFound = () => new NotFoundError(`no webhook endpoint ${rawId}`);
-    if (!webhookIdSchema.safeParse(rawId).success) throw notFound();
-    const endpoint = await store.get(tenantId, rawId);
-    if (!endpoint) throw notFound();
-    return endpoint;
-  }
 
   async function checkUrlPolicy(rawUrl: string): Promise<void> {
     const url = new URL(rawUrl);
@@ -210,7 +196,7 @@ export function webhookManagement(deps: WebhookManagementDeps) {
       const { verify, ...changes } = input;
       let verified = false;
       const updated = await retryOnRace(async () => {
-        const before = await findEndpoint(tenantId, id);
+        const before = await findEndpoint(store, tenantId, id);
         const now = clock().toISOString();
         const reactivated = changes.is_active === true && !before.is_active;
         const deactivated = changes.is_active === false && before.is_active;
@@ -250,7 +236,7 @@ export function webhookManagement(deps: WebhookManagementDeps) {
     },
 
     async remove(tenantId: string, id: string): Promise<{ id: string; deleted: true }> {
-      const endpoint = await findEndpoint(tenantId, id);
+      const endpoint = await findEndpoint(store, tenantId, id);
       try {
         await store.remove(endpoint);
       } catch (error) {
@@ -258,19 +244,6 @@ export function webhookManagement(deps: WebhookManagementDeps) {
         throw error;
       }
       return { id: endpoint.id, deleted: true };
-    },
-
-    async get(tenantId: string, id: string): Promise<WebhookEndpointView> {
-      return toView(await findEndpoint(tenantId, id));
-    },
-
-    async list(tenantId: string, query: unknown): Promise<Page<WebhookEndpointView>> {
-      const { page, limit, active } = parseInput(listWebhooksQuerySchema, query, "query");
-      const all = (await store.list(tenantId))
-        .filter((e) => active === undefined || e.is_active === active)
-        .sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id));
-      const items = all.slice((page - 1) * limit, page * limit).map(toView);
-      return { items, pagination: { page, limit, total: all.length, pages: Math.ceil(all.length / limit) } };
     },
   };
 }

@@ -48,7 +48,10 @@ export function buildWebhookRequest(input: BuildRequestInput): OutboundRequest {
     url: target.url,
     body,
     headers: {
-      ...target.headers,
+      // Lower-cased so that a custom header can never sit beside a platform header of another case.
+      ...Object.fromEntries(
+        Object.entries(target.headers).map(([name, value]) => [name.toLowerCase(), value]),
+      ),
       "content-type": "application/json",
       "user-agent": USER_AGENT,
       "webhook-id": input.messageId,

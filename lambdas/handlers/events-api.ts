@@ -1,7 +1,7 @@
 import { httpApiHandler } from "../adapters/http-api-handler";
 import { acceptHttpEvent } from "../core/event-ingest";
 import { MAX_DATA_BYTES } from "../core/event-message";
-import { eventPublisher, logger } from "../wiring";
+import { eventPublisher, logger } from "../wiring/aws";
 
 export const handler = httpApiHandler({
   logger: logger(),

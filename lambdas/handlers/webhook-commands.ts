@@ -1,5 +1,6 @@
 import { httpApiHandler } from "../adapters/http-api-handler";
-import { logger, webhookManagement } from "../wiring";
+import { logger } from "../wiring/aws";
+import { webhookManagement } from "../wiring/http-senders";
 
 export const handler = httpApiHandler({
   logger: logger(),

@@ -1,0 +1,66 @@
+import { App, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { WebhookPlatformStack } from "../lib/webhook-platform-stack";
+
+/**
+ * The CDK app. Optional settings come as context, e.g.
+ * `cdk synth -c maxEndpointsPerTenant=100 -c retrySchedule=0s,20m,1h -c allowedUrlSchemes=https
+ *  -c allowPrivateAddresses=false -c removalPolicy=destroy -c logRetentionDays=30 -c deliveryLogRetentionDays=30`.
+ * A bad value stops the synth here rather than failing the Lambdas at their first cold start.
+ */
+const app = new App();
+
+function context(key: string): string | undefined {
+  const value: unknown = app.node.tryGetContext(key);
+  return value === undefined ? undefined : String(value);
+}
+
+function invalid(key: string, value: string, expected: string): never {
+  throw new Error(`context ${key}=${value} is invalid: expected ${expected}`);
+}
+
+function positiveInteger(key: string): number | undefined {
+  const value = context(key);
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  return Number.isInteger(parsed) && parsed > 0 ? parsed : invalid(key, value, "a positive integer");
+}
+
+function oneOf<T>(key: string, choices: Record<string, T>): T | undefined {
+  const value = context(key);
+  if (value === undefined) return undefined;
+  const choice = choices[value];
+  return choice !== undefined ? choice : invalid(key, value, `one of ${Object.keys(choices).join(", ")}`);
+}
+
+function urlSchemes(key: string): ("https" | "http")[] | undefined {
+  const value = context(key);
+  if (value === undefined) return undefined;
+  const schemes = value.split(",").map((scheme) => scheme.trim().toLowerCase());
+  const valid = schemes.length > 0 && schemes.every((scheme) => scheme === "https" || scheme === "http");
+  return valid ? (schemes as ("https" | "http")[]) : invalid(key, value, "a comma list of https, http");
+}
+
+function logRetention(key: string): RetentionDays | undefined {
+  const days = positiveInteger(key);
+  if (days === undefined) return undefined;
+  // CloudWatch Logs accepts only its own list of retention periods.
+  return Object.values(RetentionDays).includes(days)
+    ? (days as RetentionDays)
+    : invalid(key, String(days), "a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, ...)");
+}
+
+new WebhookPlatformStack(app, "Hookline", {
+  description: "Hookline: serverless webhook delivery",
+  retrySchedule: context("retrySchedule"),
+  maxEndpointsPerTenant: positiveInteger("maxEndpointsPerTenant"),
+  allowedUrlSchemes: urlSchemes("allowedUrlSchemes"),
+  allowPrivateAddresses: oneOf("allowPrivateAddresses", { true: true, false: false }),
+  removalPolicy: oneOf("removalPolicy", { retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY }),
+  logRetention: logRetention("logRetentionDays"),
+  deliveryLogRetentionDays: positiveInteger("deliveryLogRetentionDays"),
+});
+
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+app.synth();

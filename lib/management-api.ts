@@ -1,0 +1,101 @@
+import type { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
+import {
+  HttpApi,
+  HttpMethod,
+  type HttpStage,
+  LogGroupLogDestination,
+  PayloadFormatVersion,
+} from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import type { ApiFunctionName, ApiRoute } from "../lambdas/functions";
+
+export interface ManagementApiProps {
+  readonly routes: readonly ApiRoute[];
+  /** The function serving the routes of `routes` that name it. */
+  readonly handlerOf: (name: ApiFunctionName) => IFunction;
+  /** Resolves the bearer API key of every request to its tenant. */
+  readonly authorizer: IFunction;
+  /** How long API Gateway reuses an authorizer answer for the same Authorization header. */
+  readonly authorizerCacheTtl: Duration;
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+// Stage-wide, across tenants: a ceiling that keeps one runaway client from using up the
+// account's regional API Gateway quota (10,000 requests/s shared with every other API).
+const STAGE_THROTTLE = { rateLimit: 100, burstLimit: 200 };
+
+/** The HTTP API: every route of `routes`, all behind the API-key Lambda authorizer. */
+export class ManagementApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+
+  constructor(scope: Construct, id: string, props: ManagementApiProps) {
+    super(scope, id);
+
+    const authorizer = new HttpLambdaAuthorizer("ApiKeyAuthorizer", props.authorizer, {
+      // The cache key: requests without the header are refused before the authorizer runs.
+      identitySource: ["$request.header.Authorization"],
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      resultsCacheTtl: props.authorizerCacheTtl,
+    });
+    this.api = new HttpApi(this, "HttpApi", {
+      description: "Hookline webhook management and event ingest API",
+      defaultAuthorizer: authorizer,
+      // The default stage HttpApi would create takes no access log or throttle settings.
+      createDefaultStage: false,
+    });
+
+    const accessLogs = new LogGroup(this, "AccessLogs", {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.stage = this.api.addStage("DefaultStage", {
+      stageName: "$default",
+      autoDeploy: true,
+      throttle: STAGE_THROTTLE,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: "$context.requestId",
+            requestTime: "$context.requestTime",
+            ip: "$context.identity.sourceIp",
+            routeKey: "$context.routeKey",
+            status: "$context.status",
+            responseLength: "$context.responseLength",
+            latency: "$context.responseLatency",
+            integrationLatency: "$context.integrationLatency",
+            authorizerError: "$context.authorizer.error",
+            integrationError: "$context.integrationErrorMessage",
+          }),
+        ),
+      },
+    });
+
+    // One integration per function, shared by its routes.
+    const integrations = new Map<ApiFunctionName, HttpLambdaIntegration>();
+    const integrationFor = (name: ApiFunctionName): HttpLambdaIntegration => {
+      let integration = integrations.get(name);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${name}Integration`, props.handlerOf(name), {
+          payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+        });
+        integrations.set(name, integration);
+      }
+      return integration;
+    };
+    for (const route of props.routes) {
+      this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: integrationFor(route.function),
+      });
+    }
+  }
+}

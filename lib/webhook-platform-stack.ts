@@ -1,0 +1,226 @@
+import { fileURLToPath } from "node:url";
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { ITopic } from "aws-cdk-lib/aws-sns";
+import type { Construct } from "constructs";
+import type { Config, ConfigSection } from "../lambdas/config";
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from "../lambdas/core/retry-schedule";
+import {
+  apiRoutes,
+  type LambdaFunctionName,
+  type LambdaFunctionSpec,
+  lambdaFunctions,
+} from "../lambdas/functions";
+import { PlatformAlarms } from "./alarms";
+import { DataStore } from "./data-store";
+import { EventIngest } from "./event-ingest";
+import { ManagementApi } from "./management-api";
+import { PlatformFunction } from "./platform-function";
+import { RetryScheduler } from "./retry-scheduler";
+
+export interface WebhookPlatformStackProps extends StackProps {
+  /**
+   * When each delivery attempt is due, as offsets from the first attempt,
+   * comma-separated: one attempt per entry, the first one `0s`. Checked at synth.
+   * @default "0s,20m,1h,2h,6h,14h,38h"
+   */
+  readonly retrySchedule?: string;
+  /**
+   * Most webhook endpoints one tenant may register.
+   * @default 50
+   */
+  readonly maxEndpointsPerTenant?: number;
+  /**
+   * URL schemes an endpoint may use.
+   * @default ["https"]
+   */
+  readonly allowedUrlSchemes?: readonly ("https" | "http")[];
+  /**
+   * Whether endpoints may resolve to private, loopback or link-local addresses.
+   * @default false
+   */
+  readonly allowPrivateAddresses?: boolean;
+  /**
+   * Retention of the function and API access log groups.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * What happens to the table and the log groups when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * How long API Gateway caches an authorizer answer per API key; a revoked key
+   * keeps working for up to this long.
+   * @default Duration.minutes(5)
+   */
+  readonly authorizerCacheTtl?: Duration;
+  /**
+   * Days a delivery attempt stays in the delivery log before TTL removes it.
+   * @default 30
+   */
+  readonly deliveryLogRetentionDays?: number;
+  /**
+   * Events the delivery worker receives per invocation.
+   * @default 10
+   */
+  readonly deliveryBatchSize?: number;
+  /**
+   * Most concurrent delivery worker invocations the events queue drives; caps
+   * the load on DynamoDB and on receivers.
+   * @default 20
+   */
+  readonly deliveryMaxConcurrency?: number;
+  /**
+   * SNS topic notified by the platform's alarms.
+   * @default - the alarms notify no one
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * Directory the handler entries of lambdas/functions.ts and package-lock.json
+   * are resolved against.
+   * @default - the root of this repository
+   */
+  readonly projectRoot?: string;
+}
+
+/** Lambda on an HTTP integration; API Gateway gives up after 30 s, and creating an endpoint makes a verification POST of up to 3 s. */
+const API_FUNCTION_TIMEOUT = Duration.seconds(10);
+const DELIVERY_TIMEOUT = Duration.seconds(60);
+
+type TableAction =
+  | "GetItem"
+  | "Query"
+  | "PutItem"
+  | "UpdateItem"
+  | "DeleteItem"
+  | "BatchWriteItem"
+  // What TransactWriteItems needs beyond the Put/Update/Delete it contains: there is no IAM action for the transaction itself.
+  | "ConditionCheckItem";
+
+/** What one function may do, and what it needs beyond the shared settings. */
+interface FunctionSettings {
+  readonly tableActions?: readonly TableAction[];
+  readonly sendsEvents?: boolean;
+  readonly schedulesRetries?: boolean;
+  readonly environment?: Record<string, string>;
+  readonly memorySize?: number;
+  readonly timeout?: Duration;
+}
+
+/** The serverless webhook platform: HTTP API, events queue, delivery worker, retries on Scheduler. */
+export class WebhookPlatformStack extends Stack {
+  constructor(scope: Construct, id: string, props: WebhookPlatformStackProps = {}) {
+    super(scope, id, props);
+
+    const retrySchedule = props.retrySchedule ?? DEFAULT_RETRY_SCHEDULE;
+    // Refuse a schedule here rather than at the delivery worker's first cold start.
+    parseRetrySchedule(retrySchedule);
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    const dataStore = new DataStore(this, "DataStore", { removalPolicy });
+    const ingest = new EventIngest(this, "EventIngest", { consumerTimeout: DELIVERY_TIMEOUT });
+    const retries = new RetryScheduler(this, "RetryScheduler", { targetQueue: ingest.queue });
+
+    const sectionEnvironment: { [S in ConfigSection]: Record<keyof Config<S>, string> } = {
+      table: { TABLE_NAME: dataStore.table.tableName },
+      eventsQueue: { EVENTS_QUEUE_URL: ingest.queue.queueUrl },
+      scheduler: {
+        SCHEDULER_GROUP_NAME: retries.group.scheduleGroupName,
+        SCHEDULER_ROLE_ARN: retries.role.roleArn,
+        SCHEDULER_TARGET_ARN: ingest.queue.queueArn,
+        SCHEDULER_DLQ_ARN: retries.deadLetterQueue.queueArn,
+      },
+      retries: { RETRY_SCHEDULE: retrySchedule },
+      endpointPolicy: {
+        MAX_ENDPOINTS_PER_TENANT: String(props.maxEndpointsPerTenant ?? 50),
+        ALLOWED_URL_SCHEMES: (props.allowedUrlSchemes ?? ["https"]).join(","),
+        ALLOW_PRIVATE_ADDRESSES: String(props.allowPrivateAddresses ?? false),
+      },
+    };
+    const deliveryLog = { DELIVERY_LOG_RETENTION_DAYS: String(props.deliveryLogRetentionDays ?? 30) };
+
+    // Every function must be listed: a new entry in lambdas/functions.ts does not compile until its access is decided.
+    const settings: Record<LambdaFunctionName, FunctionSettings> = {
+      apiAuthorizer: { tableActions: ["GetItem"] },
+      webhookQueries: { tableActions: ["GetItem", "Query"], environment: deliveryLog },
+      webhookCommands: {
+        tableActions: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"],
+      },
+      eventsApi: { sendsEvents: true },
+      deliveryWorker: {
+        tableActions: ["GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem", "BatchWriteItem"],
+        // Emits follow-up events onto the events queue.
+        sendsEvents: true,
+        schedulesRetries: true,
+        environment: { POWERTOOLS_METRICS_NAMESPACE: "Hookline", ...deliveryLog },
+        // Signing and many concurrent outbound HTTPS requests: more memory also means more CPU.
+        memorySize: 512,
+        timeout: DELIVERY_TIMEOUT,
+      },
+    };
+
+    const projectRoot = props.projectRoot ?? fileURLToPath(new URL("..", import.meta.url));
+    const functions = {} as Record<LambdaFunctionName, PlatformFunction>;
+    for (const name of Object.keys(lambdaFunctions) as LambdaFunctionName[]) {
+      const spec: LambdaFunctionSpec = lambdaFunctions[name];
+      const own = settings[name];
+      const fn = new PlatformFunction(this, name.charAt(0).toUpperCase() + name.slice(1), {
+        entry: spec.entry,
+        description: spec.description,
+        projectRoot,
+        // Only the variables of the config sections the function reads.
+        environment: {
+          POWERTOOLS_SERVICE_NAME: "hookline",
+          POWERTOOLS_LOG_LEVEL: "INFO",
+          ...Object.fromEntries(
+            spec.config.flatMap((section) => Object.entries(sectionEnvironment[section])),
+          ),
+          ...own.environment,
+        },
+        memorySize: own.memorySize ?? 256,
+        timeout: own.timeout ?? API_FUNCTION_TIMEOUT,
+        logRetention,
+        removalPolicy,
+      });
+      if (own.tableActions) {
+        dataStore.table.grant(fn.role, ...own.tableActions.map((action) => `dynamodb:${action}`));
+      }
+      if (own.sendsEvents) ingest.queue.grant(fn.role, "sqs:SendMessage");
+      if (own.schedulesRetries) retries.grantScheduling(fn.role);
+      functions[name] = fn;
+    }
+
+    ingest.addDeliveryConsumer(functions.deliveryWorker.function, {
+      batchSize: props.deliveryBatchSize ?? 10,
+      maxConcurrency: props.deliveryMaxConcurrency ?? 20,
+    });
+
+    const api = new ManagementApi(this, "ManagementApi", {
+      routes: apiRoutes,
+      handlerOf: (name) => functions[name].function,
+      authorizer: functions.apiAuthorizer.function,
+      authorizerCacheTtl: props.authorizerCacheTtl ?? Duration.minutes(5),
+      logRetention,
+      removalPolicy,
+    });
+
+    new PlatformAlarms(this, "Alarms", {
+      deadLetterQueues: {
+        EventsDeadLetterQueue: ingest.deadLetterQueue,
+        SchedulerDeadLetterQueue: retries.deadLetterQueue,
+      },
+      deliveryFunction: functions.deliveryWorker.function,
+      alarmTopic: props.alarmTopic,
+    });
+
+    new CfnOutput(this, "ApiUrl", { value: api.stage.url });
+    new CfnOutput(this, "EventsQueueUrl", { value: ingest.queue.queueUrl });
+    new CfnOutput(this, "EventsQueueArn", { value: ingest.queue.queueArn });
+    new CfnOutput(this, "EventsDlqUrl", { value: ingest.deadLetterQueue.queueUrl });
+    new CfnOutput(this, "TableName", { value: dataStore.table.tableName });
+    new CfnOutput(this, "SchedulerGroupName", { value: retries.group.scheduleGroupName });
+  }
+}
