@@ -124,6 +124,8 @@ function errorCode(error: unknown): string {
   let current: unknown = error;
   for (let depth = 0; current && depth < 5; depth++) {
     const { code, name } = current as { code?: unknown; name?: unknown };
+    // undici 7's HTTPParserError leaves `code` undefined (it looks the llhttp code up by number).
+    if (name === "HTTPParserError") return typeof code === "string" ? code : "HPE_UNKNOWN";
     if (typeof code === "string") return code;
     if (name === "TimeoutError" || name === "AbortError") return "TIMEOUT";
     current = (current as { cause?: unknown }).cause;

@@ -12,7 +12,10 @@ const eventFields = {
   tenant_id: tenantIdSchema,
   type: z
     .string()
-    .refine((t) => !platformTypes.has(t), "webhook.* events are sent by the platform itself")
+    .refine((t) => !platformTypes.has(t), {
+      message: "webhook.* events are sent by the platform itself",
+      abort: true,
+    })
     .refine((t) => producerTypes.has(t), "unknown event type; see GET /v1/webhooks/events"),
   id: z
     .string()
