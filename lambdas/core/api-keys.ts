@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as z from "zod";
 import { sha256Hex } from "./signing";
+import { parseInput } from "./validation";
 
 /**
  * Tenant API keys. A key is 32 random bytes, so a plain SHA-256 is a safe
@@ -30,7 +31,7 @@ export function hashApiKey(key: string): string {
 }
 
 export function issueApiKey(tenantId: string, now = new Date()): { key: string; record: ApiKeyRecord } {
-  const tenant = tenantIdSchema.parse(tenantId);
+  const tenant = parseInput(tenantIdSchema, tenantId, "tenant id");
   const key = KEY_PREFIX + randomBytes(32).toString("base64url");
   const keyHash = hashApiKey(key);
   return {

@@ -1,8 +1,11 @@
 import type { z } from "zod";
 import { type ErrorDetail, ValidationError } from "./errors";
 
+/** The field name of an issue with the input as a whole (a missing field set, an unknown key). */
+const WHOLE_INPUT = "body";
+
 function describeIssue(issue: z.core.$ZodIssue): ErrorDetail {
-  const field = issue.path.map(String).join(".") || "body";
+  const field = issue.path.map(String).join(".") || WHOLE_INPUT;
   if (issue.code === "unrecognized_keys") {
     return { field, message: `unknown field(s): ${issue.keys.join(", ")}` };
   }
@@ -14,6 +17,8 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what:
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const details = result.error.issues.map(describeIssue);
-  const summary = details.map((d) => `${d.field}: ${d.message}`).join("; ");
+  const summary = details
+    .map((d) => (d.field === WHOLE_INPUT ? d.message : `${d.field}: ${d.message}`))
+    .join("; ");
   throw new ValidationError(`invalid ${what}: ${summary}`, { details });
 }
