@@ -12,11 +12,15 @@ const flag = z.enum(["true", "false"]).transform((v) => v === "true");
 const sections = {
   table: z.object({ TABLE_NAME: nonEmpty }),
   eventsQueue: z.object({ EVENTS_QUEUE_URL: nonEmpty }),
+  deadLetters: z.object({ EVENTS_DLQ_URL: nonEmpty }),
+  retention: z.object({ DELIVERY_LOG_RETENTION_DAYS: z.coerce.number().int().min(2).max(3650).default(30) }),
   scheduler: z.object({
     SCHEDULER_GROUP_NAME: nonEmpty,
     SCHEDULER_ROLE_ARN: nonEmpty,
     SCHEDULER_TARGET_ARN: nonEmpty,
     SCHEDULER_DLQ_ARN: z.string().optional(),
+    // AWS fires one-time schedules to the minute; the local emulator to the second.
+    SCHEDULER_MIN_LEAD_SECONDS: z.coerce.number().int().min(0).default(60),
   }),
   retries: z.object({
     RETRY_SCHEDULE: z
@@ -32,7 +36,8 @@ const sections = {
       }),
   }),
   endpointPolicy: z.object({
-    MAX_ENDPOINTS_PER_TENANT: z.coerce.number().int().positive().default(50),
+    // An event and its deliveries are written in one DynamoDB transaction of at most 100 items.
+    MAX_ENDPOINTS_PER_TENANT: z.coerce.number().int().positive().max(99).default(50),
     ALLOWED_URL_SCHEMES: z
       .string()
       .default("https")

@@ -37,7 +37,7 @@ export const lambdaFunctions = {
   deliveryWorker: {
     entry: "lambdas/handlers/delivery-worker.ts",
     description: "Fans events out to endpoints, signs and sends them, schedules retries",
-    config: ["table", "eventsQueue", "scheduler", "retries"],
+    config: ["table", "eventsQueue", "deadLetters", "scheduler", "retries", "retention", "endpointPolicy"],
   },
 } as const satisfies Record<string, LambdaFunctionSpec>;
 

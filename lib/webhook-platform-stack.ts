@@ -103,6 +103,7 @@ type TableAction =
 interface FunctionSettings {
   readonly tableActions?: readonly TableAction[];
   readonly sendsEvents?: boolean;
+  readonly deadLettersMessages?: boolean;
   readonly schedulesRetries?: boolean;
   readonly environment?: Record<string, string>;
   readonly memorySize?: number;
@@ -127,11 +128,14 @@ export class WebhookPlatformStack extends Stack {
     const sectionEnvironment: { [S in ConfigSection]: Record<keyof Config<S>, string> } = {
       table: { TABLE_NAME: dataStore.table.tableName },
       eventsQueue: { EVENTS_QUEUE_URL: ingest.queue.queueUrl },
+      deadLetters: { EVENTS_DLQ_URL: ingest.deadLetterQueue.queueUrl },
+      retention: { DELIVERY_LOG_RETENTION_DAYS: String(props.deliveryLogRetentionDays ?? 30) },
       scheduler: {
         SCHEDULER_GROUP_NAME: retries.group.scheduleGroupName,
         SCHEDULER_ROLE_ARN: retries.role.roleArn,
         SCHEDULER_TARGET_ARN: ingest.queue.queueArn,
         SCHEDULER_DLQ_ARN: retries.deadLetterQueue.queueArn,
+        SCHEDULER_MIN_LEAD_SECONDS: "60",
       },
       retries: { RETRY_SCHEDULE: retrySchedule },
       endpointPolicy: {
@@ -140,22 +144,22 @@ export class WebhookPlatformStack extends Stack {
         ALLOW_PRIVATE_ADDRESSES: String(props.allowPrivateAddresses ?? false),
       },
     };
-    const deliveryLog = { DELIVERY_LOG_RETENTION_DAYS: String(props.deliveryLogRetentionDays ?? 30) };
 
     // Every function must be listed: a new entry in lambdas/functions.ts does not compile until its access is decided.
     const settings: Record<LambdaFunctionName, FunctionSettings> = {
       apiAuthorizer: { tableActions: ["GetItem"] },
-      webhookQueries: { tableActions: ["GetItem", "Query"], environment: deliveryLog },
+      webhookQueries: { tableActions: ["GetItem", "Query"] },
       webhookCommands: {
         tableActions: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"],
       },
       eventsApi: { sendsEvents: true },
       deliveryWorker: {
         tableActions: ["GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem", "BatchWriteItem"],
-        // Emits follow-up events onto the events queue.
+        // Emits follow-up events onto the events queue, and moves invalid messages to its DLQ at once.
         sendsEvents: true,
+        deadLettersMessages: true,
         schedulesRetries: true,
-        environment: { POWERTOOLS_METRICS_NAMESPACE: "Hookline", ...deliveryLog },
+        environment: { POWERTOOLS_METRICS_NAMESPACE: "Hookline" },
         // Signing and many concurrent outbound HTTPS requests: more memory also means more CPU.
         memorySize: 512,
         timeout: DELIVERY_TIMEOUT,
@@ -189,6 +193,7 @@ export class WebhookPlatformStack extends Stack {
         dataStore.table.grant(fn.role, ...own.tableActions.map((action) => `dynamodb:${action}`));
       }
       if (own.sendsEvents) ingest.queue.grant(fn.role, "sqs:SendMessage");
+      if (own.deadLettersMessages) ingest.deadLetterQueue.grant(fn.role, "sqs:SendMessage");
       if (own.schedulesRetries) retries.grantScheduling(fn.role);
       functions[name] = fn;
     }

@@ -20,6 +20,7 @@ import { apiRoutes, lambdaFunctions } from "../lambdas/functions";
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local";
 import { type Authorizer, type FrontDoor, type RouteFunction, startFrontDoor } from "./front-door";
 import { lambdaContext } from "./lambda-context";
+import { startQueuePoller } from "./queue-poller";
 import { type SchedulerServer, startSchedulerServer } from "./scheduler-server";
 
 /**
@@ -96,27 +97,45 @@ async function createTable(endpoint: string): Promise<void> {
   client.destroy();
 }
 
-async function createQueues(sqs: SQSClient): Promise<{ queueUrl: string; queueArn: string; dlqUrl: string }> {
-  const { QueueUrl: dlqUrl = "" } = await sqs.send(
-    new CreateQueueCommand({ QueueName: "hookline-events-dlq" }),
-  );
-  const dlq = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] }),
-  );
-  const { QueueUrl: queueUrl = "" } = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: "hookline-events",
-      Attributes: {
-        // Shorter than the stack's 6 minutes so a crashed local batch comes back quickly.
-        VisibilityTimeout: "30",
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.Attributes?.QueueArn, maxReceiveCount: 5 }),
-      },
-    }),
-  );
-  const main = await sqs.send(
+interface LocalQueues {
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly dlqUrl: string;
+  readonly schedulerDlqArn: string;
+}
+
+async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
+  const { Attributes } = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }),
   );
-  return { queueUrl, queueArn: main.Attributes?.QueueArn ?? "", dlqUrl };
+  return Attributes?.QueueArn ?? "";
+}
+
+async function createQueue(
+  sqs: SQSClient,
+  name: string,
+  attributes?: Record<string, string>,
+): Promise<string> {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  if (!QueueUrl) throw new Error(`the local SQS server created no queue ${name}`);
+  return QueueUrl;
+}
+
+/** The events queue with its DLQ, and the Scheduler's DLQ, shaped like the stack's. */
+async function createQueues(sqs: SQSClient): Promise<LocalQueues> {
+  const dlqUrl = await createQueue(sqs, "hookline-events-dlq");
+  const schedulerDlqUrl = await createQueue(sqs, "hookline-scheduler-dlq");
+  const queueUrl = await createQueue(sqs, "hookline-events", {
+    // Shorter than the stack's 6 minutes so a crashed local batch comes back quickly.
+    VisibilityTimeout: "30",
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await queueArn(sqs, dlqUrl), maxReceiveCount: 5 }),
+  });
+  return {
+    queueUrl,
+    queueArn: await queueArn(sqs, queueUrl),
+    dlqUrl,
+    schedulerDlqArn: await queueArn(sqs, schedulerDlqUrl),
+  };
 }
 
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
@@ -167,9 +186,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
       TABLE_NAME,
       EVENTS_QUEUE_URL: queues.queueUrl,
+      EVENTS_DLQ_URL: queues.dlqUrl,
+      DELIVERY_LOG_RETENTION_DAYS: "30",
       SCHEDULER_GROUP_NAME: SCHEDULE_GROUP,
       SCHEDULER_ROLE_ARN: ROLE_ARN,
       SCHEDULER_TARGET_ARN: queues.queueArn,
+      SCHEDULER_DLQ_ARN: queues.schedulerDlqArn,
+      // The emulator fires to the second, so short test schedules keep their shape.
+      SCHEDULER_MIN_LEAD_SECONDS: "0",
       RETRY_SCHEDULE: options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE,
       // SPEC 7: the local run may call receivers on http://127.0.0.1.
       ALLOWED_URL_SCHEMES: "https,http",
@@ -177,6 +201,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       POWERTOOLS_SERVICE_NAME: "hookline",
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? "WARN",
       POWERTOOLS_METRICS_NAMESPACE: "Hookline",
+      // Metrics are CloudWatch EMF lines on stdout: noise locally unless asked for.
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
     });
 
     const load = async (name: keyof typeof lambdaFunctions) =>
@@ -202,6 +228,19 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       context: (name) => lambdaContext(name, 10_000),
     });
     stops.push(() => frontDoor.close());
+
+    // Lambda's event source mapping on the events queue, with the stack's batch size.
+    const poller = startQueuePoller({
+      sqs,
+      queueUrl: queues.queueUrl,
+      queueArn: queues.queueArn,
+      handler: await load("deliveryWorker"),
+      functionName: "deliveryWorker",
+      batchSize: 10,
+      concurrency: 4,
+      log,
+    });
+    stops.push(() => poller.stop());
 
     const outputs: LocalOutputs = {
       ApiUrl: frontDoor.url,

@@ -1,12 +1,14 @@
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
   GetCommand,
   paginateQuery,
   TransactWriteCommand,
   type TransactWriteCommandInput,
+  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { WebhookEndpoint } from "../core/webhook-endpoint";
+import type { EndpointDisabler } from "../core/delivery-ports";
+import type { DisabledReason, WebhookEndpoint } from "../core/webhook-endpoint";
 import {
   EndpointGoneError,
   EndpointLimitReachedError,
@@ -35,7 +37,7 @@ const stale = () => new StaleWriteError();
  * uniqueness), URL#<hash> (which endpoints use a URL, for the duplicate
  * url+event rule) and TENANT (the endpoint count, for the per-tenant limit).
  */
-export class DynamoDbWebhookStore implements WebhookStore {
+export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -61,6 +63,31 @@ export class DynamoDbWebhookStore implements WebhookStore {
     );
     for await (const page of pages) endpoints.push(...(page.Items ?? []).map(toEndpoint));
     return endpoints;
+  }
+
+  async disable(tenantId: string, id: string, reason: DisabledReason, at: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.webhook(tenantId, id),
+          UpdateExpression:
+            "SET is_active = :false, disabled_reason = :reason, disabled_at = :at, updated_at = :at, version = version + :one",
+          ConditionExpression: "is_active = :true",
+          ExpressionAttributeValues: {
+            ":false": false,
+            ":true": true,
+            ":reason": reason,
+            ":at": at,
+            ":one": 1,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async urlRegistrations(tenantId: string, url: string): Promise<UrlRegistrations | undefined> {

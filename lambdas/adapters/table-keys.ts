@@ -22,6 +22,15 @@ export const keys = {
   // Hashed so that any URL, however long, fits a sort key.
   url: (tenantId: string, url: string): ItemKey => ({ pk: tenant(tenantId), sk: `URL#${sha256Hex(url)}` }),
   tenantPartition: tenant,
+  // Events and deliveries get partitions of their own, so a busy tenant is not one hot partition.
+  event: (tenantId: string, eventId: string): ItemKey => ({
+    pk: `EVENT#${tenantId}#${eventId}`,
+    sk: "EVENT",
+  }),
+  delivery: (webhookId: string, deliveryId: string): ItemKey => ({
+    pk: `WEBHOOK#${webhookId}`,
+    sk: `DELIVERY#${deliveryId}`,
+  }),
 };
 
 /** Drops the key attributes of a stored item. */

@@ -1,10 +1,14 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDbApiKeyStore } from "../adapters/dynamodb-api-key-store";
+import { DynamoDbDeliveryStore } from "../adapters/dynamodb-delivery-store";
 import { DynamoDbWebhookStore } from "../adapters/dynamodb-webhook-store";
-import { SqsEventPublisher } from "../adapters/sqs-event-publisher";
+import { EventBridgeRetryScheduler } from "../adapters/eventbridge-retry-scheduler";
+import { SqsEventQueue } from "../adapters/sqs-event-queue";
 import { loadConfig } from "../config";
 import { webhookQueries as createWebhookQueries } from "../core/webhook-queries";
 
@@ -39,6 +43,41 @@ export const webhookStore = /* @__PURE__ */ once(
 
 export const webhookQueries = /* @__PURE__ */ once(() => createWebhookQueries(webhookStore()));
 
+const sqsClient = /* @__PURE__ */ once(() => new SQSClient({}));
+
+/** The events queue, as producers see it (no dead-letter access needed). */
 export const eventPublisher = /* @__PURE__ */ once(
-  () => new SqsEventPublisher(new SQSClient({}), loadConfig("eventsQueue").EVENTS_QUEUE_URL),
+  () => new SqsEventQueue(sqsClient(), loadConfig("eventsQueue").EVENTS_QUEUE_URL),
 );
+
+/** The events queue as the delivery worker uses it: publishing platform events, dead-lettering bad messages. */
+export const eventQueue = /* @__PURE__ */ once(
+  () =>
+    new SqsEventQueue(
+      sqsClient(),
+      loadConfig("eventsQueue").EVENTS_QUEUE_URL,
+      loadConfig("deadLetters").EVENTS_DLQ_URL,
+    ),
+);
+
+export const deliveryStore = /* @__PURE__ */ once(
+  () =>
+    new DynamoDbDeliveryStore(
+      documentClient(),
+      tableName(),
+      loadConfig("retention").DELIVERY_LOG_RETENTION_DAYS * 86_400_000,
+    ),
+);
+
+export const retryScheduler = /* @__PURE__ */ once(() => {
+  const config = loadConfig("scheduler");
+  return new EventBridgeRetryScheduler(new SchedulerClient({}), {
+    groupName: config.SCHEDULER_GROUP_NAME,
+    roleArn: config.SCHEDULER_ROLE_ARN,
+    targetArn: config.SCHEDULER_TARGET_ARN,
+    deadLetterArn: config.SCHEDULER_DLQ_ARN,
+    minLeadMs: config.SCHEDULER_MIN_LEAD_SECONDS * 1000,
+  });
+});
+
+export const metrics = /* @__PURE__ */ once(() => new Metrics());

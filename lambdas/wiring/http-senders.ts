@@ -1,8 +1,10 @@
 import { resolveHost } from "../adapters/dns-resolver";
+import { PowertoolsDeliveryMetrics } from "../adapters/powertools-delivery-metrics";
 import { UndiciWebhookSender } from "../adapters/undici-webhook-sender";
 import { loadConfig } from "../config";
+import { eventDelivery as createEventDelivery } from "../core/event-delivery";
 import { webhookManagement as createWebhookManagement } from "../core/webhook-management";
-import { once, webhookStore } from "./aws";
+import { deliveryStore, eventQueue, logger, metrics, once, retryScheduler, webhookStore } from "./aws";
 
 /** The composition root, part two: the use cases that POST to receivers, over one shared undici Agent. */
 const endpointPolicy = /* @__PURE__ */ once(() => loadConfig("endpointPolicy"));
@@ -24,3 +26,16 @@ export const webhookManagement = /* @__PURE__ */ once(() => {
     },
   });
 });
+
+export const eventDelivery = /* @__PURE__ */ once(() =>
+  createEventDelivery({
+    deliveries: deliveryStore(),
+    endpoints: webhookStore(),
+    sender: webhookSender(),
+    scheduler: retryScheduler(),
+    queue: eventQueue(),
+    metrics: new PowertoolsDeliveryMetrics(metrics()),
+    log: logger(),
+    schedule: loadConfig("retries").RETRY_SCHEDULE,
+  }),
+);

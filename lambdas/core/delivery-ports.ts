@@ -1,0 +1,77 @@
+import type { Delivery, DeliveryAttempt, DeliveryStatus, StoredEvent } from "./delivery";
+import type { PlatformEventMessage, RetryMessage } from "./queue-message";
+import type { DisabledReason } from "./webhook-endpoint";
+
+export interface DeliveryUpdate {
+  readonly status: DeliveryStatus;
+  readonly next_attempt_at: string | null;
+  readonly first_attempt_at: string;
+  readonly updated_at: string;
+}
+
+/** What the delivery use case needs from the outside world (adapters implement these). */
+export interface DeliveryStore {
+  /**
+   * Records the event and its deliveries in one write, unless the same
+   * (tenant, event id) was recorded within the idempotency window: then it
+   * answers the event already stored and writes nothing.
+   */
+  recordFanOut(
+    event: StoredEvent,
+    deliveries: readonly Delivery[],
+    idempotentUntil: Date,
+  ): Promise<{ recorded: true } | { recorded: false; existing: StoredEvent }>;
+  getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined>;
+  getDelivery(webhookId: string, deliveryId: string): Promise<Delivery | undefined>;
+  /**
+   * Takes attempt `attempt` for this worker: succeeds only while the delivery
+   * has made attempt-1 attempts, is pending or retrying, and no other worker's
+   * lease is live. Answers the lease token, or why not.
+   */
+  claimAttempt(
+    delivery: Delivery,
+    attempt: number,
+    leaseUntil: Date,
+    now: Date,
+  ): Promise<{ claimed: true; lease: string } | { claimed: false; reason: "leased" | "moved_on" }>;
+  /** Appends the attempt and sets the new status; false when the lease was lost meanwhile. */
+  recordAttempt(
+    delivery: Delivery,
+    lease: string,
+    attempt: DeliveryAttempt,
+    update: DeliveryUpdate,
+  ): Promise<boolean>;
+  /** Ends a pending or retrying delivery without sending: its endpoint is deleted or disabled. */
+  close(delivery: Delivery, status: "skipped" | "cancelled", updatedAt: string): Promise<void>;
+}
+
+export interface EndpointDisabler {
+  /** Disables the endpoint if it is active; true when this call disabled it. */
+  disable(tenantId: string, webhookId: string, reason: DisabledReason, at: string): Promise<boolean>;
+}
+
+export interface RetryScheduler {
+  /** Idempotent per (delivery, attempt): scheduling the same retry twice makes one schedule. */
+  scheduleRetry(message: RetryMessage, at: Date): Promise<void>;
+}
+
+export interface EventQueue {
+  publish(message: PlatformEventMessage): Promise<void>;
+  /** Moves a message that can never be processed to the dead-letter queue, with the reason. */
+  deadLetter(body: string, reason: string, sourceMessageId: string): Promise<void>;
+}
+
+export type DeliveryOutcome = "succeeded" | "retried" | "failed" | "skipped" | "cancelled";
+
+export interface DeliveryMetrics {
+  delivery(outcome: DeliveryOutcome): void;
+  attemptLatency(ms: number): void;
+  endpointDisabled(reason: DisabledReason): void;
+}
+
+/** Structured logging, as Powertools' Logger offers it. */
+export interface Log {
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}

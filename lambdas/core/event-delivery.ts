@@ -1,0 +1,368 @@
+import type { Delivery, DeliveryAttempt, StoredEvent } from "./delivery";
+import { nextStep } from "./delivery-policy";
+import type {
+  DeliveryMetrics,
+  DeliveryStore,
+  EndpointDisabler,
+  EventQueue,
+  Log,
+  RetryScheduler,
+} from "./delivery-ports";
+import type { EventMessage } from "./event-message";
+import { matchesAny, PLATFORM_EVENT_TYPES } from "./event-types";
+import type { PlatformEventMessage, RetryMessage } from "./queue-message";
+import { parseQueueMessage } from "./queue-message";
+import type { RetrySchedule } from "./retry-schedule";
+import { ulid } from "./ulid";
+import type { DisabledReason, WebhookEndpoint } from "./webhook-endpoint";
+import { buildWebhookRequest } from "./webhook-request";
+import type { WebhookSender } from "./webhook-sender";
+import type { WebhookStore } from "./webhook-store";
+
+/**
+ * Event delivery (SPEC 3-5): fan an event out to the subscribed endpoints,
+ * send each delivery, and decide what follows a failure. Delivery is at least
+ * once: every step can crash and be re-run from the queue message, and the
+ * conditional writes in the store make a re-run resume, not repeat, the work.
+ */
+export type MessageResult = "done" | "retry_later";
+
+export interface EventDeliveryDeps {
+  readonly deliveries: DeliveryStore;
+  readonly endpoints: Pick<WebhookStore, "get" | "list"> & EndpointDisabler;
+  readonly sender: WebhookSender;
+  readonly scheduler: RetryScheduler;
+  readonly queue: EventQueue;
+  readonly metrics: DeliveryMetrics;
+  readonly log: Log;
+  readonly schedule: RetrySchedule;
+  readonly clock?: () => Date;
+}
+
+/** SPEC 3: the same (tenant, event id) within 24 h is not fanned out again. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
+/** How long a worker owns an attempt: the 3 s send plus bookkeeping, with room to spare. */
+export const ATTEMPT_LEASE_MS = 20_000;
+
+interface EventToDeliver {
+  readonly tenant_id: string;
+  readonly id: string;
+  readonly type: string;
+  readonly created_at: string;
+  readonly data: unknown;
+}
+
+const worst = (results: readonly MessageResult[]): MessageResult =>
+  results.includes("retry_later") ? "retry_later" : "done";
+
+export function eventDelivery(deps: EventDeliveryDeps) {
+  const { deliveries, endpoints, metrics, log } = deps;
+  const clock = deps.clock ?? (() => new Date());
+
+  function newDelivery(endpoint: WebhookEndpoint, event: EventToDeliver, now: Date): Delivery {
+    const at = now.toISOString();
+    return {
+      id: `msg_${ulid(now.getTime())}`,
+      tenant_id: event.tenant_id,
+      webhook_id: endpoint.id,
+      event_id: event.id,
+      event_type: event.type,
+      // SPEC 5: events for a disabled endpoint are recorded, not sent, and not lost.
+      status: endpoint.is_active ? "pending" : "skipped",
+      attempt_count: 0,
+      next_attempt_at: null,
+      first_attempt_at: null,
+      created_at: at,
+      updated_at: at,
+      attempts: [],
+    };
+  }
+
+  async function fanOut(event: EventToDeliver, excludeWebhookId?: string): Promise<MessageResult> {
+    const now = clock();
+    const subscribed = (await endpoints.list(event.tenant_id)).filter(
+      (e) => e.id !== excludeWebhookId && matchesAny(e.events, event.type),
+    );
+    const created = subscribed.map((endpoint) => newDelivery(endpoint, event, now));
+    const stored: StoredEvent = {
+      ...event,
+      deliveries: created.map((d) => ({ webhook_id: d.webhook_id, delivery_id: d.id })),
+    };
+    const outcome = await deliveries.recordFanOut(
+      stored,
+      created,
+      new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS),
+    );
+    if (outcome.recorded) {
+      log.info("event fanned out", {
+        event_id: event.id,
+        event_type: event.type,
+        deliveries: created.length,
+      });
+      for (const d of created) if (d.status === "skipped") metrics.delivery("skipped");
+      const byId = new Map(subscribed.map((e) => [e.id, e]));
+      return worst(await Promise.all(created.map((d) => resume(d, stored, byId.get(d.webhook_id)))));
+    }
+    // A duplicate: either a producer sent the id again (nothing left to do) or this very
+    // message is back after a crash (finish what the first run started).
+    log.info("duplicate event: resuming its deliveries", { event_id: event.id });
+    const existing = outcome.existing;
+    const results = await Promise.all(
+      existing.deliveries.map(async (ref) => {
+        const delivery = await deliveries.getDelivery(ref.webhook_id, ref.delivery_id);
+        if (!delivery) return "done" as const;
+        return resume(delivery, existing, await endpoints.get(existing.tenant_id, ref.webhook_id));
+      }),
+    );
+    return worst(results);
+  }
+
+  /** Carries a delivery forward from whatever state a previous run of the same message left it in. */
+  async function resume(
+    delivery: Delivery,
+    event: EventToDeliver,
+    endpoint?: WebhookEndpoint,
+  ): Promise<MessageResult> {
+    if (delivery.status === "pending") return attempt(delivery, 1, event, endpoint, "skipped");
+    await finishRecordedAttempt(delivery, endpoint);
+    return "done";
+  }
+
+  /** What follows a recorded attempt, for a run that died (or failed) right after recording it. */
+  async function finishRecordedAttempt(delivery: Delivery, endpoint?: WebhookEndpoint): Promise<void> {
+    if (delivery.status === "retrying" && delivery.next_attempt_at) {
+      await deps.scheduler.scheduleRetry(
+        retryMessage(delivery, delivery.attempt_count + 1),
+        new Date(delivery.next_attempt_at),
+      );
+    }
+    if (delivery.status === "failed" && endpoint) await finishFailure(delivery, endpoint);
+  }
+
+  async function retry(message: RetryMessage): Promise<MessageResult> {
+    const delivery = await deliveries.getDelivery(message.webhook_id, message.delivery_id);
+    if (!delivery || delivery.tenant_id !== message.tenant_id) {
+      log.warn("retry for an unknown delivery: dropped", { delivery_id: message.delivery_id });
+      return "done";
+    }
+    const endpoint = await endpoints.get(delivery.tenant_id, delivery.webhook_id);
+    // This message's attempt is already made: it is back after an error, so finish that run's work.
+    if (delivery.attempt_count === message.attempt) {
+      await finishRecordedAttempt(delivery, endpoint);
+      return "done";
+    }
+    // Any other count: a stale copy (a schedule fired twice); an attempt is never repeated.
+    if (delivery.attempt_count !== message.attempt - 1) return "done";
+    const event = await deliveries.getEvent(delivery.tenant_id, delivery.event_id);
+    if (!event) {
+      log.error("retry whose event is no longer stored: cancelled", { delivery_id: delivery.id });
+      await deliveries.close(delivery, "cancelled", clock().toISOString());
+      metrics.delivery("cancelled");
+      return "done";
+    }
+    return attempt(delivery, message.attempt, event, endpoint, "cancelled");
+  }
+
+  async function attempt(
+    delivery: Delivery,
+    number: number,
+    event: EventToDeliver,
+    endpoint: WebhookEndpoint | undefined,
+    statusIfInactive: "skipped" | "cancelled",
+  ): Promise<MessageResult> {
+    const started = clock();
+    // SPEC 5: a retry that finds its endpoint deleted or disabled does not send.
+    if (!endpoint?.is_active) {
+      await deliveries.close(delivery, statusIfInactive, started.toISOString());
+      metrics.delivery(statusIfInactive);
+      return "done";
+    }
+    const claim = await deliveries.claimAttempt(
+      delivery,
+      number,
+      new Date(started.getTime() + ATTEMPT_LEASE_MS),
+      started,
+    );
+    if (!claim.claimed) return claim.reason === "leased" ? "retry_later" : "done";
+
+    const request = buildWebhookRequest({
+      target: {
+        url: endpoint.url,
+        headers: endpoint.headers,
+        field_mapping: endpoint.field_mapping,
+        secrets: [endpoint.secret],
+      },
+      messageId: delivery.id,
+      event,
+      attempt: number,
+      now: started,
+      mapFields: !event.type.startsWith("webhook."),
+    });
+    const result = await deps.sender.send(request);
+    metrics.attemptLatency(result.duration_ms);
+    const now = clock();
+    const firstAttemptAt = delivery.first_attempt_at ?? started.toISOString();
+    const step = nextStep(result, {
+      attempt: number,
+      firstAttemptAt: new Date(firstAttemptAt),
+      now,
+      schedule: deps.schedule,
+    });
+    const record: DeliveryAttempt = {
+      number,
+      attempted_at: started.toISOString(),
+      status_code: result.status_code,
+      error: result.error,
+      duration_ms: result.duration_ms,
+      response_body: result.response_body,
+    };
+    const status = step.kind === "succeeded" ? "succeeded" : step.kind === "retry" ? "retrying" : "failed";
+    const kept = await deliveries.recordAttempt(delivery, claim.lease, record, {
+      status,
+      next_attempt_at: step.kind === "retry" ? step.at.toISOString() : null,
+      first_attempt_at: firstAttemptAt,
+      updated_at: now.toISOString(),
+    });
+    if (!kept) {
+      log.warn("attempt outlived its lease; another worker owns the delivery now", {
+        delivery_id: delivery.id,
+      });
+      return "done";
+    }
+    log.info("delivery attempt", {
+      delivery_id: delivery.id,
+      webhook_id: endpoint.id,
+      attempt: number,
+      status_code: result.status_code,
+      error: result.error,
+      duration_ms: result.duration_ms,
+      outcome: step.kind,
+    });
+    switch (step.kind) {
+      case "succeeded":
+        metrics.delivery("succeeded");
+        return "done";
+      case "retry":
+        metrics.delivery("retried");
+        await deps.scheduler.scheduleRetry(retryMessage(delivery, number + 1), step.at);
+        return "done";
+      case "gone":
+      case "failed":
+        metrics.delivery("failed");
+        await disable(
+          endpoint,
+          step.kind === "gone" ? "gone" : "delivery_failed",
+          delivery,
+          now.toISOString(),
+        );
+        return "done";
+    }
+  }
+
+  /**
+   * After a terminal failure recorded by an earlier run that then hit an error: disable the
+   * endpoint unless the tenant changed it since (re-enabling moves updated_at past the
+   * failure), and re-send the notice if this failure disabled it.
+   */
+  async function finishFailure(delivery: Delivery, endpoint: WebhookEndpoint): Promise<void> {
+    const gone = delivery.attempts.at(-1)?.status_code === 410;
+    const reason: DisabledReason = gone ? "gone" : "delivery_failed";
+    const failedAt = delivery.updated_at;
+    if (endpoint.is_active && endpoint.updated_at <= failedAt)
+      await disable(endpoint, reason, delivery, failedAt);
+    else if (
+      !endpoint.is_active &&
+      endpoint.disabled_reason === reason &&
+      endpoint.disabled_at === failedAt
+    ) {
+      await notifyDisabled(endpoint, reason, delivery, failedAt);
+    }
+  }
+
+  /** Disables a dead endpoint and tells the tenant's other endpoints (SPEC 5). */
+  async function disable(endpoint: WebhookEndpoint, reason: DisabledReason, cause: Delivery, at: string) {
+    if (!(await endpoints.disable(endpoint.tenant_id, endpoint.id, reason, at))) return;
+    metrics.endpointDisabled(reason);
+    log.warn("endpoint disabled", { webhook_id: endpoint.id, reason, delivery_id: cause.id });
+    await notifyDisabled(endpoint, reason, cause, at);
+  }
+
+  async function notifyDisabled(
+    endpoint: WebhookEndpoint,
+    reason: DisabledReason,
+    cause: Delivery,
+    at: string,
+  ) {
+    await deps.queue.publish({
+      kind: "platform_event",
+      tenant_id: endpoint.tenant_id,
+      event: {
+        // Derived from the failed delivery, so publishing it again is deduplicated by the fan-out.
+        id: `evt_disabled_${cause.id}`,
+        type: PLATFORM_EVENT_TYPES.disabled,
+        created_at: at,
+        data: {
+          webhook_id: endpoint.id,
+          name: endpoint.name,
+          url: endpoint.url,
+          disabled_reason: reason,
+          disabled_at: at,
+        },
+      },
+      exclude_webhook_id: endpoint.id,
+    });
+  }
+
+  function producerEvent(event: EventMessage, messageId: string): EventToDeliver {
+    const received = clock().toISOString();
+    return {
+      tenant_id: event.tenant_id,
+      // Without a producer id, the SQS message id: a redelivered message is the same event.
+      id: event.id ?? `evt_${messageId}`,
+      type: event.type,
+      created_at: event.occurred_at ?? received,
+      data: event.data,
+    };
+  }
+
+  function platformEvent(message: PlatformEventMessage): EventToDeliver {
+    return { tenant_id: message.tenant_id, ...message.event };
+  }
+
+  return {
+    /** Processes one queue message; "retry_later" leaves it on the queue to come back. */
+    async handleMessage(body: string, messageId: string): Promise<MessageResult> {
+      const parsed = parseQueueMessage(body);
+      if (!parsed.ok) {
+        // SPEC 3: not retried in a loop, not dropped: to the dead-letter queue at once, with the reason.
+        log.warn("invalid message sent to the dead-letter queue", {
+          message_id: messageId,
+          reason: parsed.reason,
+        });
+        await deps.queue.deadLetter(body, parsed.reason, messageId);
+        return "done";
+      }
+      const message = parsed.message;
+      switch (message.kind) {
+        case "event":
+          return fanOut(producerEvent(message.event, messageId));
+        case "platform_event":
+          return fanOut(platformEvent(message), message.exclude_webhook_id);
+        case "retry":
+          return retry(message);
+      }
+    },
+  };
+}
+
+function retryMessage(delivery: Delivery, attempt: number): RetryMessage {
+  return {
+    kind: "retry",
+    tenant_id: delivery.tenant_id,
+    webhook_id: delivery.webhook_id,
+    delivery_id: delivery.id,
+    attempt,
+  };
+}
+
+export type EventDelivery = ReturnType<typeof eventDelivery>;

@@ -1,0 +1,68 @@
+import * as z from "zod";
+import { tenantIdSchema } from "./api-keys";
+import { type EventMessage, eventMessageSchema } from "./event-message";
+import { PLATFORM_EVENT_TYPES } from "./event-types";
+
+/**
+ * What travels on the events queue: producers' events (SPEC 3), and the
+ * platform's own messages, told apart by `kind`: retries that Scheduler puts
+ * back when they are due, and platform events such as webhook.disabled.
+ */
+export const retryMessageSchema = z.strictObject({
+  kind: z.literal("retry"),
+  tenant_id: tenantIdSchema,
+  webhook_id: z.string().min(1),
+  delivery_id: z.string().min(1),
+  /** The attempt this message is for (2..n). */
+  attempt: z.number().int().min(2),
+});
+export type RetryMessage = z.output<typeof retryMessageSchema>;
+
+export const platformEventMessageSchema = z.strictObject({
+  kind: z.literal("platform_event"),
+  tenant_id: tenantIdSchema,
+  event: z.strictObject({
+    id: z.string().min(1),
+    type: z.enum([PLATFORM_EVENT_TYPES.disabled]),
+    created_at: z.string(),
+    data: z.json(),
+  }),
+  /** The endpoint the event is about, which does not receive it. */
+  exclude_webhook_id: z.string().optional(),
+});
+export type PlatformEventMessage = z.output<typeof platformEventMessageSchema>;
+
+export type QueueMessage =
+  | { readonly kind: "event"; readonly event: EventMessage }
+  | RetryMessage
+  | PlatformEventMessage;
+
+export type ParsedQueueMessage = { ok: true; message: QueueMessage } | { ok: false; reason: string };
+
+function issues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "message"}: ${i.message}`).join("; ");
+}
+
+export function parseQueueMessage(body: string): ParsedQueueMessage {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (error) {
+    return { ok: false, reason: `the message body is not JSON: ${(error as Error).message}` };
+  }
+  const kind = json !== null && typeof json === "object" ? (json as { kind?: unknown }).kind : undefined;
+  if (kind === "retry") {
+    const retry = retryMessageSchema.safeParse(json);
+    return retry.success ? { ok: true, message: retry.data } : { ok: false, reason: issues(retry.error) };
+  }
+  if (kind === "platform_event") {
+    const platform = platformEventMessageSchema.safeParse(json);
+    return platform.success
+      ? { ok: true, message: platform.data }
+      : { ok: false, reason: issues(platform.error) };
+  }
+  const event = eventMessageSchema.safeParse(json);
+  return event.success
+    ? { ok: true, message: { kind: "event", event: event.data } }
+    : { ok: false, reason: `not a valid event: ${issues(event.error)}` };
+}

@@ -1,0 +1,35 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { logger, metrics } from "../wiring/aws";
+import { eventDelivery } from "../wiring/http-senders";
+
+/**
+ * The delivery Lambda on the events queue. Every message of the batch is
+ * worked at once, so one slow endpoint holds up only its own deliveries; a
+ * message that hit a fault is reported as a batch item failure and comes back.
+ */
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(injectLambdaContext(logger(), { resetKeys: true }))
+  .use(logMetrics(metrics()))
+  .handler(async (event) => {
+    const results = await Promise.all(
+      event.Records.map(async (record) => {
+        try {
+          return await eventDelivery().handleMessage(record.body, record.messageId);
+        } catch (error) {
+          logger().error("message failed; it will come back", {
+            message_id: record.messageId,
+            error: error as Error,
+          });
+          return "retry_later" as const;
+        }
+      }),
+    );
+    return {
+      batchItemFailures: event.Records.filter((_, i) => results[i] === "retry_later").map((r) => ({
+        itemIdentifier: r.messageId,
+      })),
+    };
+  });
