@@ -1,0 +1,125 @@
+import { randomUUID } from "node:crypto";
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { DynamoDbDeliveryStore } from "../../lambdas/adapters/dynamodb-delivery-store";
+import type { Delivery } from "../../lambdas/core/delivery";
+import { handler as deliveryWorker } from "../../lambdas/handlers/delivery-worker";
+import { lambdaContext } from "../../local/lambda-context";
+import { LOCAL_CREDENTIALS } from "../../local/platform";
+import { waitFor } from "../../local/wait-for";
+import { documentClient, platform } from "./platform";
+
+/** Producing events, running the delivery worker, and reading what it recorded. */
+export function sqs(): SQSClient {
+  const { SqsEndpoint, Region } = platform();
+  return new SQSClient({ endpoint: SqsEndpoint, region: Region, credentials: LOCAL_CREDENTIALS });
+}
+
+export async function sendEvent(event: Record<string, unknown>): Promise<void> {
+  await sqs().send(
+    new SendMessageCommand({ QueueUrl: platform().EventsQueueUrl, MessageBody: JSON.stringify(event) }),
+  );
+}
+
+/** Runs the production delivery handler in this process on messages, as Lambda would on a batch. */
+export async function runWorker(...bodies: string[]): Promise<SQSBatchResponse> {
+  const event: SQSEvent = {
+    Records: bodies.map((body) => ({
+      messageId: randomUUID(),
+      receiptHandle: randomUUID(),
+      body,
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: String(Date.now()),
+        SenderId: "test",
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: "",
+      eventSource: "aws:sqs",
+      eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:test",
+      awsRegion: "us-east-1",
+    })),
+  };
+  return (await deliveryWorker(event, lambdaContext("deliveryWorker", 60_000))) as SQSBatchResponse;
+}
+
+export function deliveryStore(): DynamoDbDeliveryStore {
+  return new DynamoDbDeliveryStore(documentClient(), platform().TableName, 30 * 86_400_000);
+}
+
+/** The deliveries the fan-out of an event created, as stored now. */
+export async function deliveriesOf(tenantId: string, eventId: string): Promise<Delivery[]> {
+  const store = deliveryStore();
+  const event = await store.getEvent(tenantId, eventId);
+  const found = await Promise.all(
+    (event?.deliveries ?? []).map((r) => store.getDelivery(r.webhook_id, r.delivery_id)),
+  );
+  return found.filter((d): d is Delivery => d !== undefined);
+}
+
+/** Waits until the event's delivery to one endpoint satisfies `done`, and answers it. */
+export async function awaitDelivery(
+  tenantId: string,
+  eventId: string,
+  webhookId: string,
+  done: (d: Delivery) => boolean,
+  timeoutMs = 20_000,
+): Promise<Delivery> {
+  let last: Delivery | undefined;
+  const ok = await waitFor(
+    async () => {
+      last = (await deliveriesOf(tenantId, eventId)).find((d) => d.webhook_id === webhookId);
+      return last !== undefined && done(last);
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
+  if (!ok) throw new Error(`delivery did not reach the expected state; last seen: ${JSON.stringify(last)}`);
+  return last as Delivery;
+}
+
+export interface DeadLetter {
+  readonly body: string;
+  readonly reason: string | undefined;
+}
+
+/** Takes the dead-letter messages whose body contains `marker` (other tests' messages stay). */
+export async function deadLettersWith(
+  marker: string,
+  count: number,
+  timeoutMs = 10_000,
+): Promise<DeadLetter[]> {
+  const client = sqs();
+  const found: DeadLetter[] = [];
+  await waitFor(
+    async () => {
+      const { Messages = [] } = await client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: platform().EventsDlqUrl,
+          MaxNumberOfMessages: 10,
+          MessageAttributeNames: ["All"],
+          VisibilityTimeout: 0,
+        }),
+      );
+      const mine = Messages.filter((m) => m.Body?.includes(marker));
+      for (const m of mine)
+        found.push({ body: m.Body ?? "", reason: m.MessageAttributes?.failure_reason?.StringValue });
+      if (mine.length) {
+        await client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: platform().EventsDlqUrl,
+            Entries: mine.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+          }),
+        );
+      }
+      return found.length >= count;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
+  return found;
+}
