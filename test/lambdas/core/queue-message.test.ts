@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { parseQueueMessage } from "../../../lambdas/core/queue-message";
+
+describe("parseQueueMessage", () => {
+  it("reads a producer event as in SPEC 3", () => {
+    const body = {
+      tenant_id: "acme",
+      type: "crm.lead.created",
+      id: "evt_1",
+      occurred_at: "2026-02-15T10:30:00Z",
+      data: { a: 1 },
+    };
+
+    expect(parseQueueMessage(JSON.stringify(body))).toEqual({
+      ok: true,
+      message: { kind: "event", event: body },
+    });
+  });
+
+  it("reads a retry and a platform event by their kind", () => {
+    const retry = { kind: "retry", tenant_id: "acme", webhook_id: "w", delivery_id: "msg_1", attempt: 3 };
+    const platform = {
+      kind: "platform_event",
+      tenant_id: "acme",
+      event: { id: "evt_disabled_1", type: "webhook.disabled", created_at: "2026-02-15T10:30:00Z", data: {} },
+      exclude_webhook_id: "w",
+    };
+
+    expect(parseQueueMessage(JSON.stringify(retry))).toEqual({ ok: true, message: retry });
+    expect(parseQueueMessage(JSON.stringify(platform))).toEqual({ ok: true, message: platform });
+  });
+
+  it.each([
+    ["not JSON", "{nope", "not JSON"],
+    ["a JSON array", "[]", "not a valid event"],
+    [
+      "a retry for attempt 1",
+      JSON.stringify({ kind: "retry", tenant_id: "a", webhook_id: "w", delivery_id: "d", attempt: 1 }),
+      "attempt",
+    ],
+    [
+      "a platform event of another type",
+      JSON.stringify({
+        kind: "platform_event",
+        tenant_id: "a",
+        event: { id: "e", type: "crm.lead.created", created_at: "x", data: {} },
+      }),
+      "type",
+    ],
+    ["an unknown kind", JSON.stringify({ kind: "resend", tenant_id: "a" }), "not a valid event"],
+  ])("refuses %s with a reason", (_name, body, mentions) => {
+    const parsed = parseQueueMessage(body);
+
+    expect(parsed.ok).toBe(false);
+    expect(parsed.ok ? "" : parsed.reason).toContain(mentions);
+  });
+});
