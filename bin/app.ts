@@ -5,9 +5,11 @@ import { WebhookPlatformStack } from "../lib/webhook-platform-stack";
 
 /**
  * The CDK app. Optional settings come as context, e.g.
- * `cdk synth -c maxEndpointsPerTenant=100 -c retrySchedule=0s,20m,1h -c allowedUrlSchemes=https
- *  -c allowPrivateAddresses=false -c removalPolicy=destroy -c logRetentionDays=30 -c deliveryLogRetentionDays=30`.
- * A bad value stops the synth here rather than failing the Lambdas at their first cold start.
+ * `cdk synth -c maxEndpointsPerTenant=20 -c retrySchedule=0s,20m,1h -c allowedUrlSchemes=https
+ *  -c allowPrivateAddresses=false -c removalPolicy=destroy -c logRetentionDays=30 -c deliveryLogRetentionDays=30
+ *  -c deliveryFailureRateThreshold=0.25`.
+ * A bad value stops the synth here (or in the stack, which checks the ranges) rather than failing
+ * the Lambdas at their first cold start.
  */
 const app = new App();
 
@@ -25,6 +27,13 @@ function positiveInteger(key: string): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
   return Number.isInteger(parsed) && parsed > 0 ? parsed : invalid(key, value, "a positive integer");
+}
+
+function number(key: string): number | undefined {
+  const value = context(key);
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  return value.trim() !== "" && Number.isFinite(parsed) ? parsed : invalid(key, value, "a number");
 }
 
 function oneOf<T>(key: string, choices: Record<string, T>): T | undefined {
@@ -60,6 +69,7 @@ new WebhookPlatformStack(app, "Hookline", {
   removalPolicy: oneOf("removalPolicy", { retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY }),
   logRetention: logRetention("logRetentionDays"),
   deliveryLogRetentionDays: positiveInteger("deliveryLogRetentionDays"),
+  deliveryFailureRateThreshold: number("deliveryFailureRateThreshold"),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

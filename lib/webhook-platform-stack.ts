@@ -3,7 +3,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
-import type { Config, ConfigSection } from "../lambdas/config";
+import { type Config, type ConfigSection, loadConfig } from "../lambdas/config";
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from "../lambdas/core/retry-schedule";
 import {
   apiRoutes,
@@ -26,7 +26,9 @@ export interface WebhookPlatformStackProps extends StackProps {
    */
   readonly retrySchedule?: string;
   /**
-   * Most webhook endpoints one tenant may register.
+   * Most webhook endpoints one tenant may register, 1 to 99: an event and its
+   * deliveries are written in one DynamoDB transaction of at most 100 items.
+   * Checked at synth.
    * @default 50
    */
   readonly maxEndpointsPerTenant?: number;
@@ -57,7 +59,8 @@ export interface WebhookPlatformStackProps extends StackProps {
    */
   readonly authorizerCacheTtl?: Duration;
   /**
-   * Days a delivery attempt stays in the delivery log before TTL removes it.
+   * Days a delivery attempt stays in the delivery log before TTL removes it, 2 to 3650.
+   * Checked at synth.
    * @default 30
    */
   readonly deliveryLogRetentionDays?: number;
@@ -72,6 +75,13 @@ export interface WebhookPlatformStackProps extends StackProps {
    * @default 20
    */
   readonly deliveryMaxConcurrency?: number;
+  /**
+   * Share of failed delivery attempts (retried or given up), from 0 to 1, above
+   * which the failure-rate alarm fires (in 2 of 3 periods of 15 minutes).
+   * Checked at synth.
+   * @default 0.25
+   */
+  readonly deliveryFailureRateThreshold?: number;
   /**
    * SNS topic notified by the platform's alarms.
    * @default - the alarms notify no one
@@ -88,6 +98,24 @@ export interface WebhookPlatformStackProps extends StackProps {
 /** Lambda on an HTTP integration; API Gateway gives up after 30 s, and creating an endpoint makes a verification POST of up to 3 s. */
 const API_FUNCTION_TIMEOUT = Duration.seconds(10);
 const DELIVERY_TIMEOUT = Duration.seconds(60);
+/** POWERTOOLS_SERVICE_NAME of every function; Powertools Metrics puts it in the `service` dimension. */
+const SERVICE_NAME = "hookline";
+/** POWERTOOLS_METRICS_NAMESPACE of the delivery worker, the one function that emits metrics. */
+const METRICS_NAMESPACE = "Hookline";
+
+/** Refuses a prop outside [min, max] (and a fraction where an integer is due) with the reason. */
+function checkRange(
+  prop: string,
+  value: number,
+  { min, max, integer, why }: { min: number; max: number; integer: boolean; why: string },
+): number {
+  if (Number.isNaN(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw new Error(
+      `${prop} must be ${integer ? "an integer" : "a number"} from ${min} to ${max} (${why}), got ${value}`,
+    );
+  }
+  return value;
+}
 
 type TableAction =
   | "GetItem"
@@ -120,6 +148,22 @@ export class WebhookPlatformStack extends Stack {
     parseRetrySchedule(retrySchedule);
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const maxEndpointsPerTenant = checkRange("maxEndpointsPerTenant", props.maxEndpointsPerTenant ?? 50, {
+      min: 1,
+      max: 99,
+      integer: true,
+      why: "an event and its deliveries are written in one DynamoDB transaction of at most 100 items",
+    });
+    const deliveryLogRetentionDays = checkRange(
+      "deliveryLogRetentionDays",
+      props.deliveryLogRetentionDays ?? 30,
+      { min: 2, max: 3650, integer: true, why: "the range the delivery worker accepts" },
+    );
+    const deliveryFailureRateThreshold = checkRange(
+      "deliveryFailureRateThreshold",
+      props.deliveryFailureRateThreshold ?? 0.25,
+      { min: 0, max: 1, integer: false, why: "a share of delivery attempts" },
+    );
 
     const dataStore = new DataStore(this, "DataStore", { removalPolicy });
     const ingest = new EventIngest(this, "EventIngest", { consumerTimeout: DELIVERY_TIMEOUT });
@@ -129,7 +173,7 @@ export class WebhookPlatformStack extends Stack {
       table: { TABLE_NAME: dataStore.table.tableName },
       eventsQueue: { EVENTS_QUEUE_URL: ingest.queue.queueUrl },
       deadLetters: { EVENTS_DLQ_URL: ingest.deadLetterQueue.queueUrl },
-      retention: { DELIVERY_LOG_RETENTION_DAYS: String(props.deliveryLogRetentionDays ?? 30) },
+      retention: { DELIVERY_LOG_RETENTION_DAYS: String(deliveryLogRetentionDays) },
       scheduler: {
         SCHEDULER_GROUP_NAME: retries.group.scheduleGroupName,
         SCHEDULER_ROLE_ARN: retries.role.roleArn,
@@ -139,11 +183,22 @@ export class WebhookPlatformStack extends Stack {
       },
       retries: { RETRY_SCHEDULE: retrySchedule },
       endpointPolicy: {
-        MAX_ENDPOINTS_PER_TENANT: String(props.maxEndpointsPerTenant ?? 50),
+        MAX_ENDPOINTS_PER_TENANT: String(maxEndpointsPerTenant),
         ALLOWED_URL_SCHEMES: (props.allowedUrlSchemes ?? ["https"]).join(","),
         ALLOW_PRIVATE_ADDRESSES: String(props.allowPrivateAddresses ?? false),
       },
     };
+    // The props checks above name the prop; this backstop runs every section through the very
+    // parser the Lambdas use at cold start, so a rule tightened there is enforced at synth too.
+    for (const section of Object.keys(sectionEnvironment) as ConfigSection[]) {
+      try {
+        loadConfig(section, sectionEnvironment[section]);
+      } catch (error) {
+        throw new Error(
+          `the stack props make a configuration the Lambdas refuse: ${(error as Error).message}`,
+        );
+      }
+    }
 
     // Every function must be listed: a new entry in lambdas/functions.ts does not compile until its access is decided.
     const settings: Record<LambdaFunctionName, FunctionSettings> = {
@@ -159,7 +214,7 @@ export class WebhookPlatformStack extends Stack {
         sendsEvents: true,
         deadLettersMessages: true,
         schedulesRetries: true,
-        environment: { POWERTOOLS_METRICS_NAMESPACE: "Hookline" },
+        environment: { POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE },
         // Signing and many concurrent outbound HTTPS requests: more memory also means more CPU.
         memorySize: 512,
         timeout: DELIVERY_TIMEOUT,
@@ -177,7 +232,7 @@ export class WebhookPlatformStack extends Stack {
         projectRoot,
         // Only the variables of the config sections the function reads.
         environment: {
-          POWERTOOLS_SERVICE_NAME: "hookline",
+          POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
           POWERTOOLS_LOG_LEVEL: "INFO",
           ...Object.fromEntries(
             spec.config.flatMap((section) => Object.entries(sectionEnvironment[section])),
@@ -218,6 +273,8 @@ export class WebhookPlatformStack extends Stack {
         SchedulerDeadLetterQueue: retries.deadLetterQueue,
       },
       deliveryFunction: functions.deliveryWorker.function,
+      deliveryMetrics: { namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME },
+      deliveryFailureRateThreshold,
       alarmTopic: props.alarmTopic,
     });
 

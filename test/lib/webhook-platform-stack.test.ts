@@ -6,7 +6,7 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { apiRoutes, type LambdaFunctionName, lambdaFunctions, routeKey } from "../../lambdas/functions";
 import { WebhookPlatformStack, type WebhookPlatformStackProps } from "../../lib/webhook-platform-stack";
 
@@ -268,7 +268,7 @@ describe("WebhookPlatformStack", () => {
     const common = ["NODE_OPTIONS", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_SERVICE_NAME"];
     const expectedEnvironment: Record<LambdaFunctionName, string[]> = {
       apiAuthorizer: [...common, "TABLE_NAME"],
-      webhookQueries: [...common, "TABLE_NAME", "DELIVERY_LOG_RETENTION_DAYS"],
+      webhookQueries: [...common, "TABLE_NAME"],
       webhookCommands: [
         ...common,
         "TABLE_NAME",
@@ -281,13 +281,18 @@ describe("WebhookPlatformStack", () => {
         ...common,
         "TABLE_NAME",
         "EVENTS_QUEUE_URL",
+        "EVENTS_DLQ_URL",
         "SCHEDULER_GROUP_NAME",
         "SCHEDULER_ROLE_ARN",
         "SCHEDULER_TARGET_ARN",
         "SCHEDULER_DLQ_ARN",
+        "SCHEDULER_MIN_LEAD_SECONDS",
         "RETRY_SCHEDULE",
-        "POWERTOOLS_METRICS_NAMESPACE",
         "DELIVERY_LOG_RETENTION_DAYS",
+        "MAX_ENDPOINTS_PER_TENANT",
+        "ALLOWED_URL_SCHEMES",
+        "ALLOW_PRIVATE_ADDRESSES",
+        "POWERTOOLS_METRICS_NAMESPACE",
       ],
     };
     it.each(functionNames)("passes %s only the environment of its config sections", (name) => {
@@ -297,56 +302,117 @@ describe("WebhookPlatformStack", () => {
       );
     });
 
-    it("applies the endpoint policy defaults: 50 endpoints, https only, no private addresses", () => {
-      const [, fn] = lambdaOf(template, "webhookCommands");
-      expect(fn.Properties.Environment.Variables).toMatchObject({
-        MAX_ENDPOINTS_PER_TENANT: "50",
-        ALLOWED_URL_SCHEMES: "https",
-        ALLOW_PRIVATE_ADDRESSES: "false",
+    it.each(["webhookCommands", "deliveryWorker"] as const)(
+      "gives %s the endpoint policy defaults: 50 endpoints, https only, no private addresses",
+      (name) => {
+        const [, fn] = lambdaOf(template, name);
+        expect(fn.Properties.Environment.Variables).toMatchObject({
+          MAX_ENDPOINTS_PER_TENANT: "50",
+          ALLOWED_URL_SCHEMES: "https",
+          ALLOW_PRIVATE_ADDRESSES: "false",
+        });
+      },
+    );
+
+    it("tells the delivery worker its DLQ, log retention, schedule lead time and metrics namespace", () => {
+      const [, worker] = lambdaOf(template, "deliveryWorker");
+      expect(worker.Properties.Environment.Variables).toMatchObject({
+        EVENTS_QUEUE_URL: { Ref: eventsQueue },
+        EVENTS_DLQ_URL: { Ref: eventsDlq },
+        DELIVERY_LOG_RETENTION_DAYS: "30",
+        SCHEDULER_MIN_LEAD_SECONDS: "60",
+        POWERTOOLS_SERVICE_NAME: "hookline",
+        POWERTOOLS_METRICS_NAMESPACE: "Hookline",
       });
     });
   });
 
   describe("permissions", () => {
-    const writeLogs = ["logs:CreateLogStream", "logs:PutLogEvents"];
-    const expectedActions: Record<LambdaFunctionName, string[]> = {
-      apiAuthorizer: [...writeLogs, "dynamodb:GetItem"],
-      webhookQueries: [...writeLogs, "dynamodb:GetItem", "dynamodb:Query"],
-      webhookCommands: [
+    // Every action a function may take, and on what: "ownLogs" is the function's own log group,
+    // "schedulesInGroup" the schedules of the retry schedule group (checked in "retry scheduler").
+    const writeLogs = { "logs:CreateLogStream": ["ownLogs"], "logs:PutLogEvents": ["ownLogs"] };
+    const onTable = (...actions: string[]) =>
+      Object.fromEntries(actions.map((action) => [`dynamodb:${action}`, ["table"]]));
+    const expectedGrants: Record<LambdaFunctionName, Record<string, string[]>> = {
+      apiAuthorizer: { ...writeLogs, ...onTable("GetItem") },
+      webhookQueries: { ...writeLogs, ...onTable("GetItem", "Query") },
+      webhookCommands: {
         ...writeLogs,
-        "dynamodb:ConditionCheckItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:Query",
-        "dynamodb:UpdateItem",
-      ],
-      eventsApi: [...writeLogs, "sqs:SendMessage"],
-      deliveryWorker: [
+        ...onTable("GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"),
+      },
+      eventsApi: { ...writeLogs, "sqs:SendMessage": ["eventsQueue"] },
+      deliveryWorker: {
         ...writeLogs,
-        "dynamodb:BatchWriteItem",
-        "dynamodb:ConditionCheckItem",
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:Query",
-        "dynamodb:UpdateItem",
-        "iam:PassRole",
-        "scheduler:CreateSchedule",
-        "scheduler:DeleteSchedule",
-        "scheduler:GetSchedule",
+        ...onTable("GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem", "BatchWriteItem"),
+        "scheduler:CreateSchedule": ["schedulesInGroup"],
+        "scheduler:GetSchedule": ["schedulesInGroup"],
+        "scheduler:DeleteSchedule": ["schedulesInGroup"],
+        "iam:PassRole": ["schedulerRole"],
         // Consuming the events queue (the event source mapping's grant).
-        "sqs:ChangeMessageVisibility",
-        "sqs:DeleteMessage",
-        "sqs:GetQueueAttributes",
-        "sqs:GetQueueUrl",
-        "sqs:ReceiveMessage",
-        // Follow-up events onto the same queue.
-        "sqs:SendMessage",
-      ],
+        "sqs:ReceiveMessage": ["eventsQueue"],
+        "sqs:ChangeMessageVisibility": ["eventsQueue"],
+        "sqs:DeleteMessage": ["eventsQueue"],
+        "sqs:GetQueueAttributes": ["eventsQueue"],
+        "sqs:GetQueueUrl": ["eventsQueue"],
+        // Follow-up events onto the events queue; invalid messages straight to its DLQ.
+        "sqs:SendMessage": ["eventsDlq", "eventsQueue"],
+      },
     };
-    it.each(functionNames)("gives %s exactly the IAM actions its job needs", (name) => {
-      expect(actionsOf(statementsOf(template, name))).toEqual(expectedActions[name].sort());
-    });
+
+    /** action -> the sorted names of the resources it is allowed on, across the role's statements. */
+    function grantsOf(name: LambdaFunctionName): Record<string, string[]> {
+      const [, fn] = lambdaOf(template, name);
+      const names: Record<string, string> = {
+        [fn.Properties.LoggingConfig.LogGroup.Ref]: "ownLogs",
+        [table]: "table",
+        [eventsQueue]: "eventsQueue",
+        [eventsDlq]: "eventsDlq",
+        [schedulerDlq]: "schedulerDlq",
+        [logicalIdStartingWith(template, "AWS::IAM::Role", "RetrySchedulerRole")]: "schedulerRole",
+      };
+      const schedulesInGroup = JSON.stringify({
+        "Fn::Join": [
+          "",
+          [
+            "arn:",
+            { Ref: "AWS::Partition" },
+            ":scheduler:",
+            { Ref: "AWS::Region" },
+            ":",
+            { Ref: "AWS::AccountId" },
+            `:schedule/${scheduleGroupName(template)}/*`,
+          ],
+        ],
+      });
+      const nameOf = (resource: unknown): string => {
+        const getAtt = (resource as { "Fn::GetAtt"?: [string, string] })["Fn::GetAtt"];
+        if (getAtt?.[1] === "Arn" && getAtt[0] in names) return names[getAtt[0]] as string;
+        if (JSON.stringify(resource) === schedulesInGroup) return "schedulesInGroup";
+        return JSON.stringify(resource);
+      };
+      const grants: Record<string, string[]> = {};
+      for (const statement of statementsOf(template, name)) {
+        expect(statement).toMatchObject({ Effect: "Allow" });
+        for (const action of [statement.Action].flat()) {
+          const resources = [statement.Resource].flat().map(nameOf);
+          grants[action] = [...new Set([...(grants[action] ?? []), ...resources])].sort();
+        }
+      }
+      return grants;
+    }
+
+    it.each(functionNames)(
+      "gives %s exactly the IAM actions its job needs, on its resources only",
+      (name) => {
+        const sorted = (grants: Record<string, string[]>) =>
+          Object.fromEntries(
+            Object.entries(grants)
+              .map(([action, resources]) => [action, [...resources].sort()] as const)
+              .sort(([a], [b]) => a.localeCompare(b)),
+          );
+        expect(sorted(grantsOf(name))).toEqual(sorted(expectedGrants[name]));
+      },
+    );
 
     it("gives the authorizer read access to API keys only", () => {
       const actions = actionsOf(statementsOf(template, "apiAuthorizer"));
@@ -360,17 +426,12 @@ describe("WebhookPlatformStack", () => {
       ).toBe(false);
     });
 
-    it("scopes table access to the table and queue access to the events queue", () => {
+    it("lets only the delivery worker send to the events DLQ, and no function touch the scheduler DLQ", () => {
       for (const name of functionNames) {
-        for (const statement of statementsOf(template, name)) {
-          const actions = [statement.Action].flat();
-          if (actions.some((action) => action.startsWith("dynamodb:"))) {
-            expect([statement.Resource].flat()).toEqual([{ "Fn::GetAtt": [table, "Arn"] }]);
-          }
-          if (actions.some((action) => action.startsWith("sqs:"))) {
-            expect([statement.Resource].flat()).toEqual([{ "Fn::GetAtt": [eventsQueue, "Arn"] }]);
-          }
-        }
+        const grants = grantsOf(name);
+        const onDlq = Object.keys(grants).filter((action) => grants[action]?.includes("eventsDlq"));
+        expect(onDlq).toEqual(name === "deliveryWorker" ? ["sqs:SendMessage"] : []);
+        expect(Object.values(grants).flat()).not.toContain("schedulerDlq");
       }
     });
 
@@ -461,6 +522,102 @@ describe("WebhookPlatformStack", () => {
       });
     });
 
+    function failureRateAlarm(from: Template): Resource {
+      const [, alarm] = onlyEntry(
+        from.findResources("AWS::CloudWatch::Alarm", {
+          Properties: { Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.anyValue() })]) },
+        }),
+      );
+      return alarm;
+    }
+    type MetricDataQuery = {
+      Id: string;
+      Expression?: string;
+      ReturnData: boolean;
+      MetricStat?: {
+        Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] };
+        Period: number;
+        Stat: string;
+      };
+    };
+    const attemptMetrics = ["DeliveriesSucceeded", "DeliveriesRetried", "DeliveriesFailed"];
+
+    it("alarms when more than 25% of delivery attempts fail in 2 of 3 periods of 15 minutes", () => {
+      const alarm = failureRateAlarm(template);
+      expect(alarm.Properties).toMatchObject({
+        Threshold: 0.25,
+        ComparisonOperator: "GreaterThanThreshold",
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        TreatMissingData: "notBreaching",
+      });
+      expect(alarm.Properties.MetricName).toBeUndefined();
+
+      const queries = alarm.Properties.Metrics as MetricDataQuery[];
+      const [expression, ...others] = [...queries].sort(
+        (a, b) => Number(b.ReturnData) - Number(a.ReturnData),
+      );
+      expect(expression?.ReturnData).toBe(true);
+      const idOf = Object.fromEntries(others.map((query) => [query.MetricStat?.Metric.MetricName, query.Id]));
+      const [succeeded, retried, failed] = attemptMetrics.map((metricName) => idOf[metricName]);
+      const filled = (id: string | undefined) => `FILL(${id}, 0)`;
+      const attempts = `${filled(succeeded)} + ${filled(retried)} + ${filled(failed)}`;
+      expect(expression?.Expression).toBe(
+        `IF(${attempts} > 0, (${filled(retried)} + ${filled(failed)}) / (${attempts}), 0)`,
+      );
+      expect(others.map((query) => query.MetricStat?.Metric.MetricName).sort()).toEqual(
+        [...attemptMetrics].sort(),
+      );
+      for (const query of others) {
+        expect(query).toMatchObject({
+          ReturnData: false,
+          MetricStat: {
+            Metric: { Namespace: "Hookline", Dimensions: [{ Name: "service", Value: "hookline" }] },
+            Period: 900,
+            Stat: "Sum",
+          },
+        });
+      }
+    });
+
+    it("reads the failure rate from exactly the metrics the delivery worker emits", async () => {
+      const [, worker] = lambdaOf(template, "deliveryWorker");
+      const env = worker.Properties.Environment.Variables;
+      // The worker's own Metrics, configured from the environment the stack gives it.
+      vi.stubEnv("POWERTOOLS_METRICS_NAMESPACE", env.POWERTOOLS_METRICS_NAMESPACE);
+      vi.stubEnv("POWERTOOLS_SERVICE_NAME", env.POWERTOOLS_SERVICE_NAME);
+      vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "false");
+      try {
+        const { Metrics } = await import("@aws-lambda-powertools/metrics");
+        const { PowertoolsDeliveryMetrics } = await import(
+          "../../lambdas/adapters/powertools-delivery-metrics"
+        );
+        const emitted = new Set<string>();
+        for (const outcome of ["succeeded", "retried", "failed"] as const) {
+          const metrics = new Metrics();
+          new PowertoolsDeliveryMetrics(metrics).delivery(outcome);
+          const emf = metrics.serializeMetrics();
+          for (const { Namespace, Dimensions, Metrics: definitions } of emf._aws.CloudWatchMetrics) {
+            for (const { Name } of definitions) {
+              const dimensions = (Dimensions.flat() as string[]).map((name) => ({
+                Name: name,
+                Value: (emf as unknown as Record<string, string>)[name],
+              }));
+              emitted.add(JSON.stringify({ Namespace, MetricName: Name, Dimensions: dimensions }));
+            }
+          }
+        }
+        const read = (failureRateAlarm(template).Properties.Metrics as MetricDataQuery[])
+          .flatMap((query) => (query.MetricStat ? [query.MetricStat.Metric] : []))
+          .map(({ Namespace, MetricName, Dimensions }) =>
+            JSON.stringify({ Namespace, MetricName, Dimensions }),
+          );
+        expect(read.sort()).toEqual([...emitted].sort());
+      } finally {
+        vi.unstubAllEnvs();
+      }
+    });
+
     it("notifies no one unless an alarm topic is given", () => {
       for (const alarm of Object.values(template.findResources("AWS::CloudWatch::Alarm"))) {
         expect(alarm.Properties.AlarmActions).toBeUndefined();
@@ -501,6 +658,49 @@ describe("WebhookPlatformStack props", () => {
     expect(() => newStack({ retrySchedule: "0s,soon" })).toThrow(/retry offset "soon"/);
   });
 
+  it("accepts up to 99 endpoints per tenant, the most one DynamoDB transaction can deliver to", () => {
+    const template = synthesize({ maxEndpointsPerTenant: 99 });
+    for (const name of ["webhookCommands", "deliveryWorker"] as const) {
+      expect(lambdaOf(template, name)[1].Properties.Environment.Variables.MAX_ENDPOINTS_PER_TENANT).toBe(
+        "99",
+      );
+    }
+  });
+
+  it.each([100, 0, 2.5, Number.NaN])("refuses at synth %s endpoints per tenant", (maxEndpointsPerTenant) => {
+    expect(() => newStack({ maxEndpointsPerTenant })).toThrow(
+      `maxEndpointsPerTenant must be an integer from 1 to 99 (an event and its deliveries are written ` +
+        `in one DynamoDB transaction of at most 100 items), got ${maxEndpointsPerTenant}`,
+    );
+  });
+
+  it.each([1, 3651, 7.5])("refuses at synth a delivery log kept %s days", (deliveryLogRetentionDays) => {
+    expect(() => newStack({ deliveryLogRetentionDays })).toThrow(
+      `deliveryLogRetentionDays must be an integer from 2 to 3650`,
+    );
+  });
+
+  it("refuses at synth any setting the Lambdas' own config parser would refuse at cold start", () => {
+    expect(() => newStack({ allowedUrlSchemes: [] })).toThrow(
+      /the stack props make a configuration the Lambdas refuse: invalid endpointPolicy configuration: ALLOWED_URL_SCHEMES/,
+    );
+  });
+
+  it("sets the failure-rate alarm's threshold from deliveryFailureRateThreshold, from 0 to 1", () => {
+    for (const threshold of [0, 0.1, 1]) {
+      const template = synthesize({ deliveryFailureRateThreshold: threshold });
+      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        Threshold: threshold,
+        Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp("^IF\\(") })]),
+      });
+    }
+    for (const threshold of [-0.01, 1.5, 25, Number.NaN]) {
+      expect(() => newStack({ deliveryFailureRateThreshold: threshold })).toThrow(
+        `deliveryFailureRateThreshold must be a number from 0 to 1 (a share of delivery attempts), got ${threshold}`,
+      );
+    }
+  });
+
   it("deletes the table and every log group with the stack when removalPolicy is destroy", () => {
     const template = synthesize({ removalPolicy: RemovalPolicy.DESTROY });
     template.hasResource("AWS::DynamoDB::Table", { DeletionPolicy: "Delete" });
@@ -528,7 +728,7 @@ describe("WebhookPlatformStack props", () => {
     const alarmTopic = Topic.fromTopicArn(new Stack(app, "Shared"), "AlarmTopic", topicArn);
     const { stack } = newStack({ alarmTopic }, app);
     const alarms = Object.values(Template.fromStack(stack).findResources("AWS::CloudWatch::Alarm"));
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(4);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
   });
 });

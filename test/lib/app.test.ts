@@ -1,0 +1,72 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "../..");
+const outdir = mkdtempSync(join(tmpdir(), "hookline-app-"));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+/** Runs bin/app.ts as `cdk synth` would, with `-c` context, minus bundling and CloudFormation validation. */
+function synthApp(context: Record<string, string>): { status: number | null; stderr: string } {
+  const result = spawnSync(process.execPath, ["--import", "tsx", "bin/app.ts"], {
+    cwd: root,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      CDK_OUTDIR: outdir,
+      CDK_VALIDATION: "false",
+      CDK_CONTEXT_JSON: JSON.stringify({ "aws:cdk:bundling-stacks": [], ...context }),
+    },
+  });
+  return { status: result.status, stderr: result.stderr };
+}
+
+describe("bin/app.ts", () => {
+  it.each([
+    [
+      { maxEndpointsPerTenant: "100" },
+      "maxEndpointsPerTenant must be an integer from 1 to 99 (an event and its deliveries are written " +
+        "in one DynamoDB transaction of at most 100 items), got 100",
+    ],
+    [
+      { maxEndpointsPerTenant: "many" },
+      "context maxEndpointsPerTenant=many is invalid: expected a positive integer",
+    ],
+    [{ deliveryLogRetentionDays: "1" }, "deliveryLogRetentionDays must be an integer from 2 to 3650"],
+    [
+      { deliveryFailureRateThreshold: "25%" },
+      "context deliveryFailureRateThreshold=25% is invalid: expected a number",
+    ],
+    [{ deliveryFailureRateThreshold: "25" }, "deliveryFailureRateThreshold must be a number from 0 to 1"],
+  ])("refuses the context %o at synth", (context, message) => {
+    const { status, stderr } = synthApp(context);
+    expect(status).not.toBe(0);
+    expect(stderr).toContain(message);
+  });
+
+  it("synthesizes, with cdk-nag, the settings given as context", () => {
+    const { status, stderr } = synthApp({ maxEndpointsPerTenant: "99", deliveryFailureRateThreshold: "0.1" });
+    expect(stderr).not.toMatch(/Error/);
+    expect(status).toBe(0);
+    const template = JSON.parse(readFileSync(join(outdir, "Hookline.template.json"), "utf8"));
+    const resources = Object.values(template.Resources) as {
+      Type: string;
+      Properties: {
+        Environment?: { Variables: Record<string, string> };
+        Metrics?: unknown;
+        Threshold?: number;
+      };
+    }[];
+    const maxEndpoints = resources
+      .filter((resource) => resource.Type === "AWS::Lambda::Function")
+      .map((fn) => fn.Properties.Environment?.Variables.MAX_ENDPOINTS_PER_TENANT)
+      .filter((value) => value !== undefined);
+    expect(maxEndpoints).toEqual(["99", "99"]);
+    const rateAlarm = resources.find(
+      (resource) => resource.Type === "AWS::CloudWatch::Alarm" && resource.Properties.Metrics !== undefined,
+    );
+    expect(rateAlarm?.Properties.Threshold).toBe(0.1);
+  });
+});
