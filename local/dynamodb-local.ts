@@ -25,9 +25,15 @@ function jarDirectory(): string {
 
 export async function startDynamoDbLocal(port: number): Promise<DynamoDbLocal> {
   const dir = jarDirectory();
+  // Java runs under a small shell watchdog that holds our stdin pipe: however this process ends
+  // (Ctrl-C, a crash, SIGKILL), the pipe closes, `read` returns and the JVM is stopped with it.
+  const watchdog = 'java "$@" & jvm=$!; trap "kill $jvm 2>/dev/null" EXIT; read _ignored; kill $jvm; wait $jvm';
   const child: ChildProcess = spawn(
-    "java",
+    "sh",
     [
+      "-c",
+      watchdog,
+      "dynamodb-local",
       `-Djava.library.path=${join(dir, "DynamoDBLocal_lib")}`,
       "-jar",
       join(dir, "DynamoDBLocal.jar"),
@@ -36,7 +42,7 @@ export async function startDynamoDbLocal(port: number): Promise<DynamoDbLocal> {
       "-port",
       String(port),
     ],
-    { stdio: ["ignore", "ignore", "pipe"] },
+    { stdio: ["pipe", "ignore", "pipe"] },
   );
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
@@ -72,7 +78,7 @@ export async function startDynamoDbLocal(port: number): Promise<DynamoDbLocal> {
   );
   client.destroy();
   if (hasExited || !ready) {
-    child.kill("SIGKILL");
+    child.stdin?.end();
     const reason = hasExited ? "exited" : "did not answer within 60 s";
     throw new Error(`DynamoDB Local ${reason} (is Java 17+ installed?): ${stderr.trim()}`);
   }
@@ -81,7 +87,7 @@ export async function startDynamoDbLocal(port: number): Promise<DynamoDbLocal> {
     endpoint,
     async stop() {
       if (hasExited) return;
-      child.kill("SIGTERM");
+      child.stdin?.end();
       const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
       await exited;
       clearTimeout(timer);

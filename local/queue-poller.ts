@@ -8,7 +8,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 import { lambdaContext } from "./lambda-context";
 import { parseQueueArn, type SqsRecordSource, toSqsRecord } from "./sqs-records";
 
-// biome-ignore lint/suspicious/noConfusingVoidType: the same return type as aws-lambda's SQSHandler, so real handlers fit.
+// The same return type as aws-lambda's SQSHandler (void allowed), so real handlers fit.
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
 export interface QueuePollerOptions {

@@ -37,6 +37,6 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     if (stopping) process.exit(130);
     stopping = true;
     console.log("\nhookline: stopping...");
-    platform.stop().finally(() => process.exit(0));
+    void platform.stop().finally(() => process.exit(0));
   });
 }

@@ -125,15 +125,14 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
             ":now": now.getTime(),
             ...OPEN,
           },
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),
       );
       return { claimed: true, lease };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const current = error.Item
-        ? toDelivery(error.Item)
-        : await this.getDelivery(delivery.webhook_id, delivery.id);
+      // Read back rather than use error.Item: the document client leaves that item in raw
+      // attribute-value form, which once made every live lease look "moved on" and lost deliveries.
+      const current = await this.getDelivery(delivery.webhook_id, delivery.id);
       const stillDue =
         current?.attempt_count === attempt - 1 && ["pending", "retrying"].includes(current.status);
       return { claimed: false, reason: stillDue ? "leased" : "moved_on" };

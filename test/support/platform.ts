@@ -21,7 +21,7 @@ export function documentClient(): DynamoDBDocumentClient {
 
 export interface ApiResponse {
   readonly status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
   readonly json: any;
   readonly text: string;
 }

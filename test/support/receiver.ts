@@ -8,7 +8,7 @@ export interface ReceivedRequest {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly raw: string;
-  // biome-ignore lint/suspicious/noExplicitAny: receivers get arbitrary JSON
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- receivers get arbitrary JSON
   readonly json: any;
   readonly time: number;
 }
