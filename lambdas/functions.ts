@@ -21,13 +21,18 @@ export const lambdaFunctions = {
   },
   webhookQueries: {
     entry: "lambdas/handlers/webhook-queries.ts",
-    description: "Reads webhook endpoints and the event catalog",
+    description: "Reads webhook endpoints, their delivery logs and the event catalog",
     config: ["table"],
   },
   webhookCommands: {
     entry: "lambdas/handlers/webhook-commands.ts",
-    description: "Creates, updates and deletes webhook endpoints",
+    description: "Creates, updates and deletes webhook endpoints, and rotates their secrets",
     config: ["table", "endpointPolicy"],
+  },
+  deliveryCommands: {
+    entry: "lambdas/handlers/delivery-commands.ts",
+    description: "Sends test events, resends deliveries now and queues recovery of failed ones",
+    config: ["table", "eventsQueue", "scheduler", "retries", "retention", "endpointPolicy"],
   },
   eventsApi: {
     entry: "lambdas/handlers/events-api.ts",
@@ -58,6 +63,12 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: "POST", path: "/v1/webhooks", function: "webhookCommands" },
   { method: "PUT", path: "/v1/webhooks/{id}", function: "webhookCommands" },
   { method: "DELETE", path: "/v1/webhooks/{id}", function: "webhookCommands" },
+  { method: "POST", path: "/v1/webhooks/{id}/rotate-secret", function: "webhookCommands" },
+  { method: "GET", path: "/v1/webhooks/{id}/deliveries", function: "webhookQueries" },
+  { method: "GET", path: "/v1/webhooks/{id}/deliveries/{delivery_id}", function: "webhookQueries" },
+  { method: "POST", path: "/v1/webhooks/{id}/test", function: "deliveryCommands" },
+  { method: "POST", path: "/v1/webhooks/{id}/deliveries/{delivery_id}/retry", function: "deliveryCommands" },
+  { method: "POST", path: "/v1/webhooks/{id}/recover", function: "deliveryCommands" },
   { method: "POST", path: "/v1/events", function: "eventsApi" },
 ];
 

@@ -98,9 +98,11 @@ export interface WebhookPlatformStackProps extends StackProps {
 /** Lambda on an HTTP integration; API Gateway gives up after 30 s, and creating an endpoint makes a verification POST of up to 3 s. */
 const API_FUNCTION_TIMEOUT = Duration.seconds(10);
 const DELIVERY_TIMEOUT = Duration.seconds(60);
+/** Just under API Gateway's 30 s integration limit. */
+const OPERATIONS_TIMEOUT = Duration.seconds(29);
 /** POWERTOOLS_SERVICE_NAME of every function; Powertools Metrics puts it in the `service` dimension. */
 const SERVICE_NAME = "hookline";
-/** POWERTOOLS_METRICS_NAMESPACE of the delivery worker, the one function that emits metrics. */
+/** POWERTOOLS_METRICS_NAMESPACE of the functions that make delivery attempts and count them. */
 const METRICS_NAMESPACE = "Hookline";
 
 /** Refuses a prop outside [min, max] (and a fraction where an integer is due) with the reason. */
@@ -206,6 +208,15 @@ export class WebhookPlatformStack extends Stack {
       webhookQueries: { tableActions: ["GetItem", "Query"] },
       webhookCommands: {
         tableActions: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"],
+      },
+      deliveryCommands: {
+        tableActions: ["GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"],
+        // Recover queues resends; a retry made early schedules the one after it.
+        sendsEvents: true,
+        schedulesRetries: true,
+        environment: { POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE },
+        // A test or a resend waits up to 3 s for the receiver; recover pages through the log.
+        timeout: OPERATIONS_TIMEOUT,
       },
       eventsApi: { sendsEvents: true },
       deliveryWorker: {

@@ -22,6 +22,8 @@ export interface ApiRequest {
   readonly query: Readonly<Record<string, string>>;
   /** The parsed JSON body; a 4xx error when it is missing, too large or not a JSON object. */
   json(): unknown;
+  /** The same, for routes whose body is optional: no body at all reads as `{}`. */
+  optionalJson(): unknown;
 }
 
 export function toApiRequest(event: ApiGatewayEvent, maxBodyBytes: number): ApiRequest {
@@ -33,6 +35,7 @@ export function toApiRequest(event: ApiGatewayEvent, maxBodyBytes: number): ApiR
     pathParameters: definedValues(event.pathParameters),
     query: definedValues(event.queryStringParameters),
     json: () => parseJsonBody(event, maxBodyBytes),
+    optionalJson: () => (event.body ? parseJsonBody(event, maxBodyBytes) : {}),
   };
 }
 

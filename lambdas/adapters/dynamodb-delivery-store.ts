@@ -4,12 +4,25 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { Delivery, DeliveryAttempt, StoredEvent } from "../core/delivery";
-import type { DeliveryStore, DeliveryUpdate } from "../core/delivery-ports";
+import { type Delivery, type DeliveryAttempt, type DeliverySummaryView, SUMMARY_FIELDS, type StoredEvent } from "../core/delivery";
+import type {
+  DeliveryLog,
+  DeliveryLogPage,
+  DeliveryLogQuery,
+  DeliveryStore,
+  DeliveryUpdate,
+} from "../core/delivery-ports";
+import { firstUlidAt } from "../core/ulid";
 import { keys, withoutKeys } from "./table-keys";
+
+/** A filtered log page reads at most this many deliveries; the cursor continues past them. */
+const MAX_EXAMINED_PER_PAGE = 1000;
+const FILTERED_QUERY_LIMIT = 250;
+const DELIVERY_SK_PREFIX = keys.delivery("", "").sk;
 
 /** DynamoDB allows 100 items per transaction: the event and up to 99 deliveries. */
 export const MAX_FAN_OUT = 99;
@@ -23,11 +36,12 @@ const IS_OPEN = "#status IN (:pending, :retrying)";
  * having been seen within the idempotency window: a duplicate writes nothing,
  * and a crash leaves either all of it or none. Both expire by TTL.
  */
-export class DynamoDbDeliveryStore implements DeliveryStore {
+export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly retentionMs: number,
+    /** How long the log is kept; only a store that records events needs it. */
+    private readonly retentionMs?: number,
   ) {}
 
   async recordFanOut(
@@ -38,13 +52,16 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     if (deliveries.length > MAX_FAN_OUT) {
       throw new Error(`an event can fan out to at most ${MAX_FAN_OUT} endpoints, not ${deliveries.length}`);
     }
+    if (this.retentionMs === undefined) throw new Error("this delivery store was made without a retention");
     const now = Date.now();
     const expiresAt = Math.ceil((now + this.retentionMs) / 1000);
     const eventPut = {
       TableName: this.tableName,
       Item: {
         ...keys.event(event.tenant_id, event.id),
-        ...event,
+        ...withoutData(event),
+        // As JSON text: a DynamoDB map does not keep key order, and a retry must send the same bytes.
+        data_json: JSON.stringify(event.data),
         idempotent_until: idempotentUntil.getTime(),
         expires_at: expiresAt,
       },
@@ -88,8 +105,8 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
       new GetCommand({ TableName: this.tableName, Key: keys.event(tenantId, eventId), ConsistentRead: true }),
     );
     if (!Item) return undefined;
-    const { tenant_id, id, type, created_at, data, deliveries } = Item;
-    return { tenant_id, id, type, created_at, data, deliveries: deliveries ?? [] };
+    const { tenant_id, id, type, created_at, data_json, deliveries } = Item;
+    return { tenant_id, id, type, created_at, data: JSON.parse(data_json), deliveries: deliveries ?? [] };
   }
 
   async getDelivery(webhookId: string, deliveryId: string): Promise<Delivery | undefined> {
@@ -108,22 +125,24 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     attempt: number,
     leaseUntil: Date,
     now: Date,
+    from: "open" | "any" = "open",
   ): Promise<{ claimed: true; lease: string } | { claimed: false; reason: "leased" | "moved_on" }> {
     const lease = randomUUID();
+    const open = from === "open";
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.delivery(delivery.webhook_id, delivery.id),
           UpdateExpression: "SET lease = :lease, lease_until = :until",
-          ConditionExpression: `attempt_count = :previous AND ${IS_OPEN} AND (attribute_not_exists(lease_until) OR lease_until < :now)`,
-          ExpressionAttributeNames: { "#status": "status" },
+          ConditionExpression: `attempt_count = :previous AND ${open ? `${IS_OPEN} AND ` : ""}(attribute_not_exists(lease_until) OR lease_until < :now)`,
+          ...(open ? { ExpressionAttributeNames: { "#status": "status" } } : {}),
           ExpressionAttributeValues: {
             ":lease": lease,
             ":until": leaseUntil.getTime(),
             ":previous": attempt - 1,
             ":now": now.getTime(),
-            ...OPEN,
+            ...(open ? OPEN : {}),
           },
         }),
       );
@@ -134,7 +153,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
       // attribute-value form, which once made every live lease look "moved on" and lost deliveries.
       const current = await this.getDelivery(delivery.webhook_id, delivery.id);
       const stillDue =
-        current?.attempt_count === attempt - 1 && ["pending", "retrying"].includes(current.status);
+        current?.attempt_count === attempt - 1 && (!open || ["pending", "retrying"].includes(current.status));
       return { claimed: false, reason: stillDue ? "leased" : "moved_on" };
     }
   }
@@ -197,6 +216,53 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
+
+  async listDeliveries(webhookId: string, query: DeliveryLogQuery): Promise<DeliveryLogPage> {
+    const { pk } = keys.delivery(webhookId, "");
+    const since = query.since ? firstUlidAt(query.since.getTime()) : "";
+    const filtered = query.statuses !== undefined && query.statuses.length > 0;
+    const items: DeliverySummaryView[] = [];
+    // Newest first from just past the cursor's delivery (an exclusive start), down to `since`.
+    let startKey: Record<string, unknown> | undefined = query.before
+      ? { ...keys.delivery(webhookId, query.before) }
+      : undefined;
+    for (let examined = 0; examined < MAX_EXAMINED_PER_PAGE; ) {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :oldest AND :newest",
+          ...(filtered
+            ? { FilterExpression: `#status IN (${query.statuses?.map((_, i) => `:s${i}`).join(", ")})` }
+            : {}),
+          ProjectionExpression: SUMMARY_FIELDS.map((f) => `#${f}`).join(", "),
+          ExpressionAttributeNames: Object.fromEntries(SUMMARY_FIELDS.map((f) => [`#${f}`, f])),
+          ExpressionAttributeValues: {
+            ":pk": pk,
+            ":oldest": keys.delivery(webhookId, `msg_${since}`).sk,
+            ":newest": keys.delivery(webhookId, "msg_~").sk,
+            ...Object.fromEntries((query.statuses ?? []).map((status, i) => [`:s${i}`, status])),
+          },
+          ScanIndexForward: false,
+          // Unfiltered, one more than the page says whether another page follows.
+          Limit: filtered ? FILTERED_QUERY_LIMIT : query.limit - items.length + 1,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      examined += page.ScannedCount ?? 0;
+      for (const item of page.Items ?? []) {
+        if (items.length === query.limit) return { items, continueAfter: items.at(-1)?.id };
+        items.push(item as DeliverySummaryView);
+      }
+      startKey = page.LastEvaluatedKey;
+      if (!startKey) return { items };
+    }
+    // The work bound, with more log left: the next page goes on from the last delivery looked at.
+    return { items, continueAfter: String(startKey?.sk).slice(DELIVERY_SK_PREFIX.length) };
+  }
+}
+
+function withoutData({ data: _data, ...event }: StoredEvent): Omit<StoredEvent, "data"> {
+  return event;
 }
 
 function toDelivery(item: Record<string, unknown>): Delivery {

@@ -1,11 +1,15 @@
-import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { EventQueue } from "../core/delivery-ports";
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { EventQueue, WorkQueue } from "../core/delivery-ports";
 import type { EventPublisher } from "../core/event-ingest";
 import type { EventMessage } from "../core/event-message";
-import type { PlatformEventMessage } from "../core/queue-message";
+import type { PlatformEventMessage, PlatformMessage } from "../core/queue-message";
+
+/** SQS takes at most ten messages per SendMessageBatch. */
+const BATCH_SIZE = 10;
+const MAX_BATCH_ROUNDS = 3;
 
 /** The events queue: producers' events and the platform's own messages go in; bad ones go to its DLQ. */
-export class SqsEventQueue implements EventPublisher, EventQueue {
+export class SqsEventQueue implements EventPublisher, EventQueue, WorkQueue {
   constructor(
     private readonly client: SQSClient,
     private readonly queueUrl: string,
@@ -16,6 +20,26 @@ export class SqsEventQueue implements EventPublisher, EventQueue {
     await this.client.send(
       new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(message) }),
     );
+  }
+
+  async publishAll(messages: readonly PlatformMessage[]): Promise<void> {
+    for (let start = 0; start < messages.length; start += BATCH_SIZE) {
+      let entries = messages
+        .slice(start, start + BATCH_SIZE)
+        .map((message, i) => ({ Id: String(i), MessageBody: JSON.stringify(message) }));
+      // Entries SQS could not take this time (throttling, a server fault) are sent again.
+      for (let round = 1; entries.length > 0; round++) {
+        const { Failed = [] } = await this.client.send(
+          new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }),
+        );
+        if (Failed.length > 0 && round === MAX_BATCH_ROUNDS) {
+          const first = Failed[0];
+          throw new Error(`${Failed.length} messages were not queued: ${first?.Code} ${first?.Message ?? ""}`);
+        }
+        const failedIds = new Set(Failed.map((f) => f.Id));
+        entries = entries.filter((e) => failedIds.has(e.Id));
+      }
+    }
   }
 
   async deadLetter(body: string, reason: string, sourceMessageId: string): Promise<void> {

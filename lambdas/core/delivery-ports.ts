@@ -1,5 +1,11 @@
-import type { Delivery, DeliveryAttempt, DeliveryStatus, StoredEvent } from "./delivery";
-import type { PlatformEventMessage, RetryMessage } from "./queue-message";
+import type {
+  Delivery,
+  DeliveryAttempt,
+  DeliveryStatus,
+  DeliverySummaryView,
+  StoredEvent,
+} from "./delivery";
+import type { PlatformEventMessage, PlatformMessage, RetryMessage } from "./queue-message";
 import type { DisabledReason } from "./webhook-endpoint";
 
 export interface DeliveryUpdate {
@@ -25,14 +31,16 @@ export interface DeliveryStore {
   getDelivery(webhookId: string, deliveryId: string): Promise<Delivery | undefined>;
   /**
    * Takes attempt `attempt` for this worker: succeeds only while the delivery
-   * has made attempt-1 attempts, is pending or retrying, and no other worker's
-   * lease is live. Answers the lease token, or why not.
+   * has made attempt-1 attempts, is pending or retrying (or, for a resend an
+   * operator asked for, in any state), and no other worker's lease is live.
+   * Answers the lease token, or why not.
    */
   claimAttempt(
     delivery: Delivery,
     attempt: number,
     leaseUntil: Date,
     now: Date,
+    from?: "open" | "any",
   ): Promise<{ claimed: true; lease: string } | { claimed: false; reason: "leased" | "moved_on" }>;
   /** Appends the attempt and sets the new status; false when the lease was lost meanwhile. */
   recordAttempt(
@@ -43,6 +51,31 @@ export interface DeliveryStore {
   ): Promise<boolean>;
   /** Ends a pending or retrying delivery without sending: its endpoint is deleted or disabled. */
   close(delivery: Delivery, status: "skipped" | "cancelled", updatedAt: string): Promise<void>;
+}
+
+/** The delivery log as the API reads it. */
+export interface DeliveryLog {
+  /** One endpoint's deliveries, newest first (see DeliveryLogQuery). */
+  listDeliveries(webhookId: string, query: DeliveryLogQuery): Promise<DeliveryLogPage>;
+}
+
+export interface DeliveryLogQuery {
+  /** Only deliveries older than this one (the position a cursor holds). */
+  readonly before?: string;
+  /** Only deliveries created at or after this time. */
+  readonly since?: Date;
+  readonly statuses?: readonly DeliveryStatus[];
+  readonly limit: number;
+}
+
+export interface DeliveryLogPage {
+  readonly items: readonly DeliverySummaryView[];
+  /**
+   * Where the next page starts (the last delivery looked at), or undefined at
+   * the end of the log. A filtered page can be shorter than the limit (even
+   * empty) and still have more after it: the store bounds the work per page.
+   */
+  readonly continueAfter?: string;
 }
 
 export interface EndpointDisabler {
@@ -59,6 +92,12 @@ export interface EventQueue {
   publish(message: PlatformEventMessage): Promise<void>;
   /** Moves a message that can never be processed to the dead-letter queue, with the reason. */
   deadLetter(body: string, reason: string, sourceMessageId: string): Promise<void>;
+}
+
+/** Work handed to the delivery worker through the events queue. */
+export interface WorkQueue {
+  /** Puts many messages on the queue, in batches; an error means some (not all) may be queued. */
+  publishAll(messages: readonly PlatformMessage[]): Promise<void>;
 }
 
 export type DeliveryOutcome = "succeeded" | "retried" | "failed" | "skipped" | "cancelled";

@@ -1,7 +1,15 @@
 import type { AttemptError } from "./webhook-sender";
 
 /** One event's delivery to one endpoint, with every attempt (SPEC 5). */
-export type DeliveryStatus = "pending" | "succeeded" | "retrying" | "failed" | "skipped" | "cancelled";
+export const DELIVERY_STATUSES = [
+  "pending",
+  "succeeded",
+  "retrying",
+  "failed",
+  "skipped",
+  "cancelled",
+] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface DeliveryAttempt {
   readonly number: number;
@@ -51,3 +59,67 @@ export const FINAL_STATUSES: ReadonlySet<DeliveryStatus> = new Set([
   "skipped",
   "cancelled",
 ]);
+
+/** What recover (SPEC 2) resends: deliveries that ended without reaching the endpoint. */
+export const RECOVERABLE_STATUSES: readonly DeliveryStatus[] = ["failed", "skipped"];
+
+/** `msg_` and a ULID: anything else cannot name a delivery. */
+export const DELIVERY_ID_PATTERN = /^msg_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** A delivery as the log lists it (SPEC 2). */
+export type DeliverySummaryView = Pick<
+  Delivery,
+  | "id"
+  | "webhook_id"
+  | "event_id"
+  | "event_type"
+  | "status"
+  | "attempt_count"
+  | "next_attempt_at"
+  | "created_at"
+  | "updated_at"
+>;
+
+/** One delivery with every attempt. */
+export type DeliveryView = DeliverySummaryView & { readonly attempts: readonly DeliveryAttempt[] };
+
+export const SUMMARY_FIELDS = [
+  "id",
+  "webhook_id",
+  "event_id",
+  "event_type",
+  "status",
+  "attempt_count",
+  "next_attempt_at",
+  "created_at",
+  "updated_at",
+] as const satisfies readonly (keyof DeliverySummaryView)[];
+
+/** Fields in a fixed order; `next_attempt_at` only while a retry is due. */
+export function toSummaryView(d: DeliverySummaryView): DeliverySummaryView {
+  return {
+    id: d.id,
+    webhook_id: d.webhook_id,
+    event_id: d.event_id,
+    event_type: d.event_type,
+    status: d.status,
+    attempt_count: d.attempt_count,
+    next_attempt_at: d.status === "retrying" ? d.next_attempt_at : null,
+    created_at: d.created_at,
+    updated_at: d.updated_at,
+  };
+}
+
+export function toDeliveryView(d: Delivery): DeliveryView {
+  return {
+    ...toSummaryView(d),
+    attempts: d.attempts.map((a) => ({
+      number: a.number,
+      attempted_at: a.attempted_at,
+      status_code: a.status_code,
+      error: a.error,
+      duration_ms: a.duration_ms,
+      response_body: a.response_body,
+    })),
+  };
+}

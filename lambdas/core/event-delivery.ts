@@ -1,5 +1,6 @@
-import type { Delivery, DeliveryAttempt, StoredEvent } from "./delivery";
-import { nextStep } from "./delivery-policy";
+import { type Delivery, type DeliveryAttempt, RECOVERABLE_STATUSES, type StoredEvent } from "./delivery";
+import { type NextStep, nextStep } from "./delivery-policy";
+import { ConflictError } from "./errors";
 import type {
   DeliveryMetrics,
   DeliveryStore,
@@ -10,13 +11,13 @@ import type {
 } from "./delivery-ports";
 import type { EventMessage } from "./event-message";
 import { matchesAny, PLATFORM_EVENT_TYPES } from "./event-types";
-import type { PlatformEventMessage, RetryMessage } from "./queue-message";
+import type { PlatformEventMessage, ResendMessage, RetryMessage } from "./queue-message";
 import { parseQueueMessage } from "./queue-message";
 import type { RetrySchedule } from "./retry-schedule";
 import { ulid } from "./ulid";
-import type { DisabledReason, WebhookEndpoint } from "./webhook-endpoint";
+import { type DisabledReason, signingSecrets, type WebhookEndpoint } from "./webhook-endpoint";
 import { buildWebhookRequest } from "./webhook-request";
-import type { WebhookSender } from "./webhook-sender";
+import { type AttemptResult, isSuccessfulAttempt, type WebhookSender } from "./webhook-sender";
 import type { WebhookStore } from "./webhook-store";
 
 /**
@@ -123,7 +124,7 @@ export function eventDelivery(deps: EventDeliveryDeps) {
     event: EventToDeliver,
     endpoint?: WebhookEndpoint,
   ): Promise<MessageResult> {
-    if (delivery.status === "pending") return attempt(delivery, 1, event, endpoint, "skipped");
+    if (delivery.status === "pending") return asMessageResult(await attempt(delivery, 1, event, endpoint, "skipped"));
     await finishRecordedAttempt(delivery, endpoint);
     return "done";
   }
@@ -160,37 +161,126 @@ export function eventDelivery(deps: EventDeliveryDeps) {
       metrics.delivery("cancelled");
       return "done";
     }
-    return attempt(delivery, message.attempt, event, endpoint, "cancelled");
+    return asMessageResult(await attempt(delivery, message.attempt, event, endpoint, "cancelled"));
   }
 
+  /** A resend that recover queued: made once, if the delivery is still where recover found it. */
+  async function resend(message: ResendMessage): Promise<MessageResult> {
+    const delivery = await deliveries.getDelivery(message.webhook_id, message.delivery_id);
+    if (!delivery || delivery.tenant_id !== message.tenant_id) {
+      log.warn("resend of an unknown delivery: dropped", { delivery_id: message.delivery_id });
+      return "done";
+    }
+    // Made already (this message is a copy, or is back after an error), or resent some other way since.
+    if (delivery.attempt_count !== message.attempt - 1 || !RECOVERABLE_STATUSES.includes(delivery.status))
+      return "done";
+    const endpoint = await endpoints.get(delivery.tenant_id, delivery.webhook_id);
+    if (!endpoint?.is_active) {
+      log.warn("resend for an endpoint disabled or deleted since recover: dropped", {
+        delivery_id: delivery.id,
+      });
+      return "done";
+    }
+    const event = await deliveries.getEvent(delivery.tenant_id, delivery.event_id);
+    if (!event) {
+      log.error("resend whose event is no longer stored: dropped", { delivery_id: delivery.id });
+      return "done";
+    }
+    return asMessageResult(await oneOffAttempt(delivery, message.attempt, event, endpoint));
+  }
+
+  /** Why an attempt was not made, or that it was. */
+  type AttemptOutcome = "sent" | "closed" | "leased" | "moved_on" | "lease_lost";
+
+  /** What a worker does with an attempt it could not make: try later only while a lease blocks it. */
+  const asMessageResult = (outcome: AttemptOutcome): MessageResult =>
+    outcome === "leased" ? "retry_later" : "done";
+
+  /**
+   * Attempt `number` of a delivery on its retry schedule: sends it, records it, then
+   * schedules the next attempt or, after the last, disables the endpoint.
+   */
   async function attempt(
     delivery: Delivery,
     number: number,
     event: EventToDeliver,
     endpoint: WebhookEndpoint | undefined,
     statusIfInactive: "skipped" | "cancelled",
-  ): Promise<MessageResult> {
-    const started = clock();
+  ): Promise<AttemptOutcome> {
     // SPEC 5: a retry that finds its endpoint deleted or disabled does not send.
     if (!endpoint?.is_active) {
-      await deliveries.close(delivery, statusIfInactive, started.toISOString());
+      await deliveries.close(delivery, statusIfInactive, clock().toISOString());
       metrics.delivery(statusIfInactive);
-      return "done";
+      return "closed";
     }
+    const sent = await sendAttempt(delivery, number, event, endpoint, "open", (result, now, firstAttemptAt) =>
+      nextStep(result, { attempt: number, firstAttemptAt, now, schedule: deps.schedule }),
+    );
+    if (sent.outcome !== "sent") return sent.outcome;
+    const { step, now } = sent;
+    switch (step.kind) {
+      case "succeeded":
+        metrics.delivery("succeeded");
+        break;
+      case "retry":
+        metrics.delivery("retried");
+        await deps.scheduler.scheduleRetry(retryMessage(delivery, number + 1), step.at);
+        break;
+      case "gone":
+      case "failed":
+        metrics.delivery("failed");
+        await disable(
+          endpoint,
+          step.kind === "gone" ? "gone" : "delivery_failed",
+          delivery,
+          now.toISOString(),
+        );
+        break;
+    }
+    return "sent";
+  }
+
+  /**
+   * An attempt an operator asked for (test, retry now, recover): sent once, whatever state
+   * the delivery is in, and nothing follows it: no retries, and it never disables the endpoint.
+   */
+  async function oneOffAttempt(
+    delivery: Delivery,
+    number: number,
+    event: EventToDeliver,
+    endpoint: WebhookEndpoint,
+  ): Promise<AttemptOutcome> {
+    const sent = await sendAttempt(delivery, number, event, endpoint, "any", (result) =>
+      isSuccessfulAttempt(result) ? { kind: "succeeded" } : { kind: "failed" },
+    );
+    return sent.outcome;
+  }
+
+  /** Claims attempt `number`, sends it, and records it with the status `decide` gives. */
+  async function sendAttempt(
+    delivery: Delivery,
+    number: number,
+    event: EventToDeliver,
+    endpoint: WebhookEndpoint,
+    from: "open" | "any",
+    decide: (result: AttemptResult, now: Date, firstAttemptAt: Date) => NextStep,
+  ): Promise<{ outcome: Exclude<AttemptOutcome, "sent"> } | { outcome: "sent"; step: NextStep; now: Date }> {
+    const started = clock();
     const claim = await deliveries.claimAttempt(
       delivery,
       number,
       new Date(started.getTime() + ATTEMPT_LEASE_MS),
       started,
+      from,
     );
-    if (!claim.claimed) return claim.reason === "leased" ? "retry_later" : "done";
+    if (!claim.claimed) return { outcome: claim.reason };
 
     const request = buildWebhookRequest({
       target: {
         url: endpoint.url,
         headers: endpoint.headers,
         field_mapping: endpoint.field_mapping,
-        secrets: [endpoint.secret],
+        secrets: signingSecrets(endpoint, started),
       },
       messageId: delivery.id,
       event,
@@ -202,12 +292,7 @@ export function eventDelivery(deps: EventDeliveryDeps) {
     metrics.attemptLatency(result.duration_ms);
     const now = clock();
     const firstAttemptAt = delivery.first_attempt_at ?? started.toISOString();
-    const step = nextStep(result, {
-      attempt: number,
-      firstAttemptAt: new Date(firstAttemptAt),
-      now,
-      schedule: deps.schedule,
-    });
+    const step = decide(result, now, new Date(firstAttemptAt));
     const record: DeliveryAttempt = {
       number,
       attempted_at: started.toISOString(),
@@ -216,9 +301,8 @@ export function eventDelivery(deps: EventDeliveryDeps) {
       duration_ms: result.duration_ms,
       response_body: result.response_body,
     };
-    const status = step.kind === "succeeded" ? "succeeded" : step.kind === "retry" ? "retrying" : "failed";
     const kept = await deliveries.recordAttempt(delivery, claim.lease, record, {
-      status,
+      status: step.kind === "succeeded" ? "succeeded" : step.kind === "retry" ? "retrying" : "failed",
       next_attempt_at: step.kind === "retry" ? step.at.toISOString() : null,
       first_attempt_at: firstAttemptAt,
       updated_at: now.toISOString(),
@@ -227,7 +311,7 @@ export function eventDelivery(deps: EventDeliveryDeps) {
       log.warn("attempt outlived its lease; another worker owns the delivery now", {
         delivery_id: delivery.id,
       });
-      return "done";
+      return { outcome: "lease_lost" };
     }
     log.info("delivery attempt", {
       delivery_id: delivery.id,
@@ -238,25 +322,7 @@ export function eventDelivery(deps: EventDeliveryDeps) {
       duration_ms: result.duration_ms,
       outcome: step.kind,
     });
-    switch (step.kind) {
-      case "succeeded":
-        metrics.delivery("succeeded");
-        return "done";
-      case "retry":
-        metrics.delivery("retried");
-        await deps.scheduler.scheduleRetry(retryMessage(delivery, number + 1), step.at);
-        return "done";
-      case "gone":
-      case "failed":
-        metrics.delivery("failed");
-        await disable(
-          endpoint,
-          step.kind === "gone" ? "gone" : "delivery_failed",
-          delivery,
-          now.toISOString(),
-        );
-        return "done";
-    }
+    return { outcome: "sent", step, now };
   }
 
   /**
@@ -350,7 +416,56 @@ export function eventDelivery(deps: EventDeliveryDeps) {
           return fanOut(platformEvent(message), message.exclude_webhook_id);
         case "retry":
           return retry(message);
+        case "resend":
+          return resend(message);
       }
+    },
+
+    /**
+     * POST /v1/webhooks/{id}/test: a webhook.test event to this endpoint alone, sent now and
+     * once, even while the endpoint is disabled (so it can be checked before re-enabling it).
+     */
+    async sendTest(endpoint: WebhookEndpoint): Promise<Delivery> {
+      const now = clock();
+      const event: EventToDeliver = {
+        tenant_id: endpoint.tenant_id,
+        id: `evt_test_${ulid(now.getTime())}`,
+        type: PLATFORM_EVENT_TYPES.test,
+        created_at: now.toISOString(),
+        data: { webhook_id: endpoint.id, message: "A test event: this endpoint is reachable." },
+      };
+      const delivery: Delivery = { ...newDelivery(endpoint, event, now), status: "pending" };
+      await deliveries.recordFanOut(
+        { ...event, deliveries: [{ webhook_id: endpoint.id, delivery_id: delivery.id }] },
+        [delivery],
+        new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS),
+      );
+      await oneOffAttempt(delivery, 1, event, endpoint);
+      return (await deliveries.getDelivery(endpoint.id, delivery.id)) ?? delivery;
+    },
+
+    /**
+     * POST .../deliveries/{delivery_id}/retry: the next attempt, now, with the same webhook-id.
+     * A delivery still retrying to an active endpoint makes its next scheduled attempt early,
+     * and the schedule goes on from there; any other is sent once, as a test is.
+     */
+    async resendNow(delivery: Delivery, endpoint: WebhookEndpoint): Promise<Delivery> {
+      if (delivery.status === "pending") {
+        throw new ConflictError(`delivery ${delivery.id} is pending: its first attempt is on its way`);
+      }
+      const event = await deliveries.getEvent(delivery.tenant_id, delivery.event_id);
+      if (!event) throw new ConflictError(`the event of delivery ${delivery.id} is no longer stored`);
+      const number = delivery.attempt_count + 1;
+      const outcome =
+        delivery.status === "retrying" && endpoint.is_active
+          ? await attempt(delivery, number, event, endpoint, "cancelled")
+          : await oneOffAttempt(delivery, number, event, endpoint);
+      if (outcome === "leased" || outcome === "moved_on") {
+        throw new ConflictError(
+          `another attempt of delivery ${delivery.id} is under way; try again in a few seconds`,
+        );
+      }
+      return (await deliveries.getDelivery(delivery.webhook_id, delivery.id)) ?? delivery;
     },
   };
 }

@@ -18,6 +18,16 @@ export const retryMessageSchema = z.strictObject({
 });
 export type RetryMessage = z.output<typeof retryMessageSchema>;
 
+/** An operator's recover (SPEC 2): send a failed or skipped delivery once more, as attempt `attempt`. */
+export const resendMessageSchema = z.strictObject({
+  kind: z.literal("resend"),
+  tenant_id: tenantIdSchema,
+  webhook_id: z.string().min(1),
+  delivery_id: z.string().min(1),
+  attempt: z.number().int().min(1),
+});
+export type ResendMessage = z.output<typeof resendMessageSchema>;
+
 export const platformEventMessageSchema = z.strictObject({
   kind: z.literal("platform_event"),
   tenant_id: tenantIdSchema,
@@ -32,10 +42,10 @@ export const platformEventMessageSchema = z.strictObject({
 });
 export type PlatformEventMessage = z.output<typeof platformEventMessageSchema>;
 
-export type QueueMessage =
-  | { readonly kind: "event"; readonly event: EventMessage }
-  | RetryMessage
-  | PlatformEventMessage;
+/** The messages the platform itself puts on the queue. */
+export type PlatformMessage = RetryMessage | ResendMessage | PlatformEventMessage;
+
+export type QueueMessage = { readonly kind: "event"; readonly event: EventMessage } | PlatformMessage;
 
 export type ParsedQueueMessage = { ok: true; message: QueueMessage } | { ok: false; reason: string };
 
@@ -54,6 +64,10 @@ export function parseQueueMessage(body: string): ParsedQueueMessage {
   if (kind === "retry") {
     const retry = retryMessageSchema.safeParse(json);
     return retry.success ? { ok: true, message: retry.data } : { ok: false, reason: issues(retry.error) };
+  }
+  if (kind === "resend") {
+    const resend = resendMessageSchema.safeParse(json);
+    return resend.success ? { ok: true, message: resend.data } : { ok: false, reason: issues(resend.error) };
   }
   if (kind === "platform_event") {
     const platform = platformEventMessageSchema.safeParse(json);

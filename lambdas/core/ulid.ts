@@ -19,3 +19,8 @@ export function ulid(now: number = Date.now()): string {
   for (let i = 0; i < 16; i++) tail += ALPHABET[(random[i] ?? 0) % 32];
   return time + tail;
 }
+
+/** The smallest ULID of a millisecond: every id made at or after `time` sorts at or above it. */
+export function firstUlidAt(time: number): string {
+  return ulid(time).slice(0, 10) + "0".repeat(16);
+}

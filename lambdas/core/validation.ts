@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import * as z from "zod";
 import { type ErrorDetail, ValidationError } from "./errors";
 
 /** The field name of an issue with the input as a whole (a missing field set, an unknown key). */
@@ -22,3 +22,6 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what:
     .join("; ");
   throw new ValidationError(`invalid ${what}: ${summary}`, { details });
 }
+
+/** For routes that take no parameters: a body, if one is sent, must be an empty object. */
+export const noParametersSchema = z.strictObject({});

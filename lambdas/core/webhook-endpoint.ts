@@ -24,11 +24,27 @@ export interface WebhookEndpoint {
   readonly created_at: string;
   readonly updated_at: string;
   readonly secret: string;
+  /** After a rotation, the secret before it, which keeps signing alongside until `previous_secret_until`. */
+  readonly previous_secret?: string | null;
+  readonly previous_secret_until?: string | null;
   /** Optimistic-lock counter: every write names the version it read. */
   readonly version: number;
 }
 
-export type WebhookEndpointView = Omit<WebhookEndpoint, "tenant_id" | "secret" | "version">;
+export type WebhookEndpointView = Omit<
+  WebhookEndpoint,
+  "tenant_id" | "secret" | "version" | "previous_secret" | "previous_secret_until"
+>;
+
+/** SPEC 2: after a rotation, the old secret signs alongside the new one for this long. */
+export const SECRET_ROTATION_OVERLAP_MS = 24 * 3_600_000;
+
+/** The secrets that sign a delivery at `now`, newest first. */
+export function signingSecrets(endpoint: WebhookEndpoint, now: Date): string[] {
+  const { secret, previous_secret, previous_secret_until } = endpoint;
+  const overlapping = previous_secret && previous_secret_until && now.toISOString() < previous_secret_until;
+  return overlapping ? [secret, previous_secret] : [secret];
+}
 
 /** The API's view, fields in a fixed order whatever order storage returned them in. */
 export function toView(e: WebhookEndpoint): WebhookEndpointView {

@@ -11,12 +11,13 @@ import { firstOverlap, PLATFORM_EVENT_TYPES } from "./event-types";
 import { generateSecret } from "./signing";
 import { firstFreeSlug, slugify } from "./slug";
 import { ipLiteralHost, isForbiddenAddress, type UrlPolicy } from "./url-policy";
-import { parseInput } from "./validation";
+import { noParametersSchema, parseInput } from "./validation";
 import {
   createWebhookSchema,
   toView,
   updateWebhookSchema,
   type WebhookEndpoint,
+  SECRET_ROTATION_OVERLAP_MS,
   type WebhookEndpointView,
 } from "./webhook-endpoint";
 import { findEndpoint } from "./webhook-queries";
@@ -205,8 +206,7 @@ export function webhookManagement(deps: WebhookManagementDeps) {
           ...changes,
           ...(reactivated ? { disabled_reason: null, disabled_at: null } : {}),
           ...(deactivated ? { disabled_reason: "manual" as const, disabled_at: now } : {}),
-          updated_at:
-            now > before.updated_at ? now : new Date(Date.parse(before.updated_at) + 1).toISOString(),
+          updated_at: laterThan(before.updated_at, new Date(now)),
           version: before.version + 1,
         };
         const urlChanged = after.url !== before.url;
@@ -235,6 +235,35 @@ export function webhookManagement(deps: WebhookManagementDeps) {
       return toView(updated);
     },
 
+    /**
+     * A new secret, shown once. The old one keeps signing beside it for 24 h, so receivers
+     * can switch over without dropping a delivery; rotating again ends that overlap early.
+     */
+    async rotateSecret(tenantId: string, id: string, body: unknown): Promise<CreatedWebhook> {
+      parseInput(noParametersSchema, body, "rotate-secret request");
+      const secret = generateSecret();
+      const rotated = await retryOnRace(async () => {
+        const before = await findEndpoint(store, tenantId, id);
+        const now = clock();
+        const after: WebhookEndpoint = {
+          ...before,
+          secret,
+          previous_secret: before.secret,
+          previous_secret_until: new Date(now.getTime() + SECRET_ROTATION_OVERLAP_MS).toISOString(),
+          updated_at: laterThan(before.updated_at, now),
+          version: before.version + 1,
+        };
+        try {
+          await store.replace(before, after, { urlVersions: new Map() });
+        } catch (error) {
+          if (error instanceof EndpointGoneError) throw new NotFoundError(`no webhook endpoint ${id}`);
+          throw error;
+        }
+        return after;
+      });
+      return { ...toView(rotated), secret_token: rotated.secret };
+    },
+
     async remove(tenantId: string, id: string): Promise<{ id: string; deleted: true }> {
       const endpoint = await findEndpoint(store, tenantId, id);
       try {
@@ -249,6 +278,12 @@ export function webhookManagement(deps: WebhookManagementDeps) {
 }
 
 export type WebhookManagement = ReturnType<typeof webhookManagement>;
+
+/** `now`, or just after `previous` if the clock has not moved past it: updated_at only grows. */
+function laterThan(previous: string, now: Date): string {
+  const at = now.toISOString();
+  return at > previous ? at : new Date(Date.parse(previous) + 1).toISOString();
+}
 
 function limitExceeded(max: number): LimitExceededError {
   return new LimitExceededError(`a tenant can have at most ${max} webhook endpoints; delete one first`);

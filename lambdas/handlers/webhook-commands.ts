@@ -16,6 +16,13 @@ export const handler = httpApiHandler({
         request.json(),
       ),
     }),
+    "POST /v1/webhooks/{id}/rotate-secret": async (request) => ({
+      data: await webhookManagement().rotateSecret(
+        request.tenantId,
+        request.pathParameters.id ?? "",
+        request.optionalJson(),
+      ),
+    }),
     "DELETE /v1/webhooks/{id}": async (request) => ({
       data: await webhookManagement().remove(request.tenantId, request.pathParameters.id ?? ""),
     }),

@@ -1,6 +1,6 @@
 import { httpApiHandler } from "../adapters/http-api-handler";
 import { EVENT_CATALOG } from "../core/event-types";
-import { logger, webhookQueries } from "../wiring/aws";
+import { deliveryLog, logger, webhookQueries } from "../wiring/aws";
 
 export const handler = httpApiHandler({
   logger: logger(),
@@ -12,6 +12,17 @@ export const handler = httpApiHandler({
     "GET /v1/webhooks/events": async () => ({ data: EVENT_CATALOG }),
     "GET /v1/webhooks/{id}": async (request) => ({
       data: await webhookQueries().get(request.tenantId, request.pathParameters.id ?? ""),
+    }),
+    "GET /v1/webhooks/{id}/deliveries": async (request) => {
+      const page = await deliveryLog().list(request.tenantId, request.pathParameters.id ?? "", request.query);
+      return { data: page.items, pagination: page.pagination };
+    },
+    "GET /v1/webhooks/{id}/deliveries/{delivery_id}": async (request) => ({
+      data: await deliveryLog().get(
+        request.tenantId,
+        request.pathParameters.id ?? "",
+        request.pathParameters.delivery_id ?? "",
+      ),
     }),
   },
 });

@@ -10,6 +10,7 @@ import { DynamoDbWebhookStore } from "../adapters/dynamodb-webhook-store";
 import { EventBridgeRetryScheduler } from "../adapters/eventbridge-retry-scheduler";
 import { SqsEventQueue } from "../adapters/sqs-event-queue";
 import { loadConfig } from "../config";
+import { deliveryLog as createDeliveryLog } from "../core/delivery-log";
 import { webhookQueries as createWebhookQueries } from "../core/webhook-queries";
 
 /**
@@ -69,6 +70,14 @@ export const deliveryStore = /* @__PURE__ */ once(
     ),
 );
 
+// Reading the log needs no retention setting.
+export const deliveryLog = /* @__PURE__ */ once(() =>
+  createDeliveryLog({
+    endpoints: webhookStore(),
+    deliveries: new DynamoDbDeliveryStore(documentClient(), tableName()),
+  }),
+);
+
 export const retryScheduler = /* @__PURE__ */ once(() => {
   const config = loadConfig("scheduler");
   return new EventBridgeRetryScheduler(new SchedulerClient({}), {
@@ -80,4 +89,5 @@ export const retryScheduler = /* @__PURE__ */ once(() => {
   });
 });
 
-export const metrics = /* @__PURE__ */ once(() => new Metrics());
+// Its own warnings (such as an invocation with nothing to count) go through the structured log.
+export const metrics = /* @__PURE__ */ once(() => new Metrics({ logger: logger() }));

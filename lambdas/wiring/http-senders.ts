@@ -2,9 +2,20 @@ import { resolveHost } from "../adapters/dns-resolver";
 import { PowertoolsDeliveryMetrics } from "../adapters/powertools-delivery-metrics";
 import { UndiciWebhookSender } from "../adapters/undici-webhook-sender";
 import { loadConfig } from "../config";
+import type { EventQueue } from "../core/delivery-ports";
+import { deliveryOperations as createDeliveryOperations } from "../core/delivery-operations";
 import { eventDelivery as createEventDelivery } from "../core/event-delivery";
 import { webhookManagement as createWebhookManagement } from "../core/webhook-management";
-import { deliveryStore, eventQueue, logger, metrics, once, retryScheduler, webhookStore } from "./aws";
+import {
+  deliveryStore,
+  eventPublisher,
+  eventQueue,
+  logger,
+  metrics,
+  once,
+  retryScheduler,
+  webhookStore,
+} from "./aws";
 
 /** The composition root, part two: the use cases that POST to receivers, over one shared undici Agent. */
 const endpointPolicy = /* @__PURE__ */ once(() => loadConfig("endpointPolicy"));
@@ -27,15 +38,28 @@ export const webhookManagement = /* @__PURE__ */ once(() => {
   });
 });
 
-export const eventDelivery = /* @__PURE__ */ once(() =>
-  createEventDelivery({
+function newEventDelivery(queue: EventQueue) {
+  return createEventDelivery({
     deliveries: deliveryStore(),
     endpoints: webhookStore(),
     sender: webhookSender(),
     scheduler: retryScheduler(),
-    queue: eventQueue(),
+    queue,
     metrics: new PowertoolsDeliveryMetrics(metrics()),
     log: logger(),
     schedule: loadConfig("retries").RETRY_SCHEDULE,
+  });
+}
+
+/** The delivery worker's: it also dead-letters the messages it cannot read. */
+export const eventDelivery = /* @__PURE__ */ once(() => newEventDelivery(eventQueue()));
+
+/** The API's test, resend and recover: the same delivery code, and a queue to hand work to. */
+export const deliveryOperations = /* @__PURE__ */ once(() =>
+  createDeliveryOperations({
+    endpoints: webhookStore(),
+    deliveries: deliveryStore(),
+    delivery: newEventDelivery(eventPublisher()),
+    queue: eventPublisher(),
   }),
 );

@@ -215,16 +215,19 @@ describe("bad messages", () => {
 });
 
 describe("retries and disabling", () => {
-  it("retries after a 500 with the same webhook-id and succeeds on the second attempt", async () => {
+  it("retries after a 500 with the same webhook-id and body, and succeeds on the second attempt", async () => {
     const r = await receiver((_q, n) => ({ status: n === 1 ? 500 : 200 }));
     const hook = await endpoint(tenant, `${r.url}/flaky`);
-    const sent = event(tenant);
+    // Keys out of alphabetical order: the retry, sent from storage, must keep the producer's order.
+    const sent = event(tenant, { data: { zeta: 1, alpha: { omega: true, beta: [2, 1] }, mid: "x" } });
 
     await sendEvent(sent);
     const attempts = await r.waitForRequests(2);
 
     expect(attempts.map((q) => q.headers["x-webhook-attempt"])).toEqual(["1", "2"]);
     expect(attempts[1]?.headers["webhook-id"]).toBe(attempts[0]?.headers["webhook-id"]);
+    expect(attempts[1]?.raw).toBe(attempts[0]?.raw);
+    expect(attempts[1]?.raw).toContain('"data":{"zeta":1,"alpha":{"omega":true,"beta":[2,1]},"mid":"x"}');
     const d = await awaitDelivery(tenant.tenantId, sent.id, hook.id, (x) => x.status === "succeeded");
     expect(d.attempts.map((a) => a.status_code)).toEqual([500, 200]);
     expect((await tenant.api("GET", `/v1/webhooks/${hook.id}`)).json.data.is_active).toBe(true);

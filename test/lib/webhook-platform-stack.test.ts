@@ -260,7 +260,9 @@ describe("WebhookPlatformStack", () => {
       for (const name of functionNames) {
         const [, fn] = lambdaOf(template, name);
         const expected =
-          name === "deliveryWorker" ? { Timeout: 60, MemorySize: 512 } : { Timeout: 10, MemorySize: 256 };
+          name === "deliveryWorker"
+            ? { Timeout: 60, MemorySize: 512 }
+            : { Timeout: name === "deliveryCommands" ? 29 : 10, MemorySize: 256 };
         expect(fn.Properties).toMatchObject(expected);
       }
     });
@@ -275,6 +277,22 @@ describe("WebhookPlatformStack", () => {
         "MAX_ENDPOINTS_PER_TENANT",
         "ALLOWED_URL_SCHEMES",
         "ALLOW_PRIVATE_ADDRESSES",
+      ],
+      deliveryCommands: [
+        ...common,
+        "TABLE_NAME",
+        "EVENTS_QUEUE_URL",
+        "SCHEDULER_GROUP_NAME",
+        "SCHEDULER_ROLE_ARN",
+        "SCHEDULER_TARGET_ARN",
+        "SCHEDULER_DLQ_ARN",
+        "SCHEDULER_MIN_LEAD_SECONDS",
+        "RETRY_SCHEDULE",
+        "DELIVERY_LOG_RETENTION_DAYS",
+        "MAX_ENDPOINTS_PER_TENANT",
+        "ALLOWED_URL_SCHEMES",
+        "ALLOW_PRIVATE_ADDRESSES",
+        "POWERTOOLS_METRICS_NAMESPACE",
       ],
       eventsApi: [...common, "EVENTS_QUEUE_URL"],
       deliveryWorker: [
@@ -302,7 +320,7 @@ describe("WebhookPlatformStack", () => {
       );
     });
 
-    it.each(["webhookCommands", "deliveryWorker"] as const)(
+    it.each(["webhookCommands", "deliveryCommands", "deliveryWorker"] as const)(
       "gives %s the endpoint policy defaults: 50 endpoints, https only, no private addresses",
       (name) => {
         const [, fn] = lambdaOf(template, name);
@@ -339,6 +357,16 @@ describe("WebhookPlatformStack", () => {
       webhookCommands: {
         ...writeLogs,
         ...onTable("GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"),
+      },
+      deliveryCommands: {
+        ...writeLogs,
+        ...onTable("GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"),
+        "scheduler:CreateSchedule": ["schedulesInGroup"],
+        "scheduler:GetSchedule": ["schedulesInGroup"],
+        "scheduler:DeleteSchedule": ["schedulesInGroup"],
+        "iam:PassRole": ["schedulerRole"],
+        // Resends that recover queues, and the notice when an early retry disables the endpoint.
+        "sqs:SendMessage": ["eventsQueue"],
       },
       eventsApi: { ...writeLogs, "sqs:SendMessage": ["eventsQueue"] },
       deliveryWorker: {
@@ -660,7 +688,7 @@ describe("WebhookPlatformStack props", () => {
 
   it("accepts up to 99 endpoints per tenant, the most one DynamoDB transaction can deliver to", () => {
     const template = synthesize({ maxEndpointsPerTenant: 99 });
-    for (const name of ["webhookCommands", "deliveryWorker"] as const) {
+    for (const name of ["webhookCommands", "deliveryCommands", "deliveryWorker"] as const) {
       expect(lambdaOf(template, name)[1].Properties.Environment.Variables.MAX_ENDPOINTS_PER_TENANT).toBe(
         "99",
       );
@@ -753,8 +781,11 @@ describe("cdk-nag AwsSolutions", () => {
       .flatMap((construct: IConstruct) => construct.node.metadata)
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
+    const scheduleWildcard = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${group}/*]`;
+    // The wildcard once for each role that schedules retries: the delivery worker's and delivery commands'.
     expect(acknowledged.map(([id]) => id.replace(/^annotation::/i, "")).sort()).toEqual([
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${group}/*]`,
+      scheduleWildcard,
+      scheduleWildcard,
       "AwsSolutions-SQS3",
     ]);
     for (const [, reason] of acknowledged) expect(reason.length).toBeGreaterThan(40);

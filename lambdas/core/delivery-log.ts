@@ -1,0 +1,109 @@
+import * as z from "zod";
+import {
+  DELIVERY_ID_PATTERN,
+  DELIVERY_STATUSES,
+  type Delivery,
+  type DeliveryStatus,
+  type DeliverySummaryView,
+  type DeliveryView,
+  toDeliveryView,
+  toSummaryView,
+} from "./delivery";
+import type { DeliveryLog, DeliveryStore } from "./delivery-ports";
+import { NotFoundError, ValidationError } from "./errors";
+import { parseInput } from "./validation";
+import { findEndpoint } from "./webhook-queries";
+import type { WebhookStore } from "./webhook-store";
+
+/**
+ * The delivery log (SPEC 2): an endpoint's deliveries newest first, a page at a
+ * time, and one delivery with every attempt. The log expires by TTL.
+ */
+export interface CursorPage<T> {
+  readonly items: readonly T[];
+  readonly pagination: { limit: number; next_cursor: string | null };
+}
+
+const listDeliveriesQuerySchema = z.strictObject({
+  status: z
+    .string()
+    .transform((value) => [...new Set(value.split(","))])
+    .refine(
+      (statuses) => statuses.every((s) => (DELIVERY_STATUSES as readonly string[]).includes(s)),
+      `status is one or more of ${DELIVERY_STATUSES.join(", ")}, separated by commas`,
+    )
+    .transform((statuses) => statuses as DeliveryStatus[])
+    .optional(),
+  cursor: z.string().max(200, "cursor is not one this API gave out").optional(),
+  limit: z.coerce.number().int().min(1, "limit is at least 1").max(100, "limit is at most 100").default(20),
+});
+
+// A cursor is the position after the last delivery of a page. It is opaque to clients, and
+// anything but one this API made is refused: it never reaches the database.
+const cursorSchema = z.strictObject({ before: z.string().regex(DELIVERY_ID_PATTERN) });
+
+export function encodeCursor(deliveryId: string): string {
+  return Buffer.from(JSON.stringify({ before: deliveryId })).toString("base64url");
+}
+
+export function decodeCursor(cursor: string): string {
+  const invalid = () =>
+    new ValidationError("invalid cursor: pass next_cursor from the previous page unchanged", {
+      details: [{ field: "cursor", message: "not a cursor this API gave out" }],
+    });
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw invalid();
+  }
+  const parsed = cursorSchema.safeParse(decoded);
+  if (!parsed.success || encodeCursor(parsed.data.before) !== cursor) throw invalid();
+  return parsed.data.before;
+}
+
+/** The tenant's delivery, or 404: a malformed id, another endpoint's or another tenant's is not found. */
+export async function findDelivery(
+  store: Pick<DeliveryStore, "getDelivery">,
+  endpointId: string,
+  tenantId: string,
+  rawId: string,
+): Promise<Delivery> {
+  const delivery = DELIVERY_ID_PATTERN.test(rawId) ? await store.getDelivery(endpointId, rawId) : undefined;
+  if (!delivery || delivery.tenant_id !== tenantId) throw new NotFoundError(`no delivery ${rawId}`);
+  return delivery;
+}
+
+export interface DeliveryLogDeps {
+  readonly endpoints: WebhookStore;
+  readonly deliveries: DeliveryLog & Pick<DeliveryStore, "getDelivery">;
+}
+
+export function deliveryLog({ endpoints, deliveries }: DeliveryLogDeps) {
+  return {
+    async list(tenantId: string, webhookId: string, query: unknown): Promise<CursorPage<DeliverySummaryView>> {
+      const { status, cursor, limit } = parseInput(listDeliveriesQuerySchema, query, "query");
+      const before = cursor === undefined ? undefined : decodeCursor(cursor);
+      const endpoint = await findEndpoint(endpoints, tenantId, webhookId);
+      const page = await deliveries.listDeliveries(endpoint.id, {
+        limit,
+        ...(before ? { before } : {}),
+        ...(status ? { statuses: status } : {}),
+      });
+      return {
+        items: page.items.map(toSummaryView),
+        pagination: {
+          limit,
+          next_cursor: page.continueAfter === undefined ? null : encodeCursor(page.continueAfter),
+        },
+      };
+    },
+
+    async get(tenantId: string, webhookId: string, deliveryId: string): Promise<DeliveryView> {
+      const endpoint = await findEndpoint(endpoints, tenantId, webhookId);
+      return toDeliveryView(await findDelivery(deliveries, endpoint.id, tenantId, deliveryId));
+    },
+  };
+}
+
+export type DeliveryLogQueries = ReturnType<typeof deliveryLog>;
