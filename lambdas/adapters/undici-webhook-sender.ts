@@ -1,6 +1,7 @@
 import { type LookupAddress, lookup } from "node:dns";
+import type { IncomingHttpHeaders } from "node:http";
 import type { LookupFunction } from "node:net";
-import { Agent, request } from "undici";
+import { Agent, type Dispatcher } from "undici";
 import { parseRetryAfter } from "../core/retry-after";
 import { ipLiteralHost, isForbiddenAddress } from "../core/url-policy";
 import type { OutboundRequest } from "../core/webhook-request";
@@ -36,6 +37,13 @@ const guardedLookup: LookupFunction = (hostname, options, callback) => {
   });
 };
 
+/**
+ * Sends each attempt through undici's dispatcher API, with a handler that keeps
+ * the status, Retry-After and the first 4 KB of the body, so no response stream
+ * or abort signal is made per request. Each attempt has one timer: the whole
+ * attempt (connect, request, headers and body) ends at the time limit, so a
+ * receiver trickling its body cannot stretch it.
+ */
 export class UndiciWebhookSender implements WebhookSender {
   private readonly timeoutMs: number;
   private readonly agent: Agent;
@@ -47,50 +55,126 @@ export class UndiciWebhookSender implements WebhookSender {
         timeout: this.timeoutMs,
         ...(options.allowPrivateAddresses ? {} : { lookup: guardedLookup }),
       },
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
+      // The attempt's own timer bounds the whole exchange; these would only bound its phases.
+      headersTimeout: 0,
+      bodyTimeout: 0,
       keepAliveTimeout: 10_000,
       connections: options.maxConnectionsPerOrigin ?? 32,
     });
   }
 
   async send(outbound: OutboundRequest): Promise<AttemptResult> {
-    const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
     const url = new URL(outbound.url);
     const literal = ipLiteralHost(url);
     if (!this.options.allowPrivateAddresses && literal && isForbiddenAddress(literal)) {
       return failure("forbidden_address", 0);
     }
-    try {
-      const response = await request(url, {
-        method: "POST",
-        headers: outbound.headers,
-        body: outbound.body,
-        dispatcher: this.agent,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      const status = response.statusCode;
-      const responseBody = await readPrefix(response.body);
-      const retryAfter =
-        status === 429 || status === 503
-          ? parseRetryAfter(headerValue(response.headers["retry-after"]), Date.now())
-          : undefined;
-      return {
-        status_code: status,
-        error: status >= 300 && status < 400 ? "redirect" : null,
-        duration_ms: elapsed(),
-        response_body: responseBody,
-        ...(retryAfter === undefined ? {} : { retry_after_ms: retryAfter }),
-      };
-    } catch (error) {
-      return failure(classify(error), elapsed());
-    }
+    return new Promise((resolve) => {
+      this.agent.dispatch(
+        {
+          origin: url.origin,
+          path: url.search ? url.pathname + url.search : url.pathname,
+          method: "POST",
+          headers: outbound.headers,
+          body: outbound.body,
+        },
+        new AttemptHandler(resolve, this.timeoutMs),
+      );
+    });
   }
 
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+/** One attempt's exchange, from dispatch to its result; resolves once, whatever arrives after. */
+class AttemptHandler implements Dispatcher.DispatchHandler {
+  private readonly started = performance.now();
+  private readonly timer: NodeJS.Timeout;
+  private controller: Dispatcher.DispatchController | undefined;
+  private result: AttemptResult | undefined;
+  private status: number | null = null;
+  private retryAfter: string | undefined;
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(
+    private readonly resolve: (result: AttemptResult) => void,
+    timeoutMs: number,
+  ) {
+    this.timer = setTimeout(() => this.expire(), timeoutMs);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    // Given up on before the request reached a connection (a slow connect): do not send it.
+    if (this.result) controller.abort(new AttemptEndedError());
+    else this.controller = controller;
+  }
+
+  onResponseStart(_: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (statusCode < 200) return; // 1xx informational; the final status follows
+    this.status = statusCode;
+    if (statusCode === 429 || statusCode === 503) this.retryAfter = headerValue(headers["retry-after"]);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.result) return;
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    // The rest of the body is dropped, and the connection with it.
+    if (this.size >= RESPONSE_BODY_LIMIT) {
+      this.finish();
+      controller.abort(new AttemptEndedError());
+    }
+  }
+
+  onResponseEnd(): void {
+    this.finish();
+  }
+
+  onResponseError(_: Dispatcher.DispatchController, error: Error): void {
+    // A body cut short after the status line still counts as that status.
+    if (this.status !== null) this.finish();
+    else this.end(failure(classify(error), this.elapsed()));
+  }
+
+  private expire(): void {
+    if (this.status !== null) this.finish();
+    else this.end(failure("timeout", this.elapsed()));
+    this.controller?.abort(new AttemptEndedError());
+  }
+
+  /** Ends with the status received and as much of the body as arrived. */
+  private finish(): void {
+    const status = this.status ?? 0;
+    const body = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+    const retryAfter =
+      this.retryAfter === undefined ? undefined : parseRetryAfter(this.retryAfter, Date.now());
+    this.end({
+      status_code: status,
+      error: status >= 300 && status < 400 ? "redirect" : null,
+      duration_ms: this.elapsed(),
+      response_body: body.toString("utf8", 0, Math.min(body.length, RESPONSE_BODY_LIMIT)),
+      ...(retryAfter === undefined ? {} : { retry_after_ms: retryAfter }),
+    });
+  }
+
+  private end(result: AttemptResult): void {
+    if (this.result) return;
+    this.result = result;
+    clearTimeout(this.timer);
+    this.resolve(result);
+  }
+
+  private elapsed(): number {
+    return Math.round(performance.now() - this.started);
+  }
+}
+
+/** Why the sender aborted an exchange whose result it already has; never reported. */
+class AttemptEndedError extends Error {
+  override readonly name = "AttemptEndedError";
 }
 
 function failure(error: AttemptError, durationMs: number): AttemptResult {
@@ -99,25 +183,6 @@ function failure(error: AttemptError, durationMs: number): AttemptResult {
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** The first 4 KB of the body; the rest is dropped (and the connection with it). */
-async function readPrefix(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body) {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size >= RESPONSE_BODY_LIMIT) {
-        body.destroy();
-        break;
-      }
-    }
-  } catch {
-    // A body cut short after the status line still counts as that status.
-  }
-  return Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT).toString("utf8");
 }
 
 function errorCode(error: unknown): string {

@@ -267,6 +267,25 @@ describe("UndiciWebhookSender", () => {
       expect(result.duration_ms).toBeLessThan(timeoutMs + 1000);
     });
 
+    it("cuts a 2xx whose body keeps trickling at the time limit, and drops its connection", async () => {
+      // Prepare: a byte every 20 ms, forever; each one would restart a limit on idle time
+      let dropped: Promise<unknown> = Promise.resolve();
+      const receiver = await startReceiver((_, res) => {
+        res.writeHead(200, { "content-type": "text/plain" });
+        const drip = setInterval(() => res.write("."), 20);
+        dropped = new Promise((resolve) => res.on("close", resolve));
+        void dropped.then(() => clearInterval(drip));
+      });
+
+      // Act
+      const result = await sender(true).send(outbound(receiver.url));
+
+      // Assess
+      expect(result).toMatchObject({ status_code: 200, error: null });
+      expect(result.response_body).toMatch(/^\.+$/);
+      await dropped;
+    });
+
     it("reads Retry-After seconds on a 429", async () => {
       // Prepare
       const receiver = await startReceiver((_, res) => {
