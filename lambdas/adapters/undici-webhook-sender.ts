@@ -11,7 +11,6 @@ export interface UndiciSenderOptions {
   /** SPEC 5: a 2xx within 3 s. */
   readonly timeoutMs?: number;
   readonly allowPrivateAddresses: boolean;
-  readonly maxConnectionsPerOrigin?: number;
 }
 
 const RESPONSE_BODY_LIMIT = 4096;
@@ -43,6 +42,15 @@ const guardedLookup: LookupFunction = (hostname, options, callback) => {
  * or abort signal is made per request. Each attempt has one timer: the whole
  * attempt (connect, request, headers and body) ends at the time limit, so a
  * receiver trickling its body cannot stretch it.
+ *
+ * The Agent does not cap connections per origin. With a cap, once every
+ * connection to a host was taken by endpoints that never answer, requests to
+ * healthy endpoints on the same host (two hooks on one integration platform)
+ * waited for a connection and ran out of time there, failing the healthy
+ * endpoint for the platform's own queueing. Without one, nothing waits: an
+ * attempt that finds no idle connection opens its own. How many are open at
+ * once is bounded by the deliveries in flight, which the queue's batch size
+ * and the endpoint limit bound, as they do across many hosts already.
  */
 export class UndiciWebhookSender implements WebhookSender {
   private readonly timeoutMs: number;
@@ -59,7 +67,6 @@ export class UndiciWebhookSender implements WebhookSender {
       headersTimeout: 0,
       bodyTimeout: 0,
       keepAliveTimeout: 10_000,
-      connections: options.maxConnectionsPerOrigin ?? 32,
     });
   }
 

@@ -286,6 +286,27 @@ describe("UndiciWebhookSender", () => {
       await dropped;
     });
 
+    it("delivers to a healthy endpoint while 40 requests to other paths of its host hang", async () => {
+      // Prepare: more hanging requests to one host than a per-host connection pool would hold
+      const receiver = await startReceiver((req, res) => {
+        if (!req.url?.startsWith("/hang/")) res.end("ok");
+      });
+      const origin = `http://127.0.0.1:${receiver.port}`;
+      const webhooks = sender(true);
+      const hanging = Array.from({ length: 40 }, (_, i) =>
+        webhooks.send(outbound(`${origin}/hang/${i}`)),
+      );
+
+      // Act
+      const healthy = await webhooks.send(outbound(`${origin}/hooks`));
+
+      // Assess
+      expect(healthy).toMatchObject({ status_code: 200, error: null, response_body: "ok" });
+      const hung = await Promise.all(hanging);
+      expect(hung.map((r) => r.error)).toEqual(Array(40).fill("timeout"));
+      expect(receiver.received.filter((r) => r.url?.startsWith("/hang/"))).toHaveLength(40);
+    });
+
     it("reads Retry-After seconds on a 429", async () => {
       // Prepare
       const receiver = await startReceiver((_, res) => {
