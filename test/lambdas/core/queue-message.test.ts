@@ -47,7 +47,7 @@ describe("parseQueueMessage", () => {
       }),
       "type",
     ],
-    ["an unknown kind", JSON.stringify({ kind: "resend", tenant_id: "a" }), "not a valid event"],
+    ["an unknown kind", JSON.stringify({ kind: "replay", tenant_id: "a" }), "not a valid event"],
   ])("refuses %s with a reason", (_name, body, mentions) => {
     const parsed = parseQueueMessage(body);
 
