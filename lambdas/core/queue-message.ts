@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { tenantIdSchema } from "./api-keys";
-import { type EventMessage, eventMessageSchema } from "./event-message";
+import { type EventMessage, eventMessageSchemaForText } from "./event-message";
 import { PLATFORM_EVENT_TYPES } from "./event-types";
 
 /**
@@ -75,7 +75,7 @@ export function parseQueueMessage(body: string): ParsedQueueMessage {
       ? { ok: true, message: platform.data }
       : { ok: false, reason: issues(platform.error) };
   }
-  const event = eventMessageSchema.safeParse(json);
+  const event = eventMessageSchemaForText(Buffer.byteLength(body)).safeParse(json);
   return event.success
     ? { ok: true, message: { kind: "event", event: event.data } }
     : { ok: false, reason: `not a valid event: ${issues(event.error)}` };

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { eventMessageSchema, httpEventSchema, MAX_DATA_BYTES } from "../../../lambdas/core/event-message";
+import {
+  eventMessageSchema,
+  eventMessageSchemaForText,
+  httpEventSchema,
+  MAX_DATA_BYTES,
+} from "../../../lambdas/core/event-message";
 
 // The example from SPEC 3.
 const specExample = {
@@ -156,5 +161,34 @@ describe("httpEventSchema", () => {
 
     // Assess
     expect(message).toEqual(withoutTenant);
+  });
+});
+
+describe("eventMessageSchemaForText", () => {
+  /** `count` copies of 1e20, which JSON.stringify prints as 21 digits: data 5 times longer than its text. */
+  const exponents = (count: number) => `[${Array(count).fill("1e20").join(",")}]`;
+
+  it.each([
+    ["a small object", '{"any":"json"}', true],
+    ["a string of exactly 256 KB as JSON", JSON.stringify("x".repeat(MAX_DATA_BYTES - 2)), true],
+    ["a string over 256 KB as JSON", JSON.stringify("x".repeat(MAX_DATA_BYTES)), false],
+    ["45 KB of 1e20 (198 KB as JSON)", exponents(9_000), true],
+    ["60 KB of 1e20 (264 KB as JSON)", exponents(12_000), false],
+    ["384 KB of \\u escapes (128 KB as JSON)", `"${"\\u00e7".repeat(MAX_DATA_BYTES / 4)}"`, true],
+  ])("judges the size of %s as eventMessageSchema does", (_, dataText, accepted) => {
+    // Prepare
+    const text = `{"tenant_id":"acme","type":"crm.lead.created","data":${dataText}}`;
+    const message = JSON.parse(text);
+
+    // Act
+    const result = eventMessageSchemaForText(Buffer.byteLength(text)).safeParse(message);
+
+    // Assess
+    expect(result.success).toBe(accepted);
+    expect(eventMessageSchema.safeParse(message).success).toBe(accepted);
+    if (!result.success) {
+      const issue = { path: ["data"], message: expect.stringMatching(/256 KB/) };
+      expect(result.error.issues).toEqual([expect.objectContaining(issue)]);
+    }
   });
 });

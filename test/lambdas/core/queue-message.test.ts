@@ -54,4 +54,27 @@ describe("parseQueueMessage", () => {
     expect(parsed.ok).toBe(false);
     expect(parsed.ok ? "" : parsed.reason).toContain(mentions);
   });
+
+  it("refuses an event whose data is over 256 KB as JSON, though the message itself is 60 KB", () => {
+    // 1e20 is printed as 21 digits, so 12,000 of them are 264 KB as JSON
+    const data = `[${Array(12_000).fill("1e20").join(",")}]`;
+    const body = `{"tenant_id":"acme","type":"crm.lead.created","data":${data}}`;
+
+    const parsed = parseQueueMessage(body);
+
+    expect(parsed).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^not a valid event: data: .*256 KB/),
+    });
+  });
+
+  it("reads an event whose message is over 256 KB but whose data is less as JSON", () => {
+    // Each \u00e7 is 6 characters of the message and 2 bytes of the data as JSON
+    const body = `{"tenant_id":"acme","type":"crm.lead.created","data":"${"\\u00e7".repeat(50_000)}"}`;
+
+    const parsed = parseQueueMessage(body);
+
+    const event = { tenant_id: "acme", type: "crm.lead.created", data: "ç".repeat(50_000) };
+    expect(parsed).toEqual({ ok: true, message: { kind: "event", event } });
+  });
 });
