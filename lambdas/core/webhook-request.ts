@@ -40,30 +40,48 @@ export interface BuildRequestInput {
 
 export function buildWebhookRequest(input: BuildRequestInput): OutboundRequest {
   const { target, event } = input;
-  const data = input.mapFields ? applyFieldMapping(event.data, target.field_mapping) : event.data;
-  const body = JSON.stringify({ id: event.id, type: event.type, created_at: event.created_at, data });
+  const body = deliveredBody(event, input.mapFields ? target.field_mapping : {});
   const timestamp = Math.floor(input.now.getTime() / 1000);
   const [newest = ""] = target.secrets;
-  return {
-    url: target.url,
+  const headers: Record<string, string> = {};
+  // Lower-cased so that a custom header can never sit beside a platform header of another case;
+  // the platform headers are assigned after them and win.
+  for (const name of Object.keys(target.headers)) {
+    headers[name.toLowerCase()] = target.headers[name] as string;
+  }
+  headers["content-type"] = "application/json";
+  headers["user-agent"] = USER_AGENT;
+  headers["webhook-id"] = input.messageId;
+  headers["webhook-timestamp"] = String(timestamp);
+  headers["webhook-signature"] = standardWebhookSignature(target.secrets, {
+    messageId: input.messageId,
+    timestamp,
     body,
-    headers: {
-      // Lower-cased so that a custom header can never sit beside a platform header of another case.
-      ...Object.fromEntries(
-        Object.entries(target.headers).map(([name, value]) => [name.toLowerCase(), value]),
-      ),
-      "content-type": "application/json",
-      "user-agent": USER_AGENT,
-      "webhook-id": input.messageId,
-      "webhook-timestamp": String(timestamp),
-      "webhook-signature": standardWebhookSignature(target.secrets, {
-        messageId: input.messageId,
-        timestamp,
-        body,
-      }),
-      "x-webhook-signature": hexSignature(newest, body),
-      "x-webhook-event": event.type,
-      "x-webhook-attempt": String(input.attempt),
-    },
-  };
+  });
+  headers["x-webhook-signature"] = hexSignature(newest, body);
+  headers["x-webhook-event"] = event.type;
+  headers["x-webhook-attempt"] = String(input.attempt);
+  return { url: target.url, body, headers };
+}
+
+/**
+ * Bodies of events whose data goes out as it is, by event: a fan-out sends the
+ * same event object to every endpoint, so it is serialised once, not once per
+ * endpoint. Weak, so an event's body goes when the event does.
+ */
+const unmappedBodies = new WeakMap<WebhookEvent, string>();
+
+function deliveredBody(event: WebhookEvent, mapping: FieldMapping): string {
+  const data = applyFieldMapping(event.data, mapping);
+  if (data !== event.data) return envelope(event, data);
+  let body = unmappedBodies.get(event);
+  if (body === undefined) {
+    body = envelope(event, data);
+    unmappedBodies.set(event, body);
+  }
+  return body;
+}
+
+function envelope(event: WebhookEvent, data: unknown): string {
+  return JSON.stringify({ id: event.id, type: event.type, created_at: event.created_at, data });
 }

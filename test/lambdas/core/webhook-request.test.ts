@@ -118,6 +118,21 @@ describe("buildWebhookRequest", () => {
     expect(JSON.parse(request.body).data).toEqual({ lead_email: "ana@example.com", stage: "new" });
   });
 
+  it("gives each endpoint of one event its own mapping of the data, whichever is built first", () => {
+    // Prepare: one event object fanned out, as the delivery use case does
+    const plain = target();
+    const mapped = target({ field_mapping: { lead_email: "lead.email" } });
+
+    // Act
+    const bodies = [plain, mapped, plain, mapped].map((t) => JSON.parse(build({ target: t }).body).data);
+    const unmapped = JSON.parse(build({ target: mapped, mapFields: false }).body).data;
+
+    // Assess
+    const email = { lead_email: "ana@example.com" };
+    expect(bodies).toEqual([event.data, email, event.data, email]);
+    expect(unmapped).toEqual(event.data);
+  });
+
   it("sends data as it is when mapFields is false, even with a field_mapping", () => {
     // Prepare
     const mapped = target({ field_mapping: { lead_email: "lead.email" } });
