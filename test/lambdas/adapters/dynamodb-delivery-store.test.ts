@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import type { Delivery, StoredEvent } from "../../../lambdas/core/delivery";
+import { ulid } from "../../../lambdas/core/ulid";
 import { deliveryStore } from "../../support/delivery";
+import { documentClient, platform } from "../../support/platform";
 
 /** The delivery store's guarantees against DynamoDB Local: idempotent fan-out and exclusive attempts. */
 function fixture(): { event: StoredEvent; delivery: Delivery } {
@@ -101,5 +104,72 @@ describe("DynamoDbDeliveryStore", () => {
       attempt_count: 1,
       attempts: [attempt],
     });
+  });
+});
+
+describe("DynamoDbDeliveryStore.listDeliveries", () => {
+  /** Records `count` deliveries to one endpoint, made a millisecond apart from `start`, in fan-outs of 99. */
+  async function log(count: number, status: (i: number) => Delivery["status"], start = Date.now() - count) {
+    const store = deliveryStore();
+    const { delivery: template, event } = fixture();
+    const made: Delivery[] = [];
+    for (let i = 0; i < count; i++) {
+      const at = new Date(start + i).toISOString();
+      made.push({ ...template, id: `msg_${ulid(start + i)}`, status: status(i), created_at: at, updated_at: at });
+    }
+    for (let from = 0; from < count; from += 99) {
+      const batch = made.slice(from, from + 99);
+      const refs = batch.map((d) => ({ webhook_id: d.webhook_id, delivery_id: d.id }));
+      await store.recordFanOut({ ...event, id: `evt_${from}`, deliveries: refs }, batch, inAMinute());
+    }
+    return { store, webhookId: template.webhook_id, made };
+  }
+
+  it("bounds the work of a filtered page and hands back a cursor that goes on past it", async () => {
+    // Only the oldest of 1,200 has the status asked for: the first page reads its bound and stops.
+    const { store, webhookId, made } = await log(1200, (i) => (i === 0 ? "failed" : "succeeded"));
+
+    const first = await store.listDeliveries(webhookId, { statuses: ["failed"], limit: 10 });
+    const second = await store.listDeliveries(webhookId, {
+      statuses: ["failed"],
+      limit: 10,
+      before: first.continueAfter ?? "",
+    });
+
+    expect(first.items).toEqual([]);
+    expect(first.continueAfter).toMatch(/^msg_/);
+    expect(second.items.map((d) => d.id)).toEqual([made[0]?.id]);
+    expect(second.continueAfter).toBeUndefined();
+  });
+
+  it("reads back to `since` and no further", async () => {
+    const start = Date.now() - 1000;
+    const { store, webhookId, made } = await log(20, () => "failed", start);
+
+    const page = await store.listDeliveries(webhookId, { since: new Date(start + 15), limit: 100 });
+
+    expect(page.items.map((d) => d.id)).toEqual(made.slice(15).map((d) => d.id).reverse());
+    expect(page.continueAfter).toBeUndefined();
+  });
+
+  it("expires deliveries and their event after the retention period", async () => {
+    const retentionS = 30 * 86_400; // test/support's store keeps the log 30 days
+    const before = Math.floor(Date.now() / 1000) + retentionS;
+    const { store, webhookId, made } = await log(1, () => "pending");
+    const after = Math.ceil(Date.now() / 1000) + retentionS;
+    const [delivery] = made;
+    const read = async (pk: string, sk: string) =>
+      (await documentClient().send(new GetCommand({ TableName: platform().TableName, Key: { pk, sk } }))).Item;
+
+    const items = [
+      await read(`WEBHOOK#${webhookId}`, `DELIVERY#${delivery?.id}`),
+      await read(`EVENT#${delivery?.tenant_id}#evt_0`, "EVENT"),
+    ];
+
+    for (const item of items) {
+      expect(item?.expires_at).toBeGreaterThanOrEqual(before);
+      expect(item?.expires_at).toBeLessThanOrEqual(after);
+    }
+    expect(await store.getDelivery(webhookId, delivery?.id ?? "")).not.toHaveProperty("expires_at");
   });
 });

@@ -5,7 +5,9 @@ import { parseInput } from "../../../lambdas/core/validation";
 import {
   createWebhookSchema,
   listWebhooksQuerySchema,
+  signingSecrets,
   updateWebhookSchema,
+  type WebhookEndpoint,
 } from "../../../lambdas/core/webhook-endpoint";
 
 const validCreate = {
@@ -424,5 +426,19 @@ describe("listWebhooksQuerySchema", () => {
 
     // Assess
     expect(details).toEqual([{ field: "body", message: expect.stringContaining("sort") }]);
+  });
+});
+
+describe("signingSecrets", () => {
+  const endpoint = { secret: "whsec_new" } as WebhookEndpoint;
+  const rotated = { ...endpoint, previous_secret: "whsec_old", previous_secret_until: "2026-02-16T10:00:00.000Z" };
+
+  it("signs with the endpoint's secret alone when it was never rotated", () => {
+    expect(signingSecrets(endpoint, new Date("2026-02-15T10:00:00Z"))).toEqual(["whsec_new"]);
+  });
+
+  it("adds the previous secret, after the new one, until the overlap ends", () => {
+    expect(signingSecrets(rotated, new Date("2026-02-16T09:59:59.999Z"))).toEqual(["whsec_new", "whsec_old"]);
+    expect(signingSecrets(rotated, new Date("2026-02-16T10:00:00.000Z"))).toEqual(["whsec_new"]);
   });
 });
