@@ -2,9 +2,16 @@ import { createHmac, randomUUID } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { TEST_RETRY_SCHEDULE } from "../global-setup";
-import { awaitDelivery, deadLettersWith, deliveriesOf, runWorker, sendEvent } from "../support/delivery";
+import {
+  awaitDelivery,
+  createEndpoint,
+  deadLettersWith,
+  deliveriesOf,
+  runWorker,
+  sendEvent,
+} from "../support/delivery";
 import { newTenant, type TestTenant } from "../support/platform";
-import { type ReceivedRequest, type Receiver, type Reply, startReceiver } from "../support/receiver";
+import { type Receiver, receiverPool, startReceiver } from "../support/receiver";
 
 /**
  * Delivery end to end (SPEC 3-5): events go on the local SQS queue (or POST
@@ -12,7 +19,9 @@ import { type ReceivedRequest, type Receiver, type Reply, startReceiver } from "
  * receivers on 127.0.0.1 answer, retries go through the local Scheduler API.
  * The test schedule is 0s,1s,2s,...,6s.
  */
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
+const receiver = receivers.start;
+const endpoint = createEndpoint;
 let tenant: TestTenant;
 
 // A tenant per test, so an event fans out only to the endpoints that test made.
@@ -20,23 +29,7 @@ beforeEach(async () => {
   tenant = await newTenant("delivery");
 });
 
-afterAll(async () => {
-  await Promise.all(receivers.map((r) => r.close()));
-});
-
-async function receiver(behave?: (r: ReceivedRequest, n: number) => Reply): Promise<Receiver> {
-  const r = await startReceiver(behave);
-  receivers.push(r);
-  return r;
-}
-
-async function endpoint(t: TestTenant, url: string, fields: Record<string, unknown> = {}) {
-  const res = await t.api("POST", "/v1/webhooks", {
-    body: { name: "Receiver", url, events: ["crm.lead.created"], verify: false, ...fields },
-  });
-  expect(res.status, res.text).toBe(201);
-  return res.json.data as { id: string; secret_token: string; updated_at: string };
-}
+afterAll(() => receivers.closeAll());
 
 const event = (t: TestTenant, fields: Record<string, unknown> = {}) => ({
   tenant_id: t.tenantId,

@@ -3,7 +3,6 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { PowertoolsDeliveryMetrics } from "../../lambdas/adapters/powertools-delivery-metrics";
 import { loadConfig } from "../../lambdas/config";
-import type { Delivery } from "../../lambdas/core/delivery";
 import { eventDelivery } from "../../lambdas/core/event-delivery";
 import { ulid } from "../../lambdas/core/ulid";
 import {
@@ -15,39 +14,25 @@ import {
   webhookStore,
 } from "../../lambdas/wiring/aws";
 import { webhookSender } from "../../lambdas/wiring/http-senders";
-import { awaitDelivery, runWorker, sendEvent } from "../support/delivery";
+import { awaitDelivery, createEndpoint, pendingDelivery, runWorker, sendEvent } from "../support/delivery";
 import { newTenant, type TestTenant } from "../support/platform";
-import { type ReceivedRequest, type Receiver, type Reply, startReceiver } from "../support/receiver";
+import { type ReceivedRequest, receiverPool, startReceiver } from "../support/receiver";
 
 /**
  * The operator controls (SPEC 2) end to end through the local run: POST .../test,
  * .../deliveries/{id}/retry, .../recover and .../rotate-secret, with real
  * receivers on 127.0.0.1 and the local queue, poller and scheduler.
  */
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
+const receiver = receivers.start;
+const endpoint = createEndpoint;
 let tenant: TestTenant;
 
 beforeEach(async () => {
   tenant = await newTenant("controls");
 });
 
-afterAll(async () => {
-  await Promise.all(receivers.map((r) => r.close()));
-});
-
-async function receiver(behave?: (r: ReceivedRequest, n: number) => Reply): Promise<Receiver> {
-  const r = await startReceiver(behave);
-  receivers.push(r);
-  return r;
-}
-
-async function endpoint(t: TestTenant, url: string, fields: Record<string, unknown> = {}) {
-  const res = await t.api("POST", "/v1/webhooks", {
-    body: { name: "Receiver", url, events: ["crm.lead.created"], verify: false, ...fields },
-  });
-  expect(res.status, res.text).toBe(201);
-  return res.json.data as { id: string; secret_token: string };
-}
+afterAll(() => receivers.closeAll());
 
 const event = (t: TestTenant) => ({
   tenant_id: t.tenantId,
@@ -181,30 +166,11 @@ describe("POST /v1/webhooks/{id}/deliveries/{delivery_id}/retry", () => {
     const r = await receiver();
     const hook = await endpoint(tenant, `${r.url}/pending`);
     // A fan-out recorded and not yet sent, as the worker leaves it between its two steps.
-    const now = new Date().toISOString();
-    const pending: Delivery = {
-      id: `msg_${ulid()}`,
-      tenant_id: tenant.tenantId,
-      webhook_id: hook.id,
-      event_id: `evt_${randomUUID()}`,
-      event_type: "crm.lead.created",
-      status: "pending",
-      attempt_count: 0,
-      next_attempt_at: null,
-      first_attempt_at: null,
-      created_at: now,
-      updated_at: now,
-      attempts: [],
-    };
+    const pending = pendingDelivery({ tenant_id: tenant.tenantId, webhook_id: hook.id });
+    const { id, event_type: type, created_at } = pending;
+    const deliveries = [{ webhook_id: hook.id, delivery_id: id }];
     await deliveryStore().recordFanOut(
-      {
-        tenant_id: tenant.tenantId,
-        id: pending.event_id,
-        type: pending.event_type,
-        created_at: now,
-        data: {},
-        deliveries: [{ webhook_id: hook.id, delivery_id: pending.id }],
-      },
+      { tenant_id: tenant.tenantId, id: pending.event_id, type, created_at, data: {}, deliveries },
       [pending],
       new Date(Date.now() + 60_000),
     );

@@ -268,6 +268,23 @@ describe("WebhookPlatformStack", () => {
     });
 
     const common = ["NODE_OPTIONS", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_SERVICE_NAME"];
+    // What the functions that make delivery attempts read: the table, the queue, retries, the URL policy.
+    const attemptMakers = [
+      ...common,
+      "TABLE_NAME",
+      "EVENTS_QUEUE_URL",
+      "SCHEDULER_GROUP_NAME",
+      "SCHEDULER_ROLE_ARN",
+      "SCHEDULER_TARGET_ARN",
+      "SCHEDULER_DLQ_ARN",
+      "SCHEDULER_MIN_LEAD_SECONDS",
+      "RETRY_SCHEDULE",
+      "DELIVERY_LOG_RETENTION_DAYS",
+      "MAX_ENDPOINTS_PER_TENANT",
+      "ALLOWED_URL_SCHEMES",
+      "ALLOW_PRIVATE_ADDRESSES",
+      "POWERTOOLS_METRICS_NAMESPACE",
+    ];
     const expectedEnvironment: Record<LambdaFunctionName, string[]> = {
       apiAuthorizer: [...common, "TABLE_NAME"],
       webhookQueries: [...common, "TABLE_NAME"],
@@ -278,40 +295,10 @@ describe("WebhookPlatformStack", () => {
         "ALLOWED_URL_SCHEMES",
         "ALLOW_PRIVATE_ADDRESSES",
       ],
-      deliveryCommands: [
-        ...common,
-        "TABLE_NAME",
-        "EVENTS_QUEUE_URL",
-        "SCHEDULER_GROUP_NAME",
-        "SCHEDULER_ROLE_ARN",
-        "SCHEDULER_TARGET_ARN",
-        "SCHEDULER_DLQ_ARN",
-        "SCHEDULER_MIN_LEAD_SECONDS",
-        "RETRY_SCHEDULE",
-        "DELIVERY_LOG_RETENTION_DAYS",
-        "MAX_ENDPOINTS_PER_TENANT",
-        "ALLOWED_URL_SCHEMES",
-        "ALLOW_PRIVATE_ADDRESSES",
-        "POWERTOOLS_METRICS_NAMESPACE",
-      ],
+      deliveryCommands: attemptMakers,
       eventsApi: [...common, "EVENTS_QUEUE_URL"],
-      deliveryWorker: [
-        ...common,
-        "TABLE_NAME",
-        "EVENTS_QUEUE_URL",
-        "EVENTS_DLQ_URL",
-        "SCHEDULER_GROUP_NAME",
-        "SCHEDULER_ROLE_ARN",
-        "SCHEDULER_TARGET_ARN",
-        "SCHEDULER_DLQ_ARN",
-        "SCHEDULER_MIN_LEAD_SECONDS",
-        "RETRY_SCHEDULE",
-        "DELIVERY_LOG_RETENTION_DAYS",
-        "MAX_ENDPOINTS_PER_TENANT",
-        "ALLOWED_URL_SCHEMES",
-        "ALLOW_PRIVATE_ADDRESSES",
-        "POWERTOOLS_METRICS_NAMESPACE",
-      ],
+      // The same, and the dead-letter queue it moves unreadable messages to.
+      deliveryWorker: [...attemptMakers, "EVENTS_DLQ_URL"],
     };
     it.each(functionNames)("passes %s only the environment of its config sections", (name) => {
       const [, fn] = lambdaOf(template, name);

@@ -8,11 +8,12 @@ import {
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { DynamoDbDeliveryStore } from "../../lambdas/adapters/dynamodb-delivery-store";
 import type { Delivery } from "../../lambdas/core/delivery";
+import { ulid } from "../../lambdas/core/ulid";
 import { handler as deliveryWorker } from "../../lambdas/handlers/delivery-worker";
 import { lambdaContext } from "../../local/lambda-context";
 import { LOCAL_CREDENTIALS } from "../../local/platform";
 import { waitFor } from "../../local/wait-for";
-import { documentClient, platform } from "./platform";
+import { documentClient, platform, type TestTenant } from "./platform";
 
 /** Producing events, running the delivery worker, and reading what it recorded. */
 export function sqs(): SQSClient {
@@ -122,4 +123,31 @@ export async function deadLettersWith(
     { timeoutMs, intervalMs: 100 },
   );
   return found;
+}
+
+/** An endpoint for crm.lead.created at `url`, created over the API without the verification POST. */
+export async function createEndpoint(t: TestTenant, url: string, fields: Record<string, unknown> = {}) {
+  const res = await t.api("POST", "/v1/webhooks", {
+    body: { name: "Receiver", url, events: ["crm.lead.created"], verify: false, ...fields },
+  });
+  if (res.status !== 201) throw new Error(`creating an endpoint answered ${res.status}: ${res.text}`);
+  return res.json.data as { id: string; secret_token: string; updated_at: string };
+}
+
+/** A delivery as a fan-out records it before its first attempt. */
+export function pendingDelivery(fields: Pick<Delivery, "tenant_id" | "webhook_id"> & Partial<Delivery>): Delivery {
+  const now = new Date().toISOString();
+  return {
+    id: `msg_${ulid()}`,
+    event_id: `evt_${randomUUID()}`,
+    event_type: "crm.lead.created",
+    status: "pending",
+    attempt_count: 0,
+    next_attempt_at: null,
+    first_attempt_at: null,
+    created_at: now,
+    updated_at: now,
+    attempts: [],
+    ...fields,
+  };
 }

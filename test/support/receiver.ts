@@ -89,3 +89,18 @@ export async function startReceiver(
       }),
   };
 }
+
+/** The receivers one test file starts, closed together when it ends. */
+export function receiverPool() {
+  const started: Receiver[] = [];
+  return {
+    async start(behave?: (request: ReceivedRequest, n: number) => Reply): Promise<Receiver> {
+      const receiver = await startReceiver(behave);
+      started.push(receiver);
+      return receiver;
+    },
+    closeAll: async () => {
+      await Promise.all(started.map((r) => r.close()));
+    },
+  };
+}

@@ -3,33 +3,19 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import type { Delivery, StoredEvent } from "../../../lambdas/core/delivery";
 import { ulid } from "../../../lambdas/core/ulid";
-import { deliveryStore } from "../../support/delivery";
+import { deliveryStore, pendingDelivery } from "../../support/delivery";
 import { documentClient, platform } from "../../support/platform";
 
 /** The delivery store's guarantees against DynamoDB Local: idempotent fan-out and exclusive attempts. */
 function fixture(): { event: StoredEvent; delivery: Delivery } {
   const tenant = `store-${randomUUID().slice(0, 8)}`;
   const webhookId = randomUUID();
-  const now = new Date().toISOString();
-  const delivery: Delivery = {
-    id: `msg_${randomUUID().replace(/-/g, "").slice(0, 26).toUpperCase()}`,
-    tenant_id: tenant,
-    webhook_id: webhookId,
-    event_id: "evt_1",
-    event_type: "crm.lead.created",
-    status: "pending",
-    attempt_count: 0,
-    next_attempt_at: null,
-    first_attempt_at: null,
-    created_at: now,
-    updated_at: now,
-    attempts: [],
-  };
+  const delivery = pendingDelivery({ tenant_id: tenant, webhook_id: webhookId, event_id: "evt_1" });
   const event: StoredEvent = {
     tenant_id: tenant,
     id: "evt_1",
     type: "crm.lead.created",
-    created_at: now,
+    created_at: delivery.created_at,
     data: { a: 1 },
     deliveries: [{ webhook_id: webhookId, delivery_id: delivery.id }],
   };
