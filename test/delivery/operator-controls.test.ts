@@ -243,6 +243,11 @@ describe("POST /v1/webhooks/{id}/recover", () => {
     const untouched = (await tenant.api("GET", `/v1/webhooks/${hook.id}/deliveries/${older.id}`)).json.data;
     expect(untouched).toMatchObject({ status: "failed", attempt_count: 1 });
 
+    // A copy of a resend (SQS delivers at least once) sends nothing more.
+    const copy = { kind: "resend", tenant_id: tenant.tenantId, webhook_id: hook.id, delivery_id: failed.id, attempt: 2 };
+    await runWorker(JSON.stringify(copy));
+    expect(r.requests.filter((q) => q.headers["webhook-id"] === failed.id)).toHaveLength(2);
+
     // Nothing is left to recover.
     const again = await tenant.api("POST", `/v1/webhooks/${hook.id}/recover`, { body: { since } });
     expect(again.json.data).toEqual({ queued: 0 });

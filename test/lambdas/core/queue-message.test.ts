@@ -17,8 +17,9 @@ describe("parseQueueMessage", () => {
     });
   });
 
-  it("reads a retry and a platform event by their kind", () => {
+  it("reads a retry, a resend and a platform event by their kind", () => {
     const retry = { kind: "retry", tenant_id: "acme", webhook_id: "w", delivery_id: "msg_1", attempt: 3 };
+    const resend = { kind: "resend", tenant_id: "acme", webhook_id: "w", delivery_id: "msg_1", attempt: 1 };
     const platform = {
       kind: "platform_event",
       tenant_id: "acme",
@@ -27,6 +28,7 @@ describe("parseQueueMessage", () => {
     };
 
     expect(parseQueueMessage(JSON.stringify(retry))).toEqual({ ok: true, message: retry });
+    expect(parseQueueMessage(JSON.stringify(resend))).toEqual({ ok: true, message: resend });
     expect(parseQueueMessage(JSON.stringify(platform))).toEqual({ ok: true, message: platform });
   });
 
@@ -37,6 +39,16 @@ describe("parseQueueMessage", () => {
       "a retry for attempt 1",
       JSON.stringify({ kind: "retry", tenant_id: "a", webhook_id: "w", delivery_id: "d", attempt: 1 }),
       "attempt",
+    ],
+    [
+      "a resend for attempt 0",
+      JSON.stringify({ kind: "resend", tenant_id: "a", webhook_id: "w", delivery_id: "d", attempt: 0 }),
+      "attempt",
+    ],
+    [
+      "a resend with no delivery",
+      JSON.stringify({ kind: "resend", tenant_id: "a", webhook_id: "w", attempt: 2 }),
+      "delivery_id",
     ],
     [
       "a platform event of another type",
