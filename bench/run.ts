@@ -388,7 +388,11 @@ async function pieces(
   const rows: [string, number][] = [
     ["parseQueueMessage (JSON.parse + zod), per message", cpuPerCall(N, () => parseQueueMessage(message))],
     [
-      "buildWebhookRequest (JSON + both signatures + headers)",
+      "buildWebhookRequest, a new event (JSON + both signatures + headers)",
+      cpuPerCall(N, () => buildWebhookRequest({ ...input, event: { ...event } })),
+    ],
+    [
+      "buildWebhookRequest, the same event again (a fan-out: body reused)",
       cpuPerCall(N, () => buildWebhookRequest(input)),
     ],
     [
