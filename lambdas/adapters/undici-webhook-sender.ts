@@ -11,7 +11,15 @@ export interface UndiciSenderOptions {
   /** SPEC 5: a 2xx within 3 s. */
   readonly timeoutMs?: number;
   readonly allowPrivateAddresses: boolean;
+  /** Attempts in flight at once; more wait for a free slot before their time starts. */
+  readonly maxInFlight?: number;
 }
+
+/**
+ * Lambda gives a function 1,024 file descriptors, and a batch can hold 10 events
+ * for 99 endpoints each: half of them for sockets leaves room for the rest.
+ */
+const DEFAULT_MAX_IN_FLIGHT = 512;
 
 const RESPONSE_BODY_LIMIT = 4096;
 const FORBIDDEN_ADDRESS = "EFORBIDDENADDRESS";
@@ -49,15 +57,20 @@ const guardedLookup: LookupFunction = (hostname, options, callback) => {
  * waited for a connection and ran out of time there, failing the healthy
  * endpoint for the platform's own queueing. Without one, nothing waits: an
  * attempt that finds no idle connection opens its own. How many are open at
- * once is bounded by the deliveries in flight, which the queue's batch size
- * and the endpoint limit bound, as they do across many hosts already.
+ * once is bounded by the attempts in flight, which the sender caps at
+ * `maxInFlight`: an attempt beyond it waits for a slot, and its 3 s start
+ * only when it has one, so the wait never counts against the endpoint.
  */
 export class UndiciWebhookSender implements WebhookSender {
   private readonly timeoutMs: number;
   private readonly agent: Agent;
+  private readonly maxInFlight: number;
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly options: UndiciSenderOptions) {
     this.timeoutMs = options.timeoutMs ?? 3000;
+    this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     this.agent = new Agent({
       connect: {
         timeout: this.timeoutMs,
@@ -76,18 +89,27 @@ export class UndiciWebhookSender implements WebhookSender {
     if (!this.options.allowPrivateAddresses && literal && isForbiddenAddress(literal)) {
       return failure("forbidden_address", 0);
     }
-    return new Promise((resolve) => {
-      this.agent.dispatch(
-        {
-          origin: url.origin,
-          path: url.search ? url.pathname + url.search : url.pathname,
-          method: "POST",
-          headers: outbound.headers,
-          body: outbound.body,
-        },
-        new AttemptHandler(resolve, this.timeoutMs),
-      );
-    });
+    if (this.inFlight < this.maxInFlight) this.inFlight++;
+    else await new Promise<void>((takeSlot) => this.waiting.push(takeSlot));
+    try {
+      return await new Promise((resolve) => {
+        this.agent.dispatch(
+          {
+            origin: url.origin,
+            path: url.search ? url.pathname + url.search : url.pathname,
+            method: "POST",
+            headers: outbound.headers,
+            body: outbound.body,
+          },
+          new AttemptHandler(resolve, this.timeoutMs),
+        );
+      });
+    } finally {
+      // The slot passes straight to the next waiting attempt, so none can overtake it.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight--;
+    }
   }
 
   async close(): Promise<void> {

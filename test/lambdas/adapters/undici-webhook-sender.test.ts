@@ -307,6 +307,33 @@ describe("UndiciWebhookSender", () => {
       expect(receiver.received.filter((r) => r.url?.startsWith("/hang/"))).toHaveLength(40);
     });
 
+    it("holds attempts beyond maxInFlight until a slot frees, and starts their time only then", async () => {
+      // Prepare: two slots, both taken by requests that never answer
+      let open = 0;
+      let mostOpen = 0;
+      const receiver = await startReceiver((req, res) => {
+        open++;
+        mostOpen = Math.max(mostOpen, open);
+        res.on("close", () => open--);
+        if (!req.url?.startsWith("/hang/")) res.end("ok");
+      });
+      const origin = `http://127.0.0.1:${receiver.port}`;
+      const webhooks = new UndiciWebhookSender({ allowPrivateAddresses: true, timeoutMs, maxInFlight: 2 });
+      senders.push(webhooks);
+      const hanging = [0, 1].map((i) => webhooks.send(outbound(`${origin}/hang/${i}`)));
+
+      // Act
+      const healthy = await webhooks.send(outbound(`${origin}/hooks`));
+
+      // Assess: it waited out the hung pair (the server saw it after them), and was not timed out for it
+      expect(healthy).toMatchObject({ status_code: 200, error: null });
+      expect(healthy.duration_ms).toBeLessThan(timeoutMs);
+      expect((await Promise.all(hanging)).map((r) => r.error)).toEqual(["timeout", "timeout"]);
+      expect(receiver.received.map((r) => r.url).sort()).toEqual(["/hang/0", "/hang/1", "/hooks"]);
+      expect(receiver.received.at(-1)?.url).toBe("/hooks");
+      expect(mostOpen).toBeLessThanOrEqual(2);
+    });
+
     it("reads Retry-After seconds on a 429", async () => {
       // Prepare
       const receiver = await startReceiver((_, res) => {
