@@ -164,7 +164,7 @@ export class CountingMetrics implements DeliveryMetrics {
   }
 }
 
-export const silentLog: Log = { info() {}, warn() {}, error() {} };
+export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
 
 export class NoScheduler implements RetryScheduler {
   scheduled = 0;

@@ -110,6 +110,7 @@ export interface DeliveryMetrics {
 
 /** Structured logging, as Powertools' Logger offers it. */
 export interface Log {
+  debug(message: string, ...extra: Record<string, unknown>[]): void;
   info(message: string, ...extra: Record<string, unknown>[]): void;
   warn(message: string, ...extra: Record<string, unknown>[]): void;
   error(message: string, ...extra: Record<string, unknown>[]): void;

@@ -95,7 +95,7 @@ export function eventDelivery(deps: EventDeliveryDeps) {
       new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS),
     );
     if (outcome.recorded) {
-      log.info("event fanned out", {
+      log.debug("event fanned out", {
         event_id: event.id,
         event_type: event.type,
         deliveries: created.length,
@@ -313,7 +313,7 @@ export function eventDelivery(deps: EventDeliveryDeps) {
       });
       return { outcome: "lease_lost" };
     }
-    log.info("delivery attempt", {
+    const line = {
       delivery_id: delivery.id,
       webhook_id: endpoint.id,
       attempt: number,
@@ -321,7 +321,11 @@ export function eventDelivery(deps: EventDeliveryDeps) {
       error: result.error,
       duration_ms: result.duration_ms,
       outcome: step.kind,
-    });
+    };
+    // Every attempt is in the delivery log. The function log carries the failures: a line per
+    // success would cost more CPU than the POST itself (docs/performance.md).
+    if (step.kind === "succeeded") log.debug("delivery attempt", line);
+    else log.info("delivery attempt", line);
     return { outcome: "sent", step, now };
   }
 
