@@ -20,9 +20,10 @@ import type { WebhookStore } from "../lambdas/core/webhook-store";
 /**
  * In-memory ports for running the delivery use case without storage. The
  * store keeps the DynamoDB adapter's semantics (idempotent fan-out within the
- * window, conditional claim with a lease, lease-checked record, conditional
- * close) with plain Maps, so the use case takes the same paths as in
- * production while the storage cost is left out.
+ * window that leases attempt 1 of its pending deliveries, conditional claim
+ * with a lease, lease-checked record, conditional close) with plain Maps, so
+ * the use case takes the same paths as in production while the storage cost
+ * is left out.
  */
 type StoredDelivery = Delivery & { readonly lease?: string; readonly lease_until?: number };
 
@@ -42,7 +43,8 @@ export class MemoryDeliveryStore implements DeliveryStore {
     event: StoredEvent,
     deliveries: readonly Delivery[],
     idempotentUntil: Date,
-  ): Promise<{ recorded: true } | { recorded: false; existing: StoredEvent }> {
+    leaseUntil: Date,
+  ): Promise<{ recorded: true; lease: string } | { recorded: false; existing: StoredEvent }> {
     const key = `${event.tenant_id}#${event.id}`;
     const prior = this.events.get(key);
     if (prior && prior.until >= Date.now()) return { recorded: false, existing: prior.event };
@@ -50,8 +52,12 @@ export class MemoryDeliveryStore implements DeliveryStore {
       if (this.deliveries.has(`${d.webhook_id}#${d.id}`)) throw new Error(`delivery ${d.id} exists`);
     }
     this.events.set(key, { event, until: idempotentUntil.getTime() });
-    for (const d of deliveries) this.deliveries.set(`${d.webhook_id}#${d.id}`, d);
-    return { recorded: true };
+    const lease = randomUUID();
+    const attemptLease = { lease, lease_until: leaseUntil.getTime() };
+    for (const d of deliveries) {
+      this.deliveries.set(`${d.webhook_id}#${d.id}`, d.status === "pending" ? { ...d, ...attemptLease } : d);
+    }
+    return { recorded: true, lease };
   }
 
   async getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined> {

@@ -34,7 +34,9 @@ const IS_OPEN = "#status IN (:pending, :retrying)";
  * Events and deliveries in DynamoDB. An event is written together with its
  * deliveries in one transaction, conditional on the (tenant, event id) not
  * having been seen within the idempotency window: a duplicate writes nothing,
- * and a crash leaves either all of it or none. Both expire by TTL.
+ * and a crash leaves either all of it or none. The pending deliveries carry
+ * the writer's lease on attempt 1, so a crash after the write leaves them
+ * leased until it expires, as a crash after a claim does. Both expire by TTL.
  */
 export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
   constructor(
@@ -48,13 +50,17 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
     event: StoredEvent,
     deliveries: readonly Delivery[],
     idempotentUntil: Date,
-  ): Promise<{ recorded: true } | { recorded: false; existing: StoredEvent }> {
+    leaseUntil: Date,
+  ): Promise<{ recorded: true; lease: string } | { recorded: false; existing: StoredEvent }> {
     if (deliveries.length > MAX_FAN_OUT) {
       throw new Error(`an event can fan out to at most ${MAX_FAN_OUT} endpoints, not ${deliveries.length}`);
     }
     if (this.retentionMs === undefined) throw new Error("this delivery store was made without a retention");
     const now = Date.now();
     const expiresAt = Math.ceil((now + this.retentionMs) / 1000);
+    // Attempt 1 of each delivery to be sent, claimed in the same write (see claimAttempt).
+    const lease = randomUUID();
+    const attemptLease = { lease, lease_until: leaseUntil.getTime() };
     const eventPut = {
       TableName: this.tableName,
       Item: {
@@ -79,7 +85,12 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
               ...deliveries.map((d) => ({
                 Put: {
                   TableName: this.tableName,
-                  Item: { ...keys.delivery(d.webhook_id, d.id), ...d, expires_at: expiresAt },
+                  Item: {
+                    ...keys.delivery(d.webhook_id, d.id),
+                    ...d,
+                    ...(d.status === "pending" ? attemptLease : {}),
+                    expires_at: expiresAt,
+                  },
                   ConditionExpression: "attribute_not_exists(pk)",
                 },
               })),
@@ -87,7 +98,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
           }),
         );
       }
-      return { recorded: true };
+      return { recorded: true, lease };
     } catch (error) {
       const duplicate =
         error instanceof ConditionalCheckFailedException ||

@@ -20,13 +20,17 @@ export interface DeliveryStore {
   /**
    * Records the event and its deliveries in one write, unless the same
    * (tenant, event id) was recorded within the idempotency window: then it
-   * answers the event already stored and writes nothing.
+   * answers the event already stored and writes nothing. The pending
+   * deliveries are written with attempt 1 claimed for the caller until
+   * `leaseUntil`, as claimAttempt would claim it, and the answer carries that
+   * lease: the first attempt after a fan-out needs no write of its own.
    */
   recordFanOut(
     event: StoredEvent,
     deliveries: readonly Delivery[],
     idempotentUntil: Date,
-  ): Promise<{ recorded: true } | { recorded: false; existing: StoredEvent }>;
+    leaseUntil: Date,
+  ): Promise<{ recorded: true; lease: string } | { recorded: false; existing: StoredEvent }>;
   getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined>;
   getDelivery(webhookId: string, deliveryId: string): Promise<Delivery | undefined>;
   /**

@@ -93,6 +93,7 @@ export function eventDelivery(deps: EventDeliveryDeps) {
       stored,
       created,
       new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS),
+      new Date(now.getTime() + ATTEMPT_LEASE_MS),
     );
     if (outcome.recorded) {
       log.debug("event fanned out", {
@@ -102,10 +103,17 @@ export function eventDelivery(deps: EventDeliveryDeps) {
       });
       for (const d of created) if (d.status === "skipped") metrics.delivery("skipped");
       const byId = new Map(subscribed.map((e) => [e.id, e]));
-      return worst(await Promise.all(created.map((d) => resume(d, stored, byId.get(d.webhook_id)))));
+      // The fan-out wrote attempt 1 of each pending delivery already claimed by this run.
+      const sends = created
+        .filter((d) => d.status === "pending")
+        .map(async (d) =>
+          asMessageResult(await attempt(d, 1, stored, byId.get(d.webhook_id), "skipped", outcome.lease)),
+        );
+      return worst(await Promise.all(sends));
     }
     // A duplicate: either a producer sent the id again (nothing left to do) or this very
-    // message is back after a crash (finish what the first run started).
+    // message is back after a crash (finish what the first run started). Its leases, if
+    // any, are the first run's: each attempt is claimed anew, once they have expired.
     log.info("duplicate event: resuming its deliveries", { event_id: event.id });
     const existing = outcome.existing;
     const results = await Promise.all(
@@ -198,7 +206,8 @@ export function eventDelivery(deps: EventDeliveryDeps) {
 
   /**
    * Attempt `number` of a delivery on its retry schedule: sends it, records it, then
-   * schedules the next attempt or, after the last, disables the endpoint.
+   * schedules the next attempt or, after the last, disables the endpoint. `lease` is
+   * the attempt's lease when this run holds it already (its own fan-out wrote it).
    */
   async function attempt(
     delivery: Delivery,
@@ -206,6 +215,7 @@ export function eventDelivery(deps: EventDeliveryDeps) {
     event: EventToDeliver,
     endpoint: WebhookEndpoint | undefined,
     statusIfInactive: "skipped" | "cancelled",
+    lease?: string,
   ): Promise<AttemptOutcome> {
     // SPEC 5: a retry that finds its endpoint deleted or disabled does not send.
     if (!endpoint?.is_active) {
@@ -213,8 +223,14 @@ export function eventDelivery(deps: EventDeliveryDeps) {
       metrics.delivery(statusIfInactive);
       return "closed";
     }
-    const sent = await sendAttempt(delivery, number, event, endpoint, "open", (result, now, firstAttemptAt) =>
-      nextStep(result, { attempt: number, firstAttemptAt, now, schedule: deps.schedule }),
+    const sent = await sendAttempt(
+      delivery,
+      number,
+      event,
+      endpoint,
+      { from: "open", lease },
+      (result, now, firstAttemptAt) =>
+        nextStep(result, { attempt: number, firstAttemptAt, now, schedule: deps.schedule }),
     );
     if (sent.outcome !== "sent") return sent.outcome;
     const { step, now } = sent;
@@ -249,30 +265,37 @@ export function eventDelivery(deps: EventDeliveryDeps) {
     number: number,
     event: EventToDeliver,
     endpoint: WebhookEndpoint,
+    lease?: string,
   ): Promise<AttemptOutcome> {
-    const sent = await sendAttempt(delivery, number, event, endpoint, "any", (result) =>
+    const sent = await sendAttempt(delivery, number, event, endpoint, { from: "any", lease }, (result) =>
       isSuccessfulAttempt(result) ? { kind: "succeeded" } : { kind: "failed" },
     );
     return sent.outcome;
   }
 
-  /** Claims attempt `number`, sends it, and records it with the status `decide` gives. */
+  /**
+   * Claims attempt `number` (unless this run holds its `lease` already), sends it, and
+   * records it with the status `decide` gives.
+   */
   async function sendAttempt(
     delivery: Delivery,
     number: number,
     event: EventToDeliver,
     endpoint: WebhookEndpoint,
-    from: "open" | "any",
+    { from, lease }: { from: "open" | "any"; lease: string | undefined },
     decide: (result: AttemptResult, now: Date, firstAttemptAt: Date) => NextStep,
   ): Promise<{ outcome: Exclude<AttemptOutcome, "sent"> } | { outcome: "sent"; step: NextStep; now: Date }> {
     const started = clock();
-    const claim = await deliveries.claimAttempt(
-      delivery,
-      number,
-      new Date(started.getTime() + ATTEMPT_LEASE_MS),
-      started,
-      from,
-    );
+    const claim =
+      lease !== undefined
+        ? { claimed: true as const, lease }
+        : await deliveries.claimAttempt(
+            delivery,
+            number,
+            new Date(started.getTime() + ATTEMPT_LEASE_MS),
+            started,
+            from,
+          );
     if (!claim.claimed) return { outcome: claim.reason };
 
     const request = buildWebhookRequest({
@@ -439,12 +462,13 @@ export function eventDelivery(deps: EventDeliveryDeps) {
         data: { webhook_id: endpoint.id, message: "A test event: this endpoint is reachable." },
       };
       const delivery: Delivery = { ...newDelivery(endpoint, event, now), status: "pending" };
-      await deliveries.recordFanOut(
+      const recorded = await deliveries.recordFanOut(
         { ...event, deliveries: [{ webhook_id: endpoint.id, delivery_id: delivery.id }] },
         [delivery],
         new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS),
+        new Date(now.getTime() + ATTEMPT_LEASE_MS),
       );
-      await oneOffAttempt(delivery, 1, event, endpoint);
+      await oneOffAttempt(delivery, 1, event, endpoint, recorded.recorded ? recorded.lease : undefined);
       return (await deliveries.getDelivery(endpoint.id, delivery.id)) ?? delivery;
     },
 

@@ -173,6 +173,7 @@ describe("POST /v1/webhooks/{id}/deliveries/{delivery_id}/retry", () => {
       { tenant_id: tenant.tenantId, id: pending.event_id, type, created_at, data: {}, deliveries },
       [pending],
       new Date(Date.now() + 60_000),
+      new Date(Date.now() + 20_000),
     );
 
     const res = await tenant.api("POST", `/v1/webhooks/${hook.id}/deliveries/${pending.id}/retry`);

@@ -23,24 +23,119 @@ function fixture(): { event: StoredEvent; delivery: Delivery } {
 }
 
 const inAMinute = () => new Date(Date.now() + 60_000);
+/** A fan-out's lease on attempt 1 that has run out: its worker died before sending. */
+const lapsed = () => new Date(Date.now() - 1000);
+
+const firstAttempt = (delivery: Delivery) => ({
+  number: 1,
+  attempted_at: delivery.created_at,
+  status_code: 200,
+  error: null,
+  duration_ms: 5,
+  response_body: "ok",
+});
+const succeeded = (delivery: Delivery) => ({
+  status: "succeeded" as const,
+  next_attempt_at: null,
+  first_attempt_at: delivery.created_at,
+  updated_at: delivery.created_at,
+});
+
+/** An item as DynamoDB holds it, with the attributes the store keeps to itself. */
+async function rawItem(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await documentClient().send(
+    new GetCommand({ TableName: platform().TableName, Key: { pk, sk }, ConsistentRead: true }),
+  );
+  return Item;
+}
+
+const storedItem = (d: Delivery) => rawItem(`WEBHOOK#${d.webhook_id}`, `DELIVERY#${d.id}`);
 
 describe("DynamoDbDeliveryStore", () => {
   it("records a fan-out once and answers the stored event to a duplicate", async () => {
     const store = deliveryStore();
     const { event, delivery } = fixture();
 
-    const first = await store.recordFanOut(event, [delivery], inAMinute());
-    const again = await store.recordFanOut({ ...event, data: { a: 2 } }, [{ ...delivery, id: "msg_other" }], inAMinute());
+    const first = await store.recordFanOut(event, [delivery], inAMinute(), inAMinute());
+    const again = await store.recordFanOut(
+      { ...event, data: { a: 2 } },
+      [{ ...delivery, id: "msg_other" }],
+      inAMinute(),
+      inAMinute(),
+    );
 
-    expect(first).toEqual({ recorded: true });
+    expect(first).toEqual({ recorded: true, lease: expect.any(String) });
     expect(again).toEqual({ recorded: false, existing: event });
     expect(await store.getDelivery(delivery.webhook_id, "msg_other")).toBeUndefined();
+  });
+
+  it("writes a fan-out's pending deliveries with attempt 1 leased to it, and a skipped one without", async () => {
+    const store = deliveryStore();
+    const { event, delivery } = fixture();
+    const skipped = pendingDelivery({ ...delivery, webhook_id: randomUUID(), status: "skipped" });
+    const refs = [delivery, skipped].map((d) => ({ webhook_id: d.webhook_id, delivery_id: d.id }));
+    const other = fixture();
+    const leaseUntil = inAMinute();
+
+    const recorded = await store.recordFanOut(
+      { ...event, deliveries: refs },
+      [delivery, skipped],
+      inAMinute(),
+      leaseUntil,
+    );
+    const otherRecorded = await store.recordFanOut(other.event, [other.delivery], inAMinute(), leaseUntil);
+
+    if (!recorded.recorded || !otherRecorded.recorded) throw new Error("both fan-outs must be recorded");
+    expect(recorded.lease).toMatch(/^[0-9a-f-]{36}$/);
+    expect(otherRecorded.lease).not.toBe(recorded.lease);
+    expect(await storedItem(delivery)).toMatchObject({ lease: recorded.lease, lease_until: leaseUntil.getTime() });
+    const skippedItem = await storedItem(skipped);
+    expect(skippedItem).toMatchObject({ status: "skipped" });
+    expect(skippedItem).not.toHaveProperty("lease");
+    expect(skippedItem).not.toHaveProperty("lease_until");
+    expect(await store.getDelivery(delivery.webhook_id, delivery.id)).not.toHaveProperty("lease");
+  });
+
+  it("records attempt 1 under the fan-out's lease, with no claim of its own", async () => {
+    const store = deliveryStore();
+    const { event, delivery } = fixture();
+    const recorded = await store.recordFanOut(event, [delivery], inAMinute(), inAMinute());
+    if (!recorded.recorded) throw new Error("the fan-out must be recorded");
+
+    const kept = await store.recordAttempt(delivery, recorded.lease, firstAttempt(delivery), succeeded(delivery));
+
+    expect(kept).toBe(true);
+    const item = await storedItem(delivery);
+    expect(item).toMatchObject({ status: "succeeded", attempt_count: 1 });
+    expect(item).not.toHaveProperty("lease");
+  });
+
+  it("keeps attempt 1 from another worker while the fan-out's lease is live, and lets it take it after", async () => {
+    const store = deliveryStore();
+    const { event, delivery } = fixture();
+    const leaseUntil = inAMinute();
+    const recorded = await store.recordFanOut(event, [delivery], inAMinute(), leaseUntil);
+    if (!recorded.recorded) throw new Error("the fan-out must be recorded");
+    const afterTheLease = new Date(leaseUntil.getTime() + 1);
+
+    const whileLive = await store.claimAttempt(delivery, 1, inAMinute(), new Date());
+    const afterwards = await store.claimAttempt(
+      delivery,
+      1,
+      new Date(afterTheLease.getTime() + 20_000),
+      afterTheLease,
+    );
+    const late = await store.recordAttempt(delivery, recorded.lease, firstAttempt(delivery), succeeded(delivery));
+
+    expect(whileLive).toEqual({ claimed: false, reason: "leased" });
+    expect(afterwards.claimed).toBe(true);
+    expect(late, "the crashed fan-out's lease no longer records").toBe(false);
   });
 
   it("refuses a second claim while the first worker's lease is live, as leased", async () => {
     const store = deliveryStore();
     const { event, delivery } = fixture();
-    await store.recordFanOut(event, [delivery], inAMinute());
+    await store.recordFanOut(event, [delivery], inAMinute(), lapsed());
 
     const first = await store.claimAttempt(delivery, 1, inAMinute(), new Date());
     const second = await store.claimAttempt(delivery, 1, inAMinute(), new Date());
@@ -52,7 +147,7 @@ describe("DynamoDbDeliveryStore", () => {
   it("lets another worker take an attempt whose lease has expired", async () => {
     const store = deliveryStore();
     const { event, delivery } = fixture();
-    await store.recordFanOut(event, [delivery], inAMinute());
+    await store.recordFanOut(event, [delivery], inAMinute(), lapsed());
     await store.claimAttempt(delivery, 1, new Date(Date.now() - 1000), new Date(Date.now() - 2000));
 
     const taken = await store.claimAttempt(delivery, 1, inAMinute(), new Date());
@@ -63,17 +158,12 @@ describe("DynamoDbDeliveryStore", () => {
   it("answers moved_on once the attempt is recorded, and keeps the first attempt's result", async () => {
     const store = deliveryStore();
     const { event, delivery } = fixture();
-    await store.recordFanOut(event, [delivery], inAMinute());
+    await store.recordFanOut(event, [delivery], inAMinute(), lapsed());
     const claim = await store.claimAttempt(delivery, 1, inAMinute(), new Date());
     if (!claim.claimed) throw new Error("the first claim must succeed");
-    const attempt = { number: 1, attempted_at: delivery.created_at, status_code: 200, error: null, duration_ms: 5, response_body: "ok" };
+    const attempt = firstAttempt(delivery);
 
-    const kept = await store.recordAttempt(delivery, claim.lease, attempt, {
-      status: "succeeded",
-      next_attempt_at: null,
-      first_attempt_at: delivery.created_at,
-      updated_at: delivery.created_at,
-    });
+    const kept = await store.recordAttempt(delivery, claim.lease, attempt, succeeded(delivery));
     const late = await store.claimAttempt(delivery, 1, inAMinute(), new Date());
     const stale = await store.recordAttempt(delivery, claim.lease, { ...attempt, status_code: 500 }, {
       status: "retrying",
@@ -106,7 +196,7 @@ describe("DynamoDbDeliveryStore.listDeliveries", () => {
     for (let from = 0; from < count; from += 99) {
       const batch = made.slice(from, from + 99);
       const refs = batch.map((d) => ({ webhook_id: d.webhook_id, delivery_id: d.id }));
-      await store.recordFanOut({ ...event, id: `evt_${from}`, deliveries: refs }, batch, inAMinute());
+      await store.recordFanOut({ ...event, id: `evt_${from}`, deliveries: refs }, batch, inAMinute(), inAMinute());
     }
     return { store, webhookId: template.webhook_id, made };
   }
@@ -144,12 +234,10 @@ describe("DynamoDbDeliveryStore.listDeliveries", () => {
     const { store, webhookId, made } = await log(1, () => "pending");
     const after = Math.ceil(Date.now() / 1000) + retentionS;
     const [delivery] = made;
-    const read = async (pk: string, sk: string) =>
-      (await documentClient().send(new GetCommand({ TableName: platform().TableName, Key: { pk, sk } }))).Item;
 
     const items = [
-      await read(`WEBHOOK#${webhookId}`, `DELIVERY#${delivery?.id}`),
-      await read(`EVENT#${delivery?.tenant_id}#evt_0`, "EVENT"),
+      await rawItem(`WEBHOOK#${webhookId}`, `DELIVERY#${delivery?.id}`),
+      await rawItem(`EVENT#${delivery?.tenant_id}#evt_0`, "EVENT"),
     ];
 
     for (const item of items) {
