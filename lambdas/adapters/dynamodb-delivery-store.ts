@@ -116,8 +116,10 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
       new GetCommand({ TableName: this.tableName, Key: keys.event(tenantId, eventId), ConsistentRead: true }),
     );
     if (!Item) return undefined;
-    const { tenant_id, id, type, created_at, data_json, deliveries } = Item;
-    return { tenant_id, id, type, created_at, data: JSON.parse(data_json), deliveries: deliveries ?? [] };
+    const { tenant_id, id, type, created_at, data_json, data, deliveries } = Item;
+    // Events recorded before data was kept as text have it as a map.
+    const stored = typeof data_json === "string" ? JSON.parse(data_json) : data;
+    return { tenant_id, id, type, created_at, data: stored, deliveries: deliveries ?? [] };
   }
 
   async getDelivery(webhookId: string, deliveryId: string): Promise<Delivery | undefined> {

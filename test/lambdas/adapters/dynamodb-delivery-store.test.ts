@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import type { Delivery, StoredEvent } from "../../../lambdas/core/delivery";
 import { ulid } from "../../../lambdas/core/ulid";
@@ -130,6 +130,19 @@ describe("DynamoDbDeliveryStore", () => {
     expect(whileLive).toEqual({ claimed: false, reason: "leased" });
     expect(afterwards.claimed).toBe(true);
     expect(late, "the crashed fan-out's lease no longer records").toBe(false);
+  });
+
+  it("reads an event stored before data was kept as JSON text", async () => {
+    const { event } = fixture();
+    const { data: _data, ...rest } = event;
+    await documentClient().send(
+      new PutCommand({
+        TableName: platform().TableName,
+        Item: { pk: `EVENT#${event.tenant_id}#${event.id}`, sk: "EVENT", ...rest, data: { lead: { score: 7 } } },
+      }),
+    );
+
+    expect(await deliveryStore().getEvent(event.tenant_id, event.id)).toEqual({ ...rest, data: { lead: { score: 7 } } });
   });
 
   it("refuses a second claim while the first worker's lease is live, as leased", async () => {
