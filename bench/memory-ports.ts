@@ -10,6 +10,7 @@ import type {
   Log,
   RetryScheduler,
 } from "../lambdas/core/delivery-ports";
+import type { EventDeliveryDeps } from "../lambdas/core/event-delivery";
 import type { RetryMessage } from "../lambdas/core/queue-message";
 import type { DisabledReason, WebhookEndpoint } from "../lambdas/core/webhook-endpoint";
 import type { OutboundRequest } from "../lambdas/core/webhook-request";
@@ -182,6 +183,13 @@ export class NoScheduler implements RetryScheduler {
 export const noQueue: EventQueue = {
   async publish() {},
   async deadLetter() {},
+};
+
+/** The bench sends no recover messages. */
+export const noRecovery: EventDeliveryDeps["recovery"] = {
+  async continueRecovery() {
+    throw new Error("the bench sends no recover messages");
+  },
 };
 
 /** Times every send, by whether the URL is one of the hanging endpoints; for the slow-endpoint runs. */

@@ -40,6 +40,7 @@ import {
   MemoryEndpoints,
   NoScheduler,
   noQueue,
+  noRecovery,
   silentLog,
   TimedSender,
 } from "./memory-ports";
@@ -258,6 +259,7 @@ async function inMemoryHandler(receiver: ReceiverProcess, sender: UndiciWebhookS
     sender,
     scheduler: new NoScheduler(),
     queue: noQueue,
+    recovery: noRecovery,
     schedule,
   };
 
@@ -483,6 +485,7 @@ async function slowEndpoints(receiver: ReceiverProcess, sender: UndiciWebhookSen
     sender: timed,
     scheduler,
     queue: noQueue,
+    recovery: noRecovery,
     metrics: counted,
     log: silentLog,
     schedule,

@@ -1,10 +1,10 @@
 import * as z from "zod";
-import { type DeliveryView, RECOVERABLE_STATUSES, toDeliveryView } from "./delivery";
+import { type DeliveryView, toDeliveryView } from "./delivery";
 import { findDelivery } from "./delivery-log";
-import type { DeliveryLog, DeliveryStore, WorkQueue } from "./delivery-ports";
+import type { DeliveryStore } from "./delivery-ports";
 import { ConflictError, ValidationError } from "./errors";
 import type { EventDelivery } from "./event-delivery";
-import type { ResendMessage } from "./queue-message";
+import type { Recovery } from "./recovery";
 import { noParametersSchema, parseInput } from "./validation";
 import { findEndpoint } from "./webhook-queries";
 import type { WebhookStore } from "./webhook-store";
@@ -16,17 +16,15 @@ import type { WebhookStore } from "./webhook-store";
  */
 export interface DeliveryOperationsDeps {
   readonly endpoints: WebhookStore;
-  readonly deliveries: DeliveryLog & Pick<DeliveryStore, "getDelivery">;
+  readonly deliveries: Pick<DeliveryStore, "getDelivery">;
   readonly delivery: Pick<EventDelivery, "sendTest" | "resendNow">;
-  readonly queue: WorkQueue;
+  readonly recovery: Pick<Recovery, "queuePart">;
   readonly clock?: () => Date;
 }
 
 const recoverSchema = z.strictObject({
   since: z.iso.datetime({ offset: true, message: "since is an ISO 8601 date-time, like 2026-02-15T10:30:00Z" }),
 });
-
-const PAGE_SIZE = 100;
 
 export function deliveryOperations(deps: DeliveryOperationsDeps) {
   const { endpoints, deliveries } = deps;
@@ -46,10 +44,18 @@ export function deliveryOperations(deps: DeliveryOperationsDeps) {
       return toDeliveryView(await deps.delivery.resendNow(delivery, endpoint));
     },
 
-    /** Queues a resend of every failed or skipped delivery created since `since`; answers how many. */
-    async recover(tenantId: string, webhookId: string, body: unknown): Promise<{ queued: number }> {
+    /**
+     * Queues a resend of every failed or skipped delivery created since `since`, and answers how
+     * many; on a long log, how many so far, with the rest continuing through the queue.
+     */
+    async recover(
+      tenantId: string,
+      webhookId: string,
+      body: unknown,
+    ): Promise<{ queued: number; continuing: boolean }> {
       const input = parseInput(recoverSchema, body, "recover request");
-      const since = new Date(input.since);
+      // Before 1970 means everything: ids carry their time from 1970 on.
+      const since = new Date(Math.max(0, Date.parse(input.since)));
       if (since > clock()) {
         const message = "since is in the future";
         throw new ValidationError(message, { details: [{ field: "since", message }] });
@@ -60,29 +66,7 @@ export function deliveryOperations(deps: DeliveryOperationsDeps) {
           `webhook ${endpoint.id} is disabled; re-enable it (PUT is_active: true) before recovering its deliveries`,
         );
       }
-      let queued = 0;
-      let before: string | undefined;
-      do {
-        const page = await deliveries.listDeliveries(endpoint.id, {
-          since,
-          statuses: RECOVERABLE_STATUSES,
-          limit: PAGE_SIZE,
-          ...(before ? { before } : {}),
-        });
-        const resends = page.items.map(
-          (d): ResendMessage => ({
-            kind: "resend",
-            tenant_id: tenantId,
-            webhook_id: d.webhook_id,
-            delivery_id: d.id,
-            attempt: d.attempt_count + 1,
-          }),
-        );
-        await deps.queue.publishAll(resends);
-        queued += resends.length;
-        before = page.continueAfter;
-      } while (before);
-      return { queued };
+      return deps.recovery.queuePart({ tenantId, webhookId: endpoint.id, since });
     },
   };
 }

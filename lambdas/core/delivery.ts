@@ -60,6 +60,12 @@ export const FINAL_STATUSES: ReadonlySet<DeliveryStatus> = new Set([
   "cancelled",
 ]);
 
+/**
+ * Attempts one delivery may have: the 7 of the schedule and some resends. Each keeps up to
+ * 4 KB of response body, and a DynamoDB item holds 400 KB.
+ */
+export const MAX_ATTEMPTS_PER_DELIVERY = 25;
+
 /** What recover (SPEC 2) resends: deliveries that ended without reaching the endpoint. */
 export const RECOVERABLE_STATUSES: readonly DeliveryStatus[] = ["failed", "skipped"];
 

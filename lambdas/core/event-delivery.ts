@@ -1,4 +1,10 @@
-import { type Delivery, type DeliveryAttempt, RECOVERABLE_STATUSES, type StoredEvent } from "./delivery";
+import {
+  type Delivery,
+  type DeliveryAttempt,
+  MAX_ATTEMPTS_PER_DELIVERY,
+  RECOVERABLE_STATUSES,
+  type StoredEvent,
+} from "./delivery";
 import { type NextStep, nextStep } from "./delivery-policy";
 import { ConflictError } from "./errors";
 import type {
@@ -13,6 +19,7 @@ import type { EventMessage } from "./event-message";
 import { matchesAny, PLATFORM_EVENT_TYPES } from "./event-types";
 import type { PlatformEventMessage, ResendMessage, RetryMessage } from "./queue-message";
 import { parseQueueMessage } from "./queue-message";
+import type { Recovery } from "./recovery";
 import type { RetrySchedule } from "./retry-schedule";
 import { ulid } from "./ulid";
 import { type DisabledReason, signingSecrets, type WebhookEndpoint } from "./webhook-endpoint";
@@ -37,6 +44,8 @@ export interface EventDeliveryDeps {
   readonly metrics: DeliveryMetrics;
   readonly log: Log;
   readonly schedule: RetrySchedule;
+  /** Goes on with a recover too long for one API request. */
+  readonly recovery: Pick<Recovery, "continueRecovery">;
   readonly clock?: () => Date;
 }
 
@@ -445,6 +454,9 @@ export function eventDelivery(deps: EventDeliveryDeps) {
           return retry(message);
         case "resend":
           return resend(message);
+        case "recover":
+          await deps.recovery.continueRecovery(message);
+          return "done";
       }
     },
 
@@ -480,6 +492,11 @@ export function eventDelivery(deps: EventDeliveryDeps) {
     async resendNow(delivery: Delivery, endpoint: WebhookEndpoint): Promise<Delivery> {
       if (delivery.status === "pending") {
         throw new ConflictError(`delivery ${delivery.id} is pending: its first attempt is on its way`);
+      }
+      if (delivery.attempt_count >= MAX_ATTEMPTS_PER_DELIVERY) {
+        throw new ConflictError(
+          `delivery ${delivery.id} has been attempted ${delivery.attempt_count} times, the most a delivery keeps`,
+        );
       }
       const event = await deliveries.getEvent(delivery.tenant_id, delivery.event_id);
       if (!event) throw new ConflictError(`the event of delivery ${delivery.id} is no longer stored`);

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { tenantIdSchema } from "./api-keys";
+import { DELIVERY_ID_PATTERN } from "./delivery";
 import { type EventMessage, eventMessageSchemaForText } from "./event-message";
 import { PLATFORM_EVENT_TYPES } from "./event-types";
 
@@ -28,6 +29,16 @@ export const resendMessageSchema = z.strictObject({
 });
 export type ResendMessage = z.output<typeof resendMessageSchema>;
 
+/** The next part of a recover too long for one API request: resend from `before` back to `since`. */
+export const recoverMessageSchema = z.strictObject({
+  kind: z.literal("recover"),
+  tenant_id: tenantIdSchema,
+  webhook_id: z.string().min(1),
+  since: z.iso.datetime({ offset: true }),
+  before: z.string().regex(DELIVERY_ID_PATTERN),
+});
+export type RecoverMessage = z.output<typeof recoverMessageSchema>;
+
 export const platformEventMessageSchema = z.strictObject({
   kind: z.literal("platform_event"),
   tenant_id: tenantIdSchema,
@@ -43,9 +54,17 @@ export const platformEventMessageSchema = z.strictObject({
 export type PlatformEventMessage = z.output<typeof platformEventMessageSchema>;
 
 /** The messages the platform itself puts on the queue. */
-export type PlatformMessage = RetryMessage | ResendMessage | PlatformEventMessage;
+export type PlatformMessage = RetryMessage | ResendMessage | RecoverMessage | PlatformEventMessage;
 
 export type QueueMessage = { readonly kind: "event"; readonly event: EventMessage } | PlatformMessage;
+
+/** The platform's own messages by `kind`; a message without one of these is a producer's event. */
+const PLATFORM_MESSAGE_SCHEMAS = new Map<string, z.ZodType<PlatformMessage>>([
+  ["retry", retryMessageSchema],
+  ["resend", resendMessageSchema],
+  ["recover", recoverMessageSchema],
+  ["platform_event", platformEventMessageSchema],
+]);
 
 export type ParsedQueueMessage = { ok: true; message: QueueMessage } | { ok: false; reason: string };
 
@@ -61,16 +80,9 @@ export function parseQueueMessage(body: string): ParsedQueueMessage {
     return { ok: false, reason: `the message body is not JSON: ${(error as Error).message}` };
   }
   const kind = json !== null && typeof json === "object" ? (json as { kind?: unknown }).kind : undefined;
-  if (kind === "retry") {
-    const retry = retryMessageSchema.safeParse(json);
-    return retry.success ? { ok: true, message: retry.data } : { ok: false, reason: issues(retry.error) };
-  }
-  if (kind === "resend") {
-    const resend = resendMessageSchema.safeParse(json);
-    return resend.success ? { ok: true, message: resend.data } : { ok: false, reason: issues(resend.error) };
-  }
-  if (kind === "platform_event") {
-    const platform = platformEventMessageSchema.safeParse(json);
+  const platformSchema = typeof kind === "string" ? PLATFORM_MESSAGE_SCHEMAS.get(kind) : undefined;
+  if (platformSchema) {
+    const platform = platformSchema.safeParse(json);
     return platform.success
       ? { ok: true, message: platform.data }
       : { ok: false, reason: issues(platform.error) };

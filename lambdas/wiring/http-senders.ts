@@ -5,6 +5,7 @@ import { loadConfig } from "../config";
 import type { EventQueue } from "../core/delivery-ports";
 import { deliveryOperations as createDeliveryOperations } from "../core/delivery-operations";
 import { eventDelivery as createEventDelivery } from "../core/event-delivery";
+import { recovery as createRecovery } from "../core/recovery";
 import { webhookManagement as createWebhookManagement } from "../core/webhook-management";
 import {
   deliveryStore,
@@ -38,6 +39,10 @@ export const webhookManagement = /* @__PURE__ */ once(() => {
   });
 });
 
+const recovery = /* @__PURE__ */ once(() =>
+  createRecovery({ deliveries: deliveryStore(), queue: eventPublisher() }),
+);
+
 function newEventDelivery(queue: EventQueue) {
   return createEventDelivery({
     deliveries: deliveryStore(),
@@ -48,6 +53,7 @@ function newEventDelivery(queue: EventQueue) {
     metrics: new PowertoolsDeliveryMetrics(metrics()),
     log: logger(),
     schedule: loadConfig("retries").RETRY_SCHEDULE,
+    recovery: recovery(),
   });
 }
 
@@ -60,6 +66,6 @@ export const deliveryOperations = /* @__PURE__ */ once(() =>
     endpoints: webhookStore(),
     deliveries: deliveryStore(),
     delivery: newEventDelivery(eventPublisher()),
-    queue: eventPublisher(),
+    recovery: recovery(),
   }),
 );

@@ -2,14 +2,11 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { DynamoDbDeliveryStore } from "../../lambdas/adapters/dynamodb-delivery-store";
 import { DynamoDbWebhookStore } from "../../lambdas/adapters/dynamodb-webhook-store";
-import { PowertoolsDeliveryMetrics } from "../../lambdas/adapters/powertools-delivery-metrics";
-import { loadConfig } from "../../lambdas/config";
 import type { Delivery } from "../../lambdas/core/delivery";
-import { ATTEMPT_LEASE_MS, eventDelivery } from "../../lambdas/core/event-delivery";
+import { ATTEMPT_LEASE_MS } from "../../lambdas/core/event-delivery";
 import type { WebhookSender } from "../../lambdas/core/webhook-sender";
-import { eventPublisher, logger, metrics, retryScheduler } from "../../lambdas/wiring/aws";
 import { webhookSender } from "../../lambdas/wiring/http-senders";
-import { createEndpoint, deliveriesOf } from "../support/delivery";
+import { createEndpoint, deliveriesOf, productionEventDelivery } from "../support/delivery";
 import { documentClient, newTenant, platform, type TestTenant } from "../support/platform";
 import { type Receiver, receiverPool } from "../support/receiver";
 
@@ -38,16 +35,11 @@ function worker({ sender = webhookSender(), clock }: { sender?: WebhookSender; c
     },
     { step: "initialize", name: "recordCalls" },
   );
-  const delivery = eventDelivery({
+  const delivery = productionEventDelivery({
     deliveries: new DynamoDbDeliveryStore(client, platform().TableName, 30 * 86_400_000),
     endpoints: new DynamoDbWebhookStore(client, platform().TableName),
     sender,
-    scheduler: retryScheduler(),
-    queue: eventPublisher(),
-    metrics: new PowertoolsDeliveryMetrics(metrics()),
-    log: logger(),
-    schedule: loadConfig("retries").RETRY_SCHEDULE,
-    clock,
+    ...(clock ? { clock } : {}),
   });
   return { delivery, calls };
 }

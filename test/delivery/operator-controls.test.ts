@@ -1,20 +1,17 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { PowertoolsDeliveryMetrics } from "../../lambdas/adapters/powertools-delivery-metrics";
-import { loadConfig } from "../../lambdas/config";
-import { eventDelivery } from "../../lambdas/core/event-delivery";
 import { ulid } from "../../lambdas/core/ulid";
+import { recovery } from "../../lambdas/core/recovery";
+import { deliveryStore, eventPublisher, webhookStore } from "../../lambdas/wiring/aws";
 import {
-  deliveryStore,
-  eventPublisher,
-  logger,
-  metrics,
-  retryScheduler,
-  webhookStore,
-} from "../../lambdas/wiring/aws";
-import { webhookSender } from "../../lambdas/wiring/http-senders";
-import { awaitDelivery, createEndpoint, pendingDelivery, runWorker, sendEvent } from "../support/delivery";
+  awaitDelivery,
+  createEndpoint,
+  pendingDelivery,
+  productionEventDelivery,
+  runWorker,
+  sendEvent,
+} from "../support/delivery";
 import { newTenant, type TestTenant } from "../support/platform";
 import { type ReceivedRequest, receiverPool, startReceiver } from "../support/receiver";
 
@@ -162,6 +159,20 @@ describe("POST /v1/webhooks/{id}/deliveries/{delivery_id}/retry", () => {
     expect(r.requests.map((q) => q.headers["x-webhook-attempt"])).toEqual(["1", "2"]);
   });
 
+  it("stops resending a delivery after 25 attempts, the most one keeps", async () => {
+    const r = await receiver(() => ({ status: 500 }));
+    const hook = await endpoint(tenant, `${r.url}/stubborn`);
+    const tested = (await tenant.api("POST", `/v1/webhooks/${hook.id}/test`)).json.data;
+    const path = `/v1/webhooks/${hook.id}/deliveries/${tested.id}/retry`;
+    for (let n = 2; n <= 25; n++) expect((await tenant.api("POST", path)).json.data.attempt_count).toBe(n);
+
+    const refused = await tenant.api("POST", path);
+
+    expect(refused.status).toBe(409);
+    expect(refused.json.error.message).toMatch(/25 times/);
+    expect(r.requests).toHaveLength(25);
+  });
+
   it("answers 409 to a delivery whose first attempt is still pending", async () => {
     const r = await receiver();
     const hook = await endpoint(tenant, `${r.url}/pending`);
@@ -232,7 +243,7 @@ describe("POST /v1/webhooks/{id}/recover", () => {
     const res = await tenant.api("POST", `/v1/webhooks/${hook.id}/recover`, { body: { since } });
 
     expect(res.status, res.text).toBe(202);
-    expect(res.json.data).toEqual({ queued: 2 });
+    expect(res.json.data).toEqual({ queued: 2, continuing: false });
     // The failed delivery's first attempt (410), then one resend of each.
     const ids = [failed.id, skipped.id];
     const got = await r.waitForRequests(3, (q) => ids.includes(String(q.headers["webhook-id"])));
@@ -251,7 +262,27 @@ describe("POST /v1/webhooks/{id}/recover", () => {
 
     // Nothing is left to recover.
     const again = await tenant.api("POST", `/v1/webhooks/${hook.id}/recover`, { body: { since } });
-    expect(again.json.data).toEqual({ queued: 0 });
+    expect(again.json.data).toEqual({ queued: 0, continuing: false });
+  });
+
+  it("goes on through the queue when the log is longer than one part", async () => {
+    let healthy = false;
+    const r = await receiver(() => ({ status: healthy ? 200 : 500 }));
+    const hook = await endpoint(tenant, `${r.url}/long`);
+    const since = new Date(Date.now() - 1000);
+    const failed: string[] = [];
+    for (let i = 0; i < 5; i++) failed.push((await tenant.api("POST", `/v1/webhooks/${hook.id}/test`)).json.data.id);
+    healthy = true;
+    // Parts of one page of two deliveries; the worker's parts (the production size) do the rest.
+    const small = recovery({ deliveries: deliveryStore(), queue: eventPublisher(), pagesPerPart: 1, pageSize: 2 });
+
+    const part = await small.queuePart({ tenantId: tenant.tenantId, webhookId: hook.id, since });
+
+    expect(part).toEqual({ queued: 2, continuing: true });
+    const resent = await r.waitForRequests(10, () => true, 20_000);
+    expect(resent.slice(5).map((q) => q.headers["webhook-id"]).sort()).toEqual([...failed].sort());
+    const log = await tenant.api("GET", `/v1/webhooks/${hook.id}/deliveries?status=succeeded`);
+    expect(log.json.data).toHaveLength(5);
   });
 
   it.each([
@@ -320,15 +351,7 @@ describe("POST /v1/webhooks/{id}/rotate-secret", () => {
     const stored = await webhookStore().get(tenant.tenantId, hook.id);
     if (!stored) throw new Error("the endpoint is not stored");
     // The production delivery code and adapters, with the clock a day and a minute ahead.
-    const tomorrow = eventDelivery({
-      deliveries: deliveryStore(),
-      endpoints: webhookStore(),
-      sender: webhookSender(),
-      scheduler: retryScheduler(),
-      queue: eventPublisher(),
-      metrics: new PowertoolsDeliveryMetrics(metrics()),
-      log: logger(),
-      schedule: loadConfig("retries").RETRY_SCHEDULE,
+    const tomorrow = productionEventDelivery({
       clock: () => new Date(Date.now() + 24 * 3_600_000 + 60_000),
     });
 

@@ -7,7 +7,13 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { DynamoDbDeliveryStore } from "../../lambdas/adapters/dynamodb-delivery-store";
+import { PowertoolsDeliveryMetrics } from "../../lambdas/adapters/powertools-delivery-metrics";
+import { loadConfig } from "../../lambdas/config";
 import type { Delivery } from "../../lambdas/core/delivery";
+import { type EventDelivery, type EventDeliveryDeps, eventDelivery } from "../../lambdas/core/event-delivery";
+import { recovery } from "../../lambdas/core/recovery";
+import * as wiring from "../../lambdas/wiring/aws";
+import { webhookSender } from "../../lambdas/wiring/http-senders";
 import { ulid } from "../../lambdas/core/ulid";
 import { handler as deliveryWorker } from "../../lambdas/handlers/delivery-worker";
 import { lambdaContext } from "../../local/lambda-context";
@@ -150,4 +156,23 @@ export function pendingDelivery(fields: Pick<Delivery, "tenant_id" | "webhook_id
     attempts: [],
     ...fields,
   };
+}
+
+/**
+ * The production delivery use case over the production adapters (lambdas/wiring), with some
+ * parts replaced: a test's clock, sender or instrumented stores.
+ */
+export function productionEventDelivery(overrides: Partial<EventDeliveryDeps> = {}): EventDelivery {
+  return eventDelivery({
+    deliveries: wiring.deliveryStore(),
+    endpoints: wiring.webhookStore(),
+    sender: webhookSender(),
+    scheduler: wiring.retryScheduler(),
+    queue: wiring.eventPublisher(),
+    metrics: new PowertoolsDeliveryMetrics(wiring.metrics()),
+    log: wiring.logger(),
+    schedule: loadConfig("retries").RETRY_SCHEDULE,
+    recovery: recovery({ deliveries: wiring.deliveryStore(), queue: wiring.eventPublisher() }),
+    ...overrides,
+  });
 }

@@ -17,9 +17,16 @@ describe("parseQueueMessage", () => {
     });
   });
 
-  it("reads a retry, a resend and a platform event by their kind", () => {
+  it("reads a retry, a resend, a recover and a platform event by their kind", () => {
     const retry = { kind: "retry", tenant_id: "acme", webhook_id: "w", delivery_id: "msg_1", attempt: 3 };
     const resend = { kind: "resend", tenant_id: "acme", webhook_id: "w", delivery_id: "msg_1", attempt: 1 };
+    const recover = {
+      kind: "recover",
+      tenant_id: "acme",
+      webhook_id: "w",
+      since: "2026-02-15T10:30:00Z",
+      before: "msg_01KANZ7Y2D8Q8ZCX1X3WJ1QGQA",
+    };
     const platform = {
       kind: "platform_event",
       tenant_id: "acme",
@@ -29,6 +36,7 @@ describe("parseQueueMessage", () => {
 
     expect(parseQueueMessage(JSON.stringify(retry))).toEqual({ ok: true, message: retry });
     expect(parseQueueMessage(JSON.stringify(resend))).toEqual({ ok: true, message: resend });
+    expect(parseQueueMessage(JSON.stringify(recover))).toEqual({ ok: true, message: recover });
     expect(parseQueueMessage(JSON.stringify(platform))).toEqual({ ok: true, message: platform });
   });
 
@@ -44,6 +52,11 @@ describe("parseQueueMessage", () => {
       "a resend for attempt 0",
       JSON.stringify({ kind: "resend", tenant_id: "a", webhook_id: "w", delivery_id: "d", attempt: 0 }),
       "attempt",
+    ],
+    [
+      "a recover from a position that is not a delivery",
+      JSON.stringify({ kind: "recover", tenant_id: "a", webhook_id: "w", since: "2026-02-15T10:30:00Z", before: "x" }),
+      "before",
     ],
     [
       "a resend with no delivery",
