@@ -300,6 +300,19 @@ describe("POST /v1/webhooks/{id}/recover", () => {
     expect(res.json.error.message).toMatch(message);
   });
 
+  it("takes a since before 1970 as the whole log", async () => {
+    const r = await receiver((_, n) => ({ status: n === 1 ? 500 : 200 }));
+    const hook = await endpoint(tenant, `${r.url}/ancient`);
+    await tenant.api("POST", `/v1/webhooks/${hook.id}/test`);
+
+    const res = await tenant.api("POST", `/v1/webhooks/${hook.id}/recover`, {
+      body: { since: "1969-07-20T20:17:00Z" },
+    });
+
+    expect(res.json.data).toEqual({ queued: 1, continuing: false });
+    await r.waitForRequests(2);
+  });
+
   it("answers 404 for another tenant's endpoint", async () => {
     const r = await receiver();
     const hook = await endpoint(tenant, `${r.url}/theirs`);
