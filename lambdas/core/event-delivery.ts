@@ -490,7 +490,9 @@ export function eventDelivery(deps: EventDeliveryDeps) {
      * and the schedule goes on from there; any other is sent once, as a test is.
      */
     async resendNow(delivery: Delivery, endpoint: WebhookEndpoint): Promise<Delivery> {
-      if (delivery.status === "pending") {
+      // A pending delivery's first attempt is on its way from the queue, except a test's: no
+      // message backs it, so one whose API request died first is sent here (once its lease ends).
+      if (delivery.status === "pending" && delivery.event_type !== PLATFORM_EVENT_TYPES.test) {
         throw new ConflictError(`delivery ${delivery.id} is pending: its first attempt is on its way`);
       }
       if (delivery.attempt_count >= MAX_ATTEMPTS_PER_DELIVERY) {

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { ulid } from "../../lambdas/core/ulid";
@@ -12,7 +13,7 @@ import {
   runWorker,
   sendEvent,
 } from "../support/delivery";
-import { newTenant, type TestTenant } from "../support/platform";
+import { documentClient, newTenant, platform, type TestTenant } from "../support/platform";
 import { type ReceivedRequest, receiverPool, startReceiver } from "../support/receiver";
 
 /**
@@ -192,6 +193,36 @@ describe("POST /v1/webhooks/{id}/deliveries/{delivery_id}/retry", () => {
     expect(res.status, res.text).toBe(409);
     expect(res.json.error.code).toBe("conflict");
     expect(r.requests).toHaveLength(0);
+  });
+
+  it("sends a test delivery left pending by a request that died, once its lease has ended", async () => {
+    const r = await receiver();
+    const hook = await endpoint(tenant, `${r.url}/orphan`);
+    const orphan = pendingDelivery({ tenant_id: tenant.tenantId, webhook_id: hook.id, event_type: "webhook.test" });
+    const { id, event_type: type, created_at } = orphan;
+    await deliveryStore().recordFanOut(
+      { tenant_id: tenant.tenantId, id: orphan.event_id, type, created_at, data: {}, deliveries: [{ webhook_id: hook.id, delivery_id: id }] },
+      [orphan],
+      new Date(Date.now() + 60_000),
+      new Date(Date.now() + 20_000),
+    );
+    const path = `/v1/webhooks/${hook.id}/deliveries/${id}/retry`;
+    // While the test's own request could still be sending it: not yet.
+    expect((await tenant.api("POST", path)).status).toBe(409);
+    // As 20 s later: the lease has ended.
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: platform().TableName,
+        Key: { pk: `WEBHOOK#${hook.id}`, sk: `DELIVERY#${id}` },
+        UpdateExpression: "SET lease_until = :ended",
+        ExpressionAttributeValues: { ":ended": Date.now() - 1 },
+      }),
+    );
+
+    const res = await tenant.api("POST", path);
+
+    expect(res.json.data).toMatchObject({ status: "succeeded", attempt_count: 1 });
+    expect(r.requests).toHaveLength(1);
   });
 
   it("answers 404 for an unknown or foreign delivery and 400 to a body with fields", async () => {
