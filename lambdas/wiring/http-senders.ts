@@ -4,7 +4,7 @@ import { UndiciWebhookSender } from "../adapters/undici-webhook-sender";
 import { loadConfig } from "../config";
 import type { EventQueue } from "../core/delivery-ports";
 import { deliveryOperations as createDeliveryOperations } from "../core/delivery-operations";
-import { eventDelivery as createEventDelivery } from "../core/event-delivery";
+import { eventDelivery as createEventDelivery, type EventDeliveryDeps } from "../core/event-delivery";
 import { recovery as createRecovery } from "../core/recovery";
 import { webhookManagement as createWebhookManagement } from "../core/webhook-management";
 import {
@@ -43,7 +43,8 @@ const recovery = /* @__PURE__ */ once(() =>
   createRecovery({ deliveries: deliveryStore(), queue: eventPublisher() }),
 );
 
-function newEventDelivery(queue: EventQueue) {
+/** Delivery over the production adapters and `queue`; tests replace parts (a clock, a sender). */
+export function newEventDelivery(queue: EventQueue, overrides: Partial<EventDeliveryDeps> = {}) {
   return createEventDelivery({
     deliveries: deliveryStore(),
     endpoints: webhookStore(),
@@ -54,6 +55,7 @@ function newEventDelivery(queue: EventQueue) {
     log: logger(),
     schedule: loadConfig("retries").RETRY_SCHEDULE,
     recovery: recovery(),
+    ...overrides,
   });
 }
 

@@ -6,20 +6,17 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { DynamoDbDeliveryStore } from "../../lambdas/adapters/dynamodb-delivery-store";
-import { PowertoolsDeliveryMetrics } from "../../lambdas/adapters/powertools-delivery-metrics";
-import { loadConfig } from "../../lambdas/config";
+import type { DynamoDbDeliveryStore } from "../../lambdas/adapters/dynamodb-delivery-store";
 import type { Delivery } from "../../lambdas/core/delivery";
-import { type EventDelivery, type EventDeliveryDeps, eventDelivery } from "../../lambdas/core/event-delivery";
-import { recovery } from "../../lambdas/core/recovery";
+import type { EventDelivery, EventDeliveryDeps } from "../../lambdas/core/event-delivery";
 import * as wiring from "../../lambdas/wiring/aws";
-import { webhookSender } from "../../lambdas/wiring/http-senders";
+import { newEventDelivery } from "../../lambdas/wiring/http-senders";
 import { ulid } from "../../lambdas/core/ulid";
 import { handler as deliveryWorker } from "../../lambdas/handlers/delivery-worker";
 import { lambdaContext } from "../../local/lambda-context";
 import { LOCAL_CREDENTIALS } from "../../local/platform";
 import { waitFor } from "../../local/wait-for";
-import { documentClient, platform, type TestTenant } from "./platform";
+import { platform, type TestTenant } from "./platform";
 
 /** Producing events, running the delivery worker, and reading what it recorded. */
 export function sqs(): SQSClient {
@@ -56,8 +53,9 @@ export async function runWorker(...bodies: string[]): Promise<SQSBatchResponse> 
   return (await deliveryWorker(event, lambdaContext("deliveryWorker", 60_000))) as SQSBatchResponse;
 }
 
+/** The production store, as the local platform configures it (a 30-day log). */
 export function deliveryStore(): DynamoDbDeliveryStore {
-  return new DynamoDbDeliveryStore(documentClient(), platform().TableName, 30 * 86_400_000);
+  return wiring.deliveryStore();
 }
 
 /** The deliveries the fan-out of an event created, as stored now. */
@@ -158,21 +156,7 @@ export function pendingDelivery(fields: Pick<Delivery, "tenant_id" | "webhook_id
   };
 }
 
-/**
- * The production delivery use case over the production adapters (lambdas/wiring), with some
- * parts replaced: a test's clock, sender or instrumented stores.
- */
+/** The production delivery use case and adapters, with some parts replaced (a clock, a sender, stores). */
 export function productionEventDelivery(overrides: Partial<EventDeliveryDeps> = {}): EventDelivery {
-  return eventDelivery({
-    deliveries: wiring.deliveryStore(),
-    endpoints: wiring.webhookStore(),
-    sender: webhookSender(),
-    scheduler: wiring.retryScheduler(),
-    queue: wiring.eventPublisher(),
-    metrics: new PowertoolsDeliveryMetrics(wiring.metrics()),
-    log: wiring.logger(),
-    schedule: loadConfig("retries").RETRY_SCHEDULE,
-    recovery: recovery({ deliveries: wiring.deliveryStore(), queue: wiring.eventPublisher() }),
-    ...overrides,
-  });
+  return newEventDelivery(wiring.eventPublisher(), overrides);
 }
