@@ -9,11 +9,16 @@ import { PLATFORM_EVENT_TYPES } from "./event-types";
  * platform's own messages, told apart by `kind`: retries that Scheduler puts
  * back when they are due, and platform events such as webhook.disabled.
  */
-export const retryMessageSchema = z.strictObject({
-  kind: z.literal("retry"),
+/** Which delivery a retry or a resend message is for. */
+const deliveryAttemptFields = {
   tenant_id: tenantIdSchema,
   webhook_id: z.string().min(1),
   delivery_id: z.string().min(1),
+};
+
+export const retryMessageSchema = z.strictObject({
+  kind: z.literal("retry"),
+  ...deliveryAttemptFields,
   /** The attempt this message is for (2..n). */
   attempt: z.number().int().min(2),
 });
@@ -22,9 +27,7 @@ export type RetryMessage = z.output<typeof retryMessageSchema>;
 /** An operator's recover (SPEC 2): send a failed or skipped delivery once more, as attempt `attempt`. */
 export const resendMessageSchema = z.strictObject({
   kind: z.literal("resend"),
-  tenant_id: tenantIdSchema,
-  webhook_id: z.string().min(1),
-  delivery_id: z.string().min(1),
+  ...deliveryAttemptFields,
   attempt: z.number().int().min(1),
 });
 export type ResendMessage = z.output<typeof resendMessageSchema>;
