@@ -66,6 +66,10 @@ export const FINAL_STATUSES: ReadonlySet<DeliveryStatus> = new Set([
  */
 export const MAX_ATTEMPTS_PER_DELIVERY = 25;
 
+/** Whether a resend may still add an attempt to the delivery. */
+export const hasAttemptsLeft = (delivery: Pick<Delivery, "attempt_count">): boolean =>
+  delivery.attempt_count < MAX_ATTEMPTS_PER_DELIVERY;
+
 /** What recover (SPEC 2) resends: deliveries that ended without reaching the endpoint. */
 export const RECOVERABLE_STATUSES: readonly DeliveryStatus[] = ["failed", "skipped"];
 

@@ -1,7 +1,7 @@
 import {
   type Delivery,
   type DeliveryAttempt,
-  MAX_ATTEMPTS_PER_DELIVERY,
+  hasAttemptsLeft,
   RECOVERABLE_STATUSES,
   type StoredEvent,
 } from "./delivery";
@@ -157,12 +157,17 @@ export function eventDelivery(deps: EventDeliveryDeps) {
     if (delivery.status === "failed" && endpoint) await finishFailure(delivery, endpoint);
   }
 
-  async function retry(message: RetryMessage): Promise<MessageResult> {
+  /** The delivery a retry or resend message names, if it exists for that tenant; else logged. */
+  async function deliveryOf(message: RetryMessage | ResendMessage): Promise<Delivery | undefined> {
     const delivery = await deliveries.getDelivery(message.webhook_id, message.delivery_id);
-    if (!delivery || delivery.tenant_id !== message.tenant_id) {
-      log.warn("retry for an unknown delivery: dropped", { delivery_id: message.delivery_id });
-      return "done";
-    }
+    if (delivery?.tenant_id === message.tenant_id) return delivery;
+    log.warn(`${message.kind} for an unknown delivery: dropped`, { delivery_id: message.delivery_id });
+    return undefined;
+  }
+
+  async function retry(message: RetryMessage): Promise<MessageResult> {
+    const delivery = await deliveryOf(message);
+    if (!delivery) return "done";
     const endpoint = await endpoints.get(delivery.tenant_id, delivery.webhook_id);
     // This message's attempt is already made: it is back after an error, so finish that run's work.
     if (delivery.attempt_count === message.attempt) {
@@ -183,11 +188,8 @@ export function eventDelivery(deps: EventDeliveryDeps) {
 
   /** A resend that recover queued: made once, if the delivery is still where recover found it. */
   async function resend(message: ResendMessage): Promise<MessageResult> {
-    const delivery = await deliveries.getDelivery(message.webhook_id, message.delivery_id);
-    if (!delivery || delivery.tenant_id !== message.tenant_id) {
-      log.warn("resend of an unknown delivery: dropped", { delivery_id: message.delivery_id });
-      return "done";
-    }
+    const delivery = await deliveryOf(message);
+    if (!delivery) return "done";
     // Made already (this message is a copy, or is back after an error), or resent some other way since.
     if (delivery.attempt_count !== message.attempt - 1 || !RECOVERABLE_STATUSES.includes(delivery.status))
       return "done";
@@ -495,7 +497,7 @@ export function eventDelivery(deps: EventDeliveryDeps) {
       if (delivery.status === "pending" && delivery.event_type !== PLATFORM_EVENT_TYPES.test) {
         throw new ConflictError(`delivery ${delivery.id} is pending: its first attempt is on its way`);
       }
-      if (delivery.attempt_count >= MAX_ATTEMPTS_PER_DELIVERY) {
+      if (!hasAttemptsLeft(delivery)) {
         throw new ConflictError(
           `delivery ${delivery.id} has been attempted ${delivery.attempt_count} times, the most a delivery keeps`,
         );

@@ -1,4 +1,4 @@
-import { MAX_ATTEMPTS_PER_DELIVERY, RECOVERABLE_STATUSES } from "./delivery";
+import { hasAttemptsLeft, RECOVERABLE_STATUSES } from "./delivery";
 import type { DeliveryLog, WorkQueue } from "./delivery-ports";
 import type { RecoverMessage, ResendMessage } from "./queue-message";
 
@@ -45,7 +45,7 @@ export function recovery(deps: RecoveryDeps) {
       });
       const resends = found.items
         // One sent as often as a delivery may be is left as it is.
-        .filter((d) => d.attempt_count < MAX_ATTEMPTS_PER_DELIVERY)
+        .filter(hasAttemptsLeft)
         .map(
           (d): ResendMessage => ({
             kind: "resend",
