@@ -23,6 +23,9 @@ import { keys, withoutKeys } from "./table-keys";
 const MAX_EXAMINED_PER_PAGE = 1000;
 const FILTERED_QUERY_LIMIT = 250;
 const DELIVERY_SK_PREFIX = keys.delivery("", "").sk;
+/** A log page reads the summary fields only, never the attempts. */
+const SUMMARY_PROJECTION = SUMMARY_FIELDS.map((f) => `#${f}`).join(", ");
+const SUMMARY_NAMES = Object.fromEntries(SUMMARY_FIELDS.map((f) => [`#${f}`, f]));
 
 /** DynamoDB allows 100 items per transaction: the event and up to 99 deliveries. */
 export const MAX_FAN_OUT = 99;
@@ -231,9 +234,24 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
   }
 
   async listDeliveries(webhookId: string, query: DeliveryLogQuery): Promise<DeliveryLogPage> {
-    const { pk } = keys.delivery(webhookId, "");
     const since = query.since ? firstUlidAt(query.since.getTime()) : "";
-    const filtered = query.statuses !== undefined && query.statuses.length > 0;
+    const statuses = query.statuses ?? [];
+    const filtered = statuses.length > 0;
+    // The same query for every page; only where it starts and how much it reads change.
+    const input = {
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :oldest AND :newest",
+      ...(filtered ? { FilterExpression: `#status IN (${statuses.map((_, i) => `:s${i}`).join(", ")})` } : {}),
+      ProjectionExpression: SUMMARY_PROJECTION,
+      ExpressionAttributeNames: SUMMARY_NAMES,
+      ExpressionAttributeValues: {
+        ":pk": keys.delivery(webhookId, "").pk,
+        ":oldest": keys.delivery(webhookId, `msg_${since}`).sk,
+        ":newest": keys.delivery(webhookId, "msg_~").sk,
+        ...Object.fromEntries(statuses.map((status, i) => [`:s${i}`, status])),
+      },
+      ScanIndexForward: false,
+    };
     const items: DeliverySummaryView[] = [];
     // Newest first from just past the cursor's delivery (an exclusive start), down to `since`.
     let startKey: Record<string, unknown> | undefined = query.before
@@ -242,20 +260,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
     for (let examined = 0; examined < MAX_EXAMINED_PER_PAGE; ) {
       const page = await this.client.send(
         new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk AND sk BETWEEN :oldest AND :newest",
-          ...(filtered
-            ? { FilterExpression: `#status IN (${query.statuses?.map((_, i) => `:s${i}`).join(", ")})` }
-            : {}),
-          ProjectionExpression: SUMMARY_FIELDS.map((f) => `#${f}`).join(", "),
-          ExpressionAttributeNames: Object.fromEntries(SUMMARY_FIELDS.map((f) => [`#${f}`, f])),
-          ExpressionAttributeValues: {
-            ":pk": pk,
-            ":oldest": keys.delivery(webhookId, `msg_${since}`).sk,
-            ":newest": keys.delivery(webhookId, "msg_~").sk,
-            ...Object.fromEntries((query.statuses ?? []).map((status, i) => [`:s${i}`, status])),
-          },
-          ScanIndexForward: false,
+          ...input,
           // Unfiltered, one more than the page says whether another page follows.
           Limit: filtered ? FILTERED_QUERY_LIMIT : query.limit - items.length + 1,
           ExclusiveStartKey: startKey,
