@@ -105,5 +105,3 @@ export function deliveryLog({ endpoints, deliveries }: DeliveryLogDeps) {
     },
   };
 }
-
-export type DeliveryLogQueries = ReturnType<typeof deliveryLog>;

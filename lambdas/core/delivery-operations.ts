@@ -70,5 +70,3 @@ export function deliveryOperations(deps: DeliveryOperationsDeps) {
     },
   };
 }
-
-export type DeliveryOperations = ReturnType<typeof deliveryOperations>;
