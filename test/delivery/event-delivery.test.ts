@@ -7,6 +7,8 @@ import {
   createEndpoint,
   deadLettersWith,
   deliveriesOf,
+  deliveriesTo,
+  leadCreated,
   runWorker,
   sendEvent,
 } from "../support/delivery";
@@ -31,16 +33,7 @@ beforeEach(async () => {
 
 afterAll(() => receivers.closeAll());
 
-const event = (t: TestTenant, fields: Record<string, unknown> = {}) => ({
-  tenant_id: t.tenantId,
-  type: "crm.lead.created",
-  id: `evt_${randomUUID()}`,
-  occurred_at: "2026-02-15T10:30:00Z",
-  data: { lead: { name: "Conformância Ltda", email: "lead@example.com" }, score: 42 },
-  ...fields,
-});
-
-const deliveriesTo = (r: Receiver) => r.requests.filter((q) => !String(q.json?.type).startsWith("webhook."));
+const event = leadCreated;
 
 describe("what a receiver gets", () => {
   it("gets one POST with the event body, both signatures and the headers", async () => {

@@ -6,9 +6,9 @@ import type { Delivery } from "../../lambdas/core/delivery";
 import { ATTEMPT_LEASE_MS } from "../../lambdas/core/event-delivery";
 import type { WebhookSender } from "../../lambdas/core/webhook-sender";
 import { webhookSender } from "../../lambdas/wiring/http-senders";
-import { createEndpoint, deliveriesOf, productionEventDelivery } from "../support/delivery";
+import { createEndpoint, deliveriesOf, deliveriesTo, leadCreated, productionEventDelivery } from "../support/delivery";
 import { documentClient, newTenant, platform, type TestTenant } from "../support/platform";
-import { type Receiver, receiverPool } from "../support/receiver";
+import { receiverPool } from "../support/receiver";
 
 /**
  * Attempt 1's lease is written by the fan-out itself (docs/performance.md, section 4): the
@@ -44,16 +44,7 @@ function worker({ sender = webhookSender(), clock }: { sender?: WebhookSender; c
   return { delivery, calls };
 }
 
-const eventMessage = (t: TestTenant) =>
-  JSON.stringify({
-    tenant_id: t.tenantId,
-    type: "crm.lead.created",
-    id: `evt_${randomUUID()}`,
-    occurred_at: "2026-02-15T10:30:00Z",
-    data: { lead: { name: "Lease Ltda" } },
-  });
-
-const deliveriesTo = (r: Receiver) => r.requests.filter((q) => !String(q.json?.type).startsWith("webhook."));
+const eventMessage = (t: TestTenant) => JSON.stringify(leadCreated(t));
 const statuses = (deliveries: readonly Delivery[]) =>
   Object.fromEntries(deliveries.map((d) => [d.webhook_id, [d.status, d.attempt_count]]));
 

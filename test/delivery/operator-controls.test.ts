@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { deliveryStore, eventPublisher, webhookStore } from "../../lambdas/wirin
 import {
   awaitDelivery,
   createEndpoint,
+  leadCreated,
   pendingDelivery,
   productionEventDelivery,
   runWorker,
@@ -32,12 +33,7 @@ beforeEach(async () => {
 
 afterAll(() => receivers.closeAll());
 
-const event = (t: TestTenant) => ({
-  tenant_id: t.tenantId,
-  type: "crm.lead.created",
-  id: `evt_${randomUUID()}`,
-  data: { lead: { email: "lead@example.com" } },
-});
+const event = leadCreated;
 
 /** A port nothing listens on: connections are refused. */
 async function closedUrl(): Promise<string> {

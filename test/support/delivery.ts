@@ -17,6 +17,7 @@ import { lambdaContext } from "../../local/lambda-context";
 import { LOCAL_CREDENTIALS } from "../../local/platform";
 import { waitFor } from "../../local/wait-for";
 import { platform, type TestTenant } from "./platform";
+import type { Receiver } from "./receiver";
 
 /** Producing events, running the delivery worker, and reading what it recorded. */
 export function sqs(): SQSClient {
@@ -160,3 +161,17 @@ export function pendingDelivery(fields: Pick<Delivery, "tenant_id" | "webhook_id
 export function productionEventDelivery(overrides: Partial<EventDeliveryDeps> = {}): EventDelivery {
   return newEventDelivery(wiring.eventPublisher(), overrides);
 }
+
+/** A producer's crm.lead.created event for the tenant, with a fresh id (SPEC 3). */
+export const leadCreated = (t: TestTenant, fields: Record<string, unknown> = {}) => ({
+  tenant_id: t.tenantId,
+  type: "crm.lead.created",
+  id: `evt_${randomUUID()}`,
+  occurred_at: "2026-02-15T10:30:00Z",
+  data: { lead: { name: "Conformância Ltda", email: "lead@example.com" }, score: 42 },
+  ...fields,
+});
+
+/** What a receiver got of producers' events, leaving out the platform's own (webhook.*). */
+export const deliveriesTo = (r: Receiver) =>
+  r.requests.filter((q) => !String(q.json?.type).startsWith("webhook."));
