@@ -54,8 +54,7 @@ export function deliveryOperations(deps: DeliveryOperationsDeps) {
       body: unknown,
     ): Promise<{ queued: number; continuing: boolean }> {
       const input = parseInput(recoverSchema, body, "recover request");
-      // Before 1970 means everything: ids carry their time from 1970 on.
-      const since = new Date(Math.max(0, Date.parse(input.since)));
+      const since = new Date(input.since);
       if (since > clock()) {
         const message = "since is in the future";
         throw new ValidationError(message, { details: [{ field: "since", message }] });

@@ -43,7 +43,10 @@ export function ulid(now: number = Date.now()): string {
   return timePart(now) + tail;
 }
 
-/** The smallest ULID of a millisecond: every id made at or after `time` sorts at or above it. */
+/**
+ * The smallest ULID of a millisecond: every id made at or after `time` sorts at or above it.
+ * Ids count time from 1970, so any earlier time gives the smallest ULID of all.
+ */
 export function firstUlidAt(time: number): string {
-  return timePart(time) + "0".repeat(RANDOM_CHARS);
+  return timePart(Math.max(0, time)) + "0".repeat(RANDOM_CHARS);
 }

@@ -69,3 +69,10 @@ describe("firstUlidAt", () => {
     expect(before.every((id) => id < first)).toBe(true);
   });
 });
+
+describe("firstUlidAt before 1970", () => {
+  it("gives the smallest ULID of all, below every id", () => {
+    expect(firstUlidAt(-86_400_000)).toBe("0".repeat(26));
+    expect(firstUlidAt(-1) < ulid(0)).toBe(true);
+  });
+});
