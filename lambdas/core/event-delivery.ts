@@ -325,11 +325,12 @@ export function eventDelivery(deps: EventDeliveryDeps) {
     const result = await deps.sender.send(request);
     metrics.attemptLatency(result.duration_ms);
     const now = clock();
-    const firstAttemptAt = delivery.first_attempt_at ?? started.toISOString();
+    const startedAt = started.toISOString();
+    const firstAttemptAt = delivery.first_attempt_at ?? startedAt;
     const step = decide(result, now, new Date(firstAttemptAt));
     const record: DeliveryAttempt = {
       number,
-      attempted_at: started.toISOString(),
+      attempted_at: startedAt,
       status_code: result.status_code,
       error: result.error,
       duration_ms: result.duration_ms,
