@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Delivery, DeliveryAttempt, StoredEvent } from "../lambdas/core/delivery";
+import type { Delivery, DeliveryAttempt, StoredEvent } from "../lambdas/core/delivery/model";
 import type {
   DeliveryMetrics,
   DeliveryOutcome,
@@ -9,8 +9,8 @@ import type {
   EventQueue,
   Log,
   RetryScheduler,
-} from "../lambdas/core/delivery-ports";
-import type { EventDeliveryDeps } from "../lambdas/core/event-delivery";
+} from "../lambdas/core/delivery/ports";
+import type { EventDeliveryDeps } from "../lambdas/core/delivery";
 import type { RetryMessage } from "../lambdas/core/queue-message";
 import type { DisabledReason, WebhookEndpoint } from "../lambdas/core/webhook-endpoint";
 import type { OutboundRequest } from "../lambdas/core/webhook-request";

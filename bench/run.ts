@@ -12,7 +12,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { Agent, request } from "undici";
 import { PowertoolsDeliveryMetrics } from "../lambdas/adapters/powertools-delivery-metrics";
 import { UndiciWebhookSender } from "../lambdas/adapters/undici-webhook-sender";
-import { type EventDelivery, eventDelivery } from "../lambdas/core/event-delivery";
+import { type EventDelivery, eventDelivery } from "../lambdas/core/delivery";
 import { parseQueueMessage } from "../lambdas/core/queue-message";
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from "../lambdas/core/retry-schedule";
 import { hexSignature, standardWebhookSignature } from "../lambdas/core/signing";

@@ -8,14 +8,14 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { type Delivery, type DeliveryAttempt, type DeliverySummaryView, SUMMARY_FIELDS, type StoredEvent } from "../core/delivery";
+import { type Delivery, type DeliveryAttempt, type DeliverySummaryView, SUMMARY_FIELDS, type StoredEvent } from "../core/delivery/model";
 import type {
   DeliveryLog,
   DeliveryLogPage,
   DeliveryLogQuery,
   DeliveryStore,
   DeliveryUpdate,
-} from "../core/delivery-ports";
+} from "../core/delivery/ports";
 import { firstUlidAt } from "../core/ulid";
 import { keys, withoutKeys } from "./table-keys";
 

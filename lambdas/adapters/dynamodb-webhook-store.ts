@@ -7,7 +7,7 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { EndpointDisabler } from "../core/delivery-ports";
+import type { EndpointDisabler } from "../core/delivery/ports";
 import type { DisabledReason, WebhookEndpoint } from "../core/webhook-endpoint";
 import {
   EndpointGoneError,

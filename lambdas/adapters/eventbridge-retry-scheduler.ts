@@ -1,5 +1,5 @@
 import { ConflictException, CreateScheduleCommand, type SchedulerClient } from "@aws-sdk/client-scheduler";
-import type { RetryScheduler } from "../core/delivery-ports";
+import type { RetryScheduler } from "../core/delivery/ports";
 import type { RetryMessage } from "../core/queue-message";
 
 export interface RetrySchedulerSettings {

@@ -1,5 +1,5 @@
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import type { DeliveryMetrics, DeliveryOutcome } from "../core/delivery-ports";
+import type { DeliveryMetrics, DeliveryOutcome } from "../core/delivery/ports";
 import type { DisabledReason } from "../core/webhook-endpoint";
 
 /** Delivery metrics as CloudWatch embedded-metric-format lines, via Powertools. */

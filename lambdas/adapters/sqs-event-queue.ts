@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { EventQueue, WorkQueue } from "../core/delivery-ports";
+import type { EventQueue, WorkQueue } from "../core/delivery/ports";
 import type { EventPublisher } from "../core/event-ingest";
 import type { EventMessage } from "../core/event-message";
 import type { PlatformEventMessage, PlatformMessage } from "../core/queue-message";

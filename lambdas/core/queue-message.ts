@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { tenantIdSchema } from "./api-keys";
-import { DELIVERY_ID_PATTERN } from "./delivery";
+import { DELIVERY_ID_PATTERN } from "./delivery/model";
 import { type EventMessage, eventMessageSchemaForText } from "./event-message";
 import { PLATFORM_EVENT_TYPES } from "./event-types";
 

@@ -10,7 +10,7 @@ import { DynamoDbWebhookStore } from "../adapters/dynamodb-webhook-store";
 import { EventBridgeRetryScheduler } from "../adapters/eventbridge-retry-scheduler";
 import { SqsEventQueue } from "../adapters/sqs-event-queue";
 import { loadConfig } from "../config";
-import { deliveryLog as createDeliveryLog } from "../core/delivery-log";
+import { deliveryLog as createDeliveryLog } from "../core/delivery/log";
 import { webhookQueries as createWebhookQueries } from "../core/webhook-queries";
 
 /**

@@ -2,10 +2,10 @@ import { resolveHost } from "../adapters/dns-resolver";
 import { PowertoolsDeliveryMetrics } from "../adapters/powertools-delivery-metrics";
 import { UndiciWebhookSender } from "../adapters/undici-webhook-sender";
 import { loadConfig } from "../config";
-import type { EventQueue } from "../core/delivery-ports";
-import { deliveryOperations as createDeliveryOperations } from "../core/delivery-operations";
-import { eventDelivery as createEventDelivery, type EventDeliveryDeps } from "../core/event-delivery";
-import { recovery as createRecovery } from "../core/recovery";
+import type { EventQueue } from "../core/delivery/ports";
+import { deliveryOperations as createDeliveryOperations } from "../core/delivery/operations";
+import { eventDelivery as createEventDelivery, type EventDeliveryDeps } from "../core/delivery";
+import { recovery as createRecovery } from "../core/delivery/recovery";
 import { webhookManagement as createWebhookManagement } from "../core/webhook-management";
 import {
   deliveryStore,

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeCursor } from "../../lambdas/core/delivery-log";
+import { encodeCursor } from "../../lambdas/core/delivery/log";
 import { newTenant, type TestTenant } from "../support/platform";
 import { type Receiver, startReceiver } from "../support/receiver";
 

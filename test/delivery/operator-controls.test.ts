@@ -3,7 +3,7 @@ import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { ulid } from "../../lambdas/core/ulid";
-import { recovery } from "../../lambdas/core/recovery";
+import { recovery } from "../../lambdas/core/delivery/recovery";
 import { deliveryStore, eventPublisher, webhookStore } from "../../lambdas/wiring/aws";
 import {
   awaitDelivery,

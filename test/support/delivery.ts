@@ -7,8 +7,8 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { DynamoDbDeliveryStore } from "../../lambdas/adapters/dynamodb-delivery-store";
-import type { Delivery } from "../../lambdas/core/delivery";
-import type { EventDelivery, EventDeliveryDeps } from "../../lambdas/core/event-delivery";
+import type { Delivery } from "../../lambdas/core/delivery/model";
+import type { EventDelivery, EventDeliveryDeps } from "../../lambdas/core/delivery";
 import * as wiring from "../../lambdas/wiring/aws";
 import { newEventDelivery } from "../../lambdas/wiring/http-senders";
 import { ulid } from "../../lambdas/core/ulid";

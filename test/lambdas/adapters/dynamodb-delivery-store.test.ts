@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import type { Delivery, StoredEvent } from "../../../lambdas/core/delivery";
+import type { Delivery, StoredEvent } from "../../../lambdas/core/delivery/model";
 import { ulid } from "../../../lambdas/core/ulid";
 import { deliveryStore, pendingDelivery } from "../../support/delivery";
 import { documentClient, platform } from "../../support/platform";

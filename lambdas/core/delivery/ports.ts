@@ -4,9 +4,9 @@ import type {
   DeliveryStatus,
   DeliverySummaryView,
   StoredEvent,
-} from "./delivery";
-import type { PlatformEventMessage, PlatformMessage, RetryMessage } from "./queue-message";
-import type { DisabledReason } from "./webhook-endpoint";
+} from "./model";
+import type { PlatformEventMessage, PlatformMessage, RetryMessage } from "../queue-message";
+import type { DisabledReason } from "../webhook-endpoint";
 
 export interface DeliveryUpdate {
   readonly status: DeliveryStatus;

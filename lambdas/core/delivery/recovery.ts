@@ -1,6 +1,6 @@
-import { hasAttemptsLeft, RECOVERABLE_STATUSES } from "./delivery";
-import type { DeliveryLog, WorkQueue } from "./delivery-ports";
-import type { RecoverMessage, ResendMessage } from "./queue-message";
+import { hasAttemptsLeft, RECOVERABLE_STATUSES } from "./model";
+import type { DeliveryLog, WorkQueue } from "./ports";
+import type { RecoverMessage, ResendMessage } from "../queue-message";
 
 /**
  * Recover (SPEC 2): queue a resend of every failed or skipped delivery of an

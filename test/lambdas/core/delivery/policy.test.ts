@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { nextStep } from "../../../lambdas/core/delivery-policy";
-import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from "../../../lambdas/core/retry-schedule";
-import type { AttemptResult } from "../../../lambdas/core/webhook-sender";
+import { nextStep } from "../../../../lambdas/core/delivery/policy";
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from "../../../../lambdas/core/retry-schedule";
+import type { AttemptResult } from "../../../../lambdas/core/webhook-sender";
 
 const schedule = parseRetrySchedule(DEFAULT_RETRY_SCHEDULE);
 const first = new Date("2026-02-15T10:00:00Z");

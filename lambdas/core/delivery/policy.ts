@@ -1,5 +1,5 @@
-import type { RetrySchedule } from "./retry-schedule";
-import { type AttemptResult, isSuccessfulAttempt } from "./webhook-sender";
+import type { RetrySchedule } from "../retry-schedule";
+import { type AttemptResult, isSuccessfulAttempt } from "../webhook-sender";
 
 /**
  * What follows an attempt (SPEC 5): a value, not an exception. Attempt n is

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../../lambdas/core/errors";
-import { decodeCursor, encodeCursor } from "../../../lambdas/core/delivery-log";
+import { ValidationError } from "../../../../lambdas/core/errors";
+import { decodeCursor, encodeCursor } from "../../../../lambdas/core/delivery/log";
 
 describe("delivery log cursors", () => {
   const id = "msg_01KANZ7Y2D8Q8ZCX1X3WJ1QGQA";

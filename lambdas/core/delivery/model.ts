@@ -1,4 +1,4 @@
-import type { AttemptError } from "./webhook-sender";
+import type { AttemptError } from "../webhook-sender";
 
 /** One event's delivery to one endpoint, with every attempt (SPEC 5). */
 export const DELIVERY_STATUSES = [

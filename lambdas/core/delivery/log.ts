@@ -8,12 +8,12 @@ import {
   type DeliveryView,
   toDeliveryView,
   toSummaryView,
-} from "./delivery";
-import type { DeliveryLog, DeliveryStore } from "./delivery-ports";
-import { NotFoundError, ValidationError } from "./errors";
-import { parseInput } from "./validation";
-import { findEndpoint } from "./webhook-queries";
-import type { WebhookStore } from "./webhook-store";
+} from "./model";
+import type { DeliveryLog, DeliveryStore } from "./ports";
+import { NotFoundError, ValidationError } from "../errors";
+import { parseInput } from "../validation";
+import { findEndpoint } from "../webhook-queries";
+import type { WebhookStore } from "../webhook-store";
 
 /**
  * The delivery log (SPEC 2): an endpoint's deliveries newest first, a page at a

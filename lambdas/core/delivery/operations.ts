@@ -1,13 +1,13 @@
 import * as z from "zod";
-import { type DeliveryView, toDeliveryView } from "./delivery";
-import { findDelivery } from "./delivery-log";
-import type { DeliveryStore } from "./delivery-ports";
-import { ConflictError, ValidationError } from "./errors";
-import type { EventDelivery } from "./event-delivery";
+import { type DeliveryView, toDeliveryView } from "./model";
+import { findDelivery } from "./log";
+import type { DeliveryStore } from "./ports";
+import { ConflictError, ValidationError } from "../errors";
+import type { EventDelivery } from "./index";
 import type { Recovery } from "./recovery";
-import { noParametersSchema, parseInput } from "./validation";
-import { findEndpoint } from "./webhook-queries";
-import type { WebhookStore } from "./webhook-store";
+import { noParametersSchema, parseInput } from "../validation";
+import { findEndpoint } from "../webhook-queries";
+import type { WebhookStore } from "../webhook-store";
 
 /**
  * What an integrator can do about deliveries (SPEC 2): send a test event, resend

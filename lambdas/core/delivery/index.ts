@@ -4,9 +4,9 @@ import {
   hasAttemptsLeft,
   RECOVERABLE_STATUSES,
   type StoredEvent,
-} from "./delivery";
-import { type NextStep, nextStep } from "./delivery-policy";
-import { ConflictError } from "./errors";
+} from "./model";
+import { type NextStep, nextStep } from "./policy";
+import { ConflictError } from "../errors";
 import type {
   DeliveryMetrics,
   DeliveryStore,
@@ -14,18 +14,18 @@ import type {
   EventQueue,
   Log,
   RetryScheduler,
-} from "./delivery-ports";
-import type { EventMessage } from "./event-message";
-import { matchesAny, PLATFORM_EVENT_TYPES } from "./event-types";
-import type { PlatformEventMessage, ResendMessage, RetryMessage } from "./queue-message";
-import { parseQueueMessage } from "./queue-message";
+} from "./ports";
+import type { EventMessage } from "../event-message";
+import { matchesAny, PLATFORM_EVENT_TYPES } from "../event-types";
+import type { PlatformEventMessage, ResendMessage, RetryMessage } from "../queue-message";
+import { parseQueueMessage } from "../queue-message";
 import type { Recovery } from "./recovery";
-import type { RetrySchedule } from "./retry-schedule";
-import { ulid } from "./ulid";
-import { type DisabledReason, signingSecrets, type WebhookEndpoint } from "./webhook-endpoint";
-import { buildWebhookRequest } from "./webhook-request";
-import { type AttemptResult, isSuccessfulAttempt, type WebhookSender } from "./webhook-sender";
-import type { WebhookStore } from "./webhook-store";
+import type { RetrySchedule } from "../retry-schedule";
+import { ulid } from "../ulid";
+import { type DisabledReason, signingSecrets, type WebhookEndpoint } from "../webhook-endpoint";
+import { buildWebhookRequest } from "../webhook-request";
+import { type AttemptResult, isSuccessfulAttempt, type WebhookSender } from "../webhook-sender";
+import type { WebhookStore } from "../webhook-store";
 
 /**
  * Event delivery (SPEC 3-5): fan an event out to the subscribed endpoints,
