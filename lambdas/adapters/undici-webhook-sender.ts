@@ -22,6 +22,11 @@ export interface UndiciSenderOptions {
 const DEFAULT_MAX_IN_FLIGHT = 512;
 
 const RESPONSE_BODY_LIMIT = 4096;
+/**
+ * Node's default, stated here: undici otherwise takes `--max-http-header-size`,
+ * which NODE_OPTIONS can raise, and a receiver's headers are held in memory whole.
+ */
+const RESPONSE_HEADERS_LIMIT = 16 * 1024;
 const FORBIDDEN_ADDRESS = "EFORBIDDENADDRESS";
 
 /**
@@ -76,6 +81,7 @@ export class UndiciWebhookSender implements WebhookSender {
         timeout: this.timeoutMs,
         ...(options.allowPrivateAddresses ? {} : { lookup: guardedLookup }),
       },
+      maxHeaderSize: RESPONSE_HEADERS_LIMIT,
       // The attempt's own timer bounds the whole exchange; these would only bound its phases.
       headersTimeout: 0,
       bodyTimeout: 0,
@@ -141,8 +147,16 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     else this.controller = controller;
   }
 
-  onResponseStart(_: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
-    if (statusCode < 200) return; // 1xx informational; the final status follows
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): void {
+    // The request asked for no upgrade, so what follows a 101 is not HTTP; undici 7.30
+    // would go on to fail `assert(upgrade)` in client-h1.js onUpgrade (line 533).
+    if (statusCode === 101) return this.refuse(controller);
+    // 102 and 103 are informational: the final status follows. A 100 never gets here (see classify).
+    if (statusCode < 200) return;
     this.status = statusCode;
     if (statusCode === 429 || statusCode === 503) this.retryAfter = headerValue(headers["retry-after"]);
   }
@@ -166,6 +180,11 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     // A body cut short after the status line still counts as that status.
     if (this.status !== null) this.finish();
     else this.end(failure(classify(error), this.elapsed()));
+  }
+
+  private refuse(controller: Dispatcher.DispatchController): void {
+    this.end(failure("invalid_response", this.elapsed()));
+    controller.abort(new AttemptEndedError());
   }
 
   private expire(): void {
@@ -214,28 +233,75 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function errorCode(error: unknown): string {
+/** The code and message of the first error in the cause chain that has a code. */
+function failureCause(error: unknown): { code: string; message: string } {
   let current: unknown = error;
   for (let depth = 0; current && depth < 5; depth++) {
-    const { code, name } = current as { code?: unknown; name?: unknown };
+    const { code, name, message } = current as { code?: unknown; name?: unknown; message?: unknown };
+    const text = typeof message === "string" ? message : "";
     // undici 7's HTTPParserError leaves `code` undefined (it looks the llhttp code up by number).
-    if (name === "HTTPParserError") return typeof code === "string" ? code : "HPE_UNKNOWN";
-    if (typeof code === "string") return code;
-    if (name === "TimeoutError" || name === "AbortError") return "TIMEOUT";
+    if (name === "HTTPParserError") {
+      return { code: typeof code === "string" ? code : "HPE_UNKNOWN", message: text };
+    }
+    if (typeof code === "string") return { code, message: text };
+    if (name === "TimeoutError" || name === "AbortError") return { code: "TIMEOUT", message: text };
     current = (current as { cause?: unknown }).cause;
   }
-  return "UNKNOWN";
+  return { code: "UNKNOWN", message: "" };
 }
 
+/**
+ * Codes whose kind no family prefix in classify tells. Of undici's own codes
+ * (lib/core/errors.js), the others either cannot reach this handler (proxy, retry,
+ * balanced pool, WebSocket, maxOrigins and maxResponseSize errors: none is used;
+ * UND_ERR_INFO, which undici never fails a running request with; UND_ERR_ABORTED,
+ * only after this handler has its result) or mean the request could not be sent
+ * (UND_ERR_INVALID_ARG for a header value beyond Latin-1, UND_ERR_NOT_SUPPORTED for
+ * an Expect header, UND_ERR_DESTROYED and UND_ERR_CLOSED after close()): `network`.
+ */
+const KIND_BY_CODE = new Map<string, AttemptError>([
+  [FORBIDDEN_ADDRESS, "forbidden_address"],
+  ["ETIMEDOUT", "timeout"],
+  ["ECONNREFUSED", "connection_refused"],
+  ["ECONNRESET", "connection_reset"],
+  ["ECONNABORTED", "connection_reset"],
+  ["EPIPE", "connection_reset"],
+  ["ENOTFOUND", "dns"],
+  ["UND_ERR_HEADERS_OVERFLOW", "invalid_response"],
+  ["UND_ERR_RES_CONTENT_LENGTH_MISMATCH", "invalid_response"],
+]);
+
+/** Node's TLS errors, and the OpenSSL certificate verification codes it reports as they are. */
+const TLS_CODE = new RegExp(
+  "^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|CRL_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERROR_IN_C)" +
+    "|^(INVALID_CA|INVALID_PURPOSE|PATH_LENGTH_EXCEEDED|HOSTNAME_MISMATCH)$",
+);
+
+/**
+ * undici reports a receiver that broke the protocol with the code of a closed
+ * socket, UND_ERR_SOCKET, and tells them apart only by message. In 7.30,
+ * lib/dispatcher/client-h1.js Parser.onHeadersComplete (lines 602-611):
+ * "bad response" for any 100 Continue, since it never sends `Expect:
+ * 100-continue` (lib/core/request.js:478 refuses the header) and has no option
+ * to accept one, so the 200 after it is never parsed (RFC 9110 15.2 would have
+ * it accepted); "bad upgrade" for a 101 with Upgrade to a request that asked
+ * for none. "other side closed" and "closed" are the peer closing mid-exchange.
+ */
+const PROTOCOL_VIOLATIONS = new Set(["bad response", "bad upgrade"]);
+
 function classify(error: unknown): AttemptError {
-  const code = errorCode(error);
-  if (code === FORBIDDEN_ADDRESS) return "forbidden_address";
-  if (code === "TIMEOUT" || code.includes("TIMEOUT") || code === "ETIMEDOUT") return "timeout";
-  if (code === "ECONNREFUSED") return "connection_refused";
-  if (code === "ECONNRESET" || code === "EPIPE" || code === "UND_ERR_SOCKET") return "connection_reset";
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME") return "dns";
-  if (/^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_OSSL)/.test(code)) return "tls";
-  if (code.startsWith("HPE_") || code === "UND_ERR_INFO" || code === "UND_ERR_RES_CONTENT_LENGTH_MISMATCH")
-    return "invalid_response";
+  const { code, message } = failureCause(error);
+  if (code === "UND_ERR_SOCKET") {
+    return PROTOCOL_VIOLATIONS.has(message) ? "invalid_response" : "connection_reset";
+  }
+  const kind = KIND_BY_CODE.get(code);
+  if (kind) return kind;
+  // undici's connect, headers and body timeouts, Node's TLS handshake and connection-attempt ones.
+  if (code.includes("TIMEOUT")) return "timeout";
+  if (code.startsWith("EAI_")) return "dns";
+  if (TLS_CODE.test(code)) return "tls";
+  if (code.startsWith("HPE_")) return "invalid_response";
+  // No route to the host (ENETUNREACH, EHOSTUNREACH), the sender's own limits (EMFILE,
+  // EADDRNOTAVAIL), or a request undici would not send.
   return "network";
 }

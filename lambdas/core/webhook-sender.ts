@@ -1,15 +1,24 @@
 import type { OutboundRequest } from "./webhook-request";
 
-/** Sends one signed POST (a port; the undici adapter implements it). */
+/** Why an attempt got no usable answer (SPEC 5: only a 2xx within the time limit is a success). */
 export type AttemptError =
+  /** No complete status line and headers within the time limit (connect included). */
   | "timeout"
+  /** The receiver's host refused the TCP connection: nothing listens on that port. */
   | "connection_refused"
+  /** The connection was closed or reset before the status line and headers were complete. */
   | "connection_reset"
+  /** The host name does not resolve. */
   | "dns"
+  /** The TLS handshake failed: a certificate invalid, expired or for another name, or no TLS on the port. */
   | "tls"
+  /** The receiver answered 3xx; redirects are not followed. `status_code` holds it. */
   | "redirect"
+  /** The answer is not usable HTTP/1.1: not HTTP, headers too large, an unrequested 100 or 101. */
   | "invalid_response"
+  /** The URL or its DNS answer is a private, loopback or metadata address; nothing was sent. */
   | "forbidden_address"
+  /** Any other failure below HTTP: no route to the host, the sender out of sockets, an unsendable header. */
   | "network";
 
 export interface AttemptResult {
@@ -23,6 +32,7 @@ export interface AttemptResult {
   readonly retry_after_ms?: number;
 }
 
+/** Sends one signed POST (a port; the undici adapter implements it). */
 export interface WebhookSender {
   send(request: OutboundRequest): Promise<AttemptResult>;
 }

@@ -1,4 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import {
   type AddressInfo,
   createServer as createNetServer,
@@ -13,6 +19,7 @@ import { buildWebhookRequest, type OutboundRequest } from "../../../lambdas/core
 import { isSuccessfulAttempt } from "../../../lambdas/core/webhook-sender";
 
 const timeoutMs = 500;
+const SWITCHING = "HTTP/1.1 101 Switching Protocols\r\n";
 
 interface ReceivedRequest {
   readonly method: string | undefined;
@@ -73,6 +80,8 @@ async function startReceiver(respond: RequestListener = (_, res) => res.end("ok"
 async function startRawServer(onConnection: (socket: Socket) => void): Promise<number> {
   const server = createNetServer((socket) => {
     netSockets.push(socket);
+    // The sender drops a connection once it has its result; a write after that may fail.
+    socket.on("error", () => {});
     onConnection(socket);
   });
   netServers.push(server);
@@ -190,17 +199,50 @@ describe("UndiciWebhookSender", () => {
       expect(target.received).toEqual([]);
     });
 
-    it("gives up on a receiver that never answers with a timeout, close to the time limit", async () => {
+    it.each([
+      [
+        "a receiver that reads the request and never answers",
+        async () => (await startReceiver(() => {})).url,
+      ],
+      [
+        "a server that accepts the connection and never reads from it",
+        async () => `http://127.0.0.1:${await startRawServer(() => {})}/`,
+      ],
+    ])("gives up on %s with a timeout, close to the time limit", async (_, start) => {
       // Prepare
-      const receiver = await startReceiver(() => {});
+      const url = await start();
 
       // Act
-      const result = await sender(true).send(outbound(receiver.url));
+      const result = await sender(true).send(outbound(url));
 
       // Assess
       expect(result).toMatchObject({ status_code: null, error: "timeout", response_body: "" });
       expect(result.duration_ms).toBeGreaterThanOrEqual(timeoutMs - 50);
       expect(result.duration_ms).toBeLessThan(timeoutMs + 1000);
+    });
+
+    it("gives up at the time limit on a receiver that drips its status line and headers a byte every 100 ms", async () => {
+      // Prepare: each byte would restart a limit on idle time, and the headers never end
+      const head = "HTTP/1.1 200 OK\r\nx-drip: ";
+      let dropped: Promise<unknown> = Promise.resolve();
+      const port = await startRawServer((socket) => {
+        dropped = new Promise((resolve) => socket.on("close", resolve));
+        socket.once("data", () => {
+          let sent = 0;
+          const drip = setInterval(() => socket.write(head[sent++] ?? "a"), 100);
+          void dropped.then(() => clearInterval(drip));
+        });
+      });
+      const started = performance.now();
+
+      // Act
+      const result = await sender(true).send(outbound(`http://127.0.0.1:${port}/`));
+
+      // Assess
+      expect(result).toMatchObject({ status_code: null, error: "timeout", response_body: "" });
+      expect(result.duration_ms).toBeGreaterThanOrEqual(timeoutMs - 50);
+      expect(performance.now() - started).toBeLessThan(timeoutMs + 200);
+      await dropped;
     });
 
     it("reports a closed port as connection_refused", async () => {
@@ -229,9 +271,98 @@ describe("UndiciWebhookSender", () => {
       expect(receiver.received).toHaveLength(1);
     });
 
-    it("reports a reply that is not HTTP as invalid_response", async () => {
+    it.each([
+      ["resets", (socket: Socket, head: string) => socket.write(head, () => socket.resetAndDestroy())],
+      ["closes", (socket: Socket, head: string) => socket.end(head)],
+    ])("reports a receiver that %s the connection mid-headers as connection_reset", async (_, cut) => {
       // Prepare
-      const port = await startRawServer((socket) => socket.once("data", () => socket.end("hello\r\n\r\n")));
+      const port = await startRawServer((socket) =>
+        socket.once("data", () => cut(socket, "HTTP/1.1 200 OK\r\ncontent-type: text/pl")),
+      );
+
+      // Act
+      const result = await sender(true).send(outbound(`http://127.0.0.1:${port}/`));
+
+      // Assess
+      expect(result).toMatchObject({ status_code: null, error: "connection_reset" });
+      expect(result.duration_ms).toBeLessThan(timeoutMs);
+    });
+
+    it.each([
+      ["a line of text", (socket: Socket) => socket.end("hello\r\n\r\n")],
+      ["binary bytes", (socket: Socket) => socket.end(Buffer.from([0x16, 0x03, 0x01, 0x00, 0xff]))],
+      [
+        "an SSH banner on a connection it keeps open",
+        (socket: Socket) => socket.write("SSH-2.0-OpenSSH_9.6\r\n"),
+      ],
+    ])("reports a reply of %s, not HTTP, as invalid_response at once", async (_, reply) => {
+      // Prepare
+      const port = await startRawServer((socket) => socket.once("data", () => reply(socket)));
+
+      // Act
+      const result = await sender(true).send(outbound(`http://127.0.0.1:${port}/`));
+
+      // Assess
+      expect(result).toMatchObject({ status_code: null, error: "invalid_response" });
+      expect(result.duration_ms).toBeLessThan(timeoutMs);
+    });
+
+    it.each([
+      ["10,000 headers", (res: ServerResponse) => {
+        for (let i = 0; i < 10_000; i++) res.setHeader(`x-header-${i}`, "v");
+      }],
+      ["one 1 MB header", (res: ServerResponse) => res.setHeader("x-big", "a".repeat(1024 * 1024))],
+    ])("reports a response with %s as invalid_response at once", async (_, addHeaders) => {
+      // Prepare
+      const receiver = await startReceiver((_, res) => {
+        addHeaders(res);
+        res.end("ok");
+      });
+
+      // Act
+      const result = await sender(true).send(outbound(receiver.url));
+
+      // Assess
+      expect(result).toMatchObject({ status_code: null, error: "invalid_response" });
+      expect(result.duration_ms).toBeLessThan(timeoutMs);
+    });
+
+    it("reports an unsolicited 100 Continue before a 200 as invalid_response, since undici refuses it", async () => {
+      // Prepare: undici 7.30 fails any 100 on HTTP/1.1 (client-h1.js onHeadersComplete); not a reset
+      const receiver = await startReceiver((_, res) => {
+        res.writeContinue();
+        res.end("ok");
+      });
+
+      // Act
+      const result = await sender(true).send(outbound(receiver.url));
+
+      // Assess
+      expect(result).toMatchObject({ status_code: null, error: "invalid_response" });
+      expect(receiver.received).toHaveLength(1);
+    });
+
+    it("reports the 200 after a 103 Early Hints as a successful attempt", async () => {
+      // Prepare
+      const receiver = await startReceiver((_, res) => {
+        res.writeEarlyHints({ link: "</style.css>; rel=preload; as=style" });
+        res.end("ok");
+      });
+
+      // Act
+      const result = await sender(true).send(outbound(receiver.url));
+
+      // Assess
+      expect(result).toMatchObject({ status_code: 200, error: null, response_body: "ok" });
+      expect(isSuccessfulAttempt(result)).toBe(true);
+    });
+
+    it.each([
+      ["with an Upgrade header", `${SWITCHING}connection: upgrade\r\nupgrade: websocket\r\n\r\n`],
+      ["without one, then a 200", `${SWITCHING}\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok`],
+    ])("reports an unrequested 101 Switching Protocols %s as invalid_response", async (_, reply) => {
+      // Prepare
+      const port = await startRawServer((socket) => socket.once("data", () => socket.end(reply)));
 
       // Act
       const result = await sender(true).send(outbound(`http://127.0.0.1:${port}/`));
@@ -240,16 +371,32 @@ describe("UndiciWebhookSender", () => {
       expect(result).toMatchObject({ status_code: null, error: "invalid_response" });
     });
 
-    it("keeps only the first 4096 bytes of a 10 KB response body", async () => {
-      // Prepare
-      const receiver = await startReceiver((_, res) => res.end("x".repeat(10 * 1024)));
+    it("keeps the first 4096 bytes of a 50 MB body and drops the connection rather than read the rest", async () => {
+      // Prepare: the body is written as fast as the connection takes it
+      const size = 50 * 1024 * 1024;
+      const chunk = Buffer.alloc(64 * 1024, "x");
+      let written = 0;
+      let dropped: Promise<unknown> = Promise.resolve();
+      const receiver = await startReceiver((_, res) => {
+        res.writeHead(200, { "content-length": size });
+        dropped = new Promise((resolve) => res.on("close", resolve));
+        const pump = (): void => {
+          while (written < size && !res.destroyed) {
+            written += chunk.length;
+            if (!res.write(chunk)) return void res.once("drain", pump);
+          }
+        };
+        pump();
+      });
 
       // Act
       const result = await sender(true).send(outbound(receiver.url));
 
       // Assess
-      expect(result.status_code).toBe(200);
-      expect(result.response_body).toBe("x".repeat(4096));
+      expect(result).toMatchObject({ status_code: 200, error: null, response_body: "x".repeat(4096) });
+      expect(result.duration_ms).toBeLessThan(timeoutMs);
+      await dropped;
+      expect(written).toBeLessThan(size);
     });
 
     it("counts a 2xx whose body never ends as that status once the time limit cuts the body", async () => {
