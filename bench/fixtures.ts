@@ -1,5 +1,5 @@
 import { generateSecret } from "../lambdas/core/signing";
-import type { WebhookEndpoint } from "../lambdas/core/webhook-endpoint";
+import { HEALTHY, type WebhookEndpoint } from "../lambdas/core/webhook-endpoint";
 
 /** What the benchmark sends: a typical CRM event (~1 KB as delivered) and endpoints like tenants create. */
 export const EVENT_TYPE = "crm.lead.created";
@@ -79,5 +79,6 @@ export function endpoint(tenantId: string, n: number, url: string): WebhookEndpo
     updated_at: at,
     secret: generateSecret(),
     version: 1,
+    health: HEALTHY,
   };
 }

@@ -1,18 +1,34 @@
 import { randomUUID } from "node:crypto";
 import type { Delivery, DeliveryAttempt, StoredEvent } from "../lambdas/core/delivery/model";
 import type {
+  BreakerClosing,
+  BreakerGuard,
+  BreakerOpening,
+  ClaimFrom,
   DeliveryMetrics,
   DeliveryOutcome,
   DeliveryStore,
   DeliveryUpdate,
   EndpointDisabler,
+  EndpointHealthStore,
   EventQueue,
+  FanOutRecord,
+  FanOutWrite,
   Log,
+  ParkedPage,
+  ParkWrite,
   RetryScheduler,
+  SlowLane,
 } from "../lambdas/core/delivery/ports";
 import type { EventDeliveryDeps } from "../lambdas/core/delivery";
-import type { RetryMessage } from "../lambdas/core/queue-message";
-import type { DisabledReason, WebhookEndpoint } from "../lambdas/core/webhook-endpoint";
+import type { ProbeMessage, RetryMessage, SlowLaneMessage } from "../lambdas/core/queue-message";
+import {
+  type DisabledReason,
+  type EndpointHealth,
+  HEALTHY,
+  type HealthState,
+  type WebhookEndpoint,
+} from "../lambdas/core/webhook-endpoint";
 import type { OutboundRequest } from "../lambdas/core/webhook-request";
 import type { AttemptResult, WebhookSender } from "../lambdas/core/webhook-sender";
 import { isSuccessfulAttempt } from "../lambdas/core/webhook-sender";
@@ -28,11 +44,21 @@ import type { WebhookStore } from "../lambdas/core/webhook-store";
  */
 type StoredDelivery = Delivery & { readonly lease?: string; readonly lease_until?: number };
 
-const isOpen = (d: Delivery) => d.status === "pending" || d.status === "retrying";
+const CLAIMABLE: Record<ClaimFrom, (d: Delivery) => boolean> = {
+  open: (d) => d.status === "pending" || d.status === "retrying",
+  parked: (d) => d.status === "parked",
+  any: () => true,
+};
+const isUnfinished = (d: Delivery) => CLAIMABLE.open(d) || d.status === "parked";
+const isParkable = (d: Delivery) => CLAIMABLE.open(d) || d.status === "failed" || d.status === "skipped";
+const leaseIsLive = (d: StoredDelivery, now: number) => d.lease_until !== undefined && d.lease_until >= now;
 
 export class MemoryDeliveryStore implements DeliveryStore {
   private readonly events = new Map<string, { event: StoredEvent; until: number }>();
   private readonly deliveries = new Map<string, StoredDelivery>();
+
+  /** The breakers parked deliveries rely on, as the endpoint store keeps them. */
+  constructor(private readonly breakers?: MemoryEndpoints) {}
 
   /** Forgets everything (between measurement windows, so the heap does not grow run over run). */
   clear(): void {
@@ -40,23 +66,24 @@ export class MemoryDeliveryStore implements DeliveryStore {
     this.deliveries.clear();
   }
 
-  async recordFanOut(
-    event: StoredEvent,
-    deliveries: readonly Delivery[],
-    idempotentUntil: Date,
-    leaseUntil: Date,
-  ): Promise<{ recorded: true; lease: string } | { recorded: false; existing: StoredEvent }> {
+  /** Every stored delivery, for tests that check what a run left. */
+  all(): Delivery[] {
+    return [...this.deliveries.values()].map(withoutLease);
+  }
+
+  async recordFanOut(event: StoredEvent, deliveries: readonly Delivery[], write: FanOutWrite): Promise<FanOutRecord> {
     const key = `${event.tenant_id}#${event.id}`;
     const prior = this.events.get(key);
     if (prior && prior.until >= Date.now()) return { recorded: false, existing: prior.event };
+    if (write.breakers.some((b) => !this.breakers?.isParking(b))) return { recorded: false, breakerClosed: true };
     for (const d of deliveries) {
       if (this.deliveries.has(`${d.webhook_id}#${d.id}`)) throw new Error(`delivery ${d.id} exists`);
     }
-    this.events.set(key, { event, until: idempotentUntil.getTime() });
+    this.events.set(key, { event, until: write.idempotentUntil.getTime() });
     const lease = randomUUID();
-    const attemptLease = { lease, lease_until: leaseUntil.getTime() };
+    const attemptLease = { lease, lease_until: write.leaseUntil.getTime() };
     for (const d of deliveries) {
-      this.deliveries.set(`${d.webhook_id}#${d.id}`, d.status === "pending" ? { ...d, ...attemptLease } : d);
+      this.deliveries.set(`${d.webhook_id}#${d.id}`, write.leased.has(d.id) ? { ...d, ...attemptLease } : d);
     }
     return { recorded: true, lease };
   }
@@ -66,7 +93,8 @@ export class MemoryDeliveryStore implements DeliveryStore {
   }
 
   async getDelivery(webhookId: string, deliveryId: string): Promise<Delivery | undefined> {
-    return this.deliveries.get(`${webhookId}#${deliveryId}`);
+    const stored = this.deliveries.get(`${webhookId}#${deliveryId}`);
+    return stored && withoutLease(stored);
   }
 
   async claimAttempt(
@@ -74,11 +102,12 @@ export class MemoryDeliveryStore implements DeliveryStore {
     attempt: number,
     leaseUntil: Date,
     now: Date,
+    from: ClaimFrom = "open",
   ): Promise<{ claimed: true; lease: string } | { claimed: false; reason: "leased" | "moved_on" }> {
     const key = `${delivery.webhook_id}#${delivery.id}`;
     const current = this.deliveries.get(key);
-    const due = current?.attempt_count === attempt - 1 && isOpen(current);
-    if (current && due && (current.lease_until === undefined || current.lease_until < now.getTime())) {
+    const due = current?.attempt_count === attempt - 1 && CLAIMABLE[from](current);
+    if (current && due && !leaseIsLive(current, now.getTime())) {
       const lease = randomUUID();
       this.deliveries.set(key, { ...current, lease, lease_until: leaseUntil.getTime() });
       return { claimed: true, lease };
@@ -95,7 +124,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
     const key = `${delivery.webhook_id}#${delivery.id}`;
     const current = this.deliveries.get(key);
     if (!current || current.lease !== lease) return false;
-    const { lease: _lease, lease_until: _until, ...rest } = current;
+    const rest = withoutLease(current);
     this.deliveries.set(key, {
       ...rest,
       ...update,
@@ -108,13 +137,43 @@ export class MemoryDeliveryStore implements DeliveryStore {
   async close(delivery: Delivery, status: "skipped" | "cancelled", updatedAt: string): Promise<void> {
     const key = `${delivery.webhook_id}#${delivery.id}`;
     const current = this.deliveries.get(key);
-    if (!current || current.attempt_count !== delivery.attempt_count || !isOpen(current)) return;
+    if (!current || current.attempt_count !== delivery.attempt_count || !isUnfinished(current)) return;
     this.deliveries.set(key, { ...current, status, next_attempt_at: null, updated_at: updatedAt });
+  }
+
+  async park(delivery: Delivery, park: ParkWrite): Promise<"parked" | "breaker_closed" | "moved_on"> {
+    const key = `${delivery.webhook_id}#${delivery.id}`;
+    const current = this.deliveries.get(key);
+    if (!current || current.attempt_count !== delivery.attempt_count || !isParkable(current)) return "moved_on";
+    if (leaseIsLive(current, park.now.getTime())) return "moved_on";
+    if (!this.breakers?.isParking(park.breaker)) return "breaker_closed";
+    this.breakers.lowerParkedFrom(park.breaker, delivery.id);
+    this.deliveries.set(key, {
+      ...current,
+      status: "parked",
+      next_attempt_at: park.nextAttemptAt,
+      updated_at: park.updatedAt,
+    });
+    return "parked";
+  }
+
+  async listParked(webhookId: string, from: string, limit: number): Promise<ParkedPage> {
+    const parked = [...this.deliveries.values()]
+      .filter((d) => d.webhook_id === webhookId && d.status === "parked" && d.id >= from)
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map(withoutLease);
+    const next = parked[limit]?.id;
+    return next === undefined ? { items: parked } : { items: parked.slice(0, limit), next };
   }
 }
 
-/** Endpoints by tenant; `list` answers the tenant's endpoints as a Query would. */
-export class MemoryEndpoints implements Pick<WebhookStore, "get" | "list">, EndpointDisabler {
+function withoutLease(stored: StoredDelivery): Delivery {
+  const { lease: _lease, lease_until: _until, ...delivery } = stored;
+  return delivery;
+}
+
+/** Endpoints by tenant, each with its health; `list` answers the tenant's endpoints as a Query would. */
+export class MemoryEndpoints implements Pick<WebhookStore, "get" | "list">, EndpointDisabler, EndpointHealthStore {
   private readonly byTenant = new Map<string, WebhookEndpoint[]>();
 
   add(endpoint: WebhookEndpoint): void {
@@ -123,21 +182,141 @@ export class MemoryEndpoints implements Pick<WebhookStore, "get" | "list">, Endp
     this.byTenant.set(endpoint.tenant_id, list);
   }
 
+  /** Removes an endpoint, as a tenant's DELETE does. */
+  remove(tenantId: string, id: string): void {
+    this.byTenant.set(tenantId, (this.byTenant.get(tenantId) ?? []).filter((e) => e.id !== id));
+  }
+
   async get(tenantId: string, id: string): Promise<WebhookEndpoint | undefined> {
     return this.byTenant.get(tenantId)?.find((e) => e.id === id);
   }
 
   async list(tenantId: string): Promise<WebhookEndpoint[]> {
-    return this.byTenant.get(tenantId) ?? [];
+    return [...(this.byTenant.get(tenantId) ?? [])];
   }
 
   async disable(tenantId: string, webhookId: string, reason: DisabledReason, at: string): Promise<boolean> {
-    const list = this.byTenant.get(tenantId) ?? [];
-    const i = list.findIndex((e) => e.id === webhookId && e.is_active);
-    const endpoint = list[i];
-    if (!endpoint) return false;
-    list[i] = { ...endpoint, is_active: false, disabled_reason: reason, disabled_at: at, updated_at: at };
+    const endpoint = this.find(tenantId, webhookId);
+    if (!endpoint?.is_active) return false;
+    this.replace({ ...endpoint, is_active: false, disabled_reason: reason, disabled_at: at, updated_at: at });
     return true;
+  }
+
+  async recordFailure(endpoint: WebhookEndpoint, at: string): Promise<EndpointHealth> {
+    const health = this.healthOf(endpoint);
+    return this.setHealth(endpoint, { ...health, consecutive_failures: health.consecutive_failures + 1 }, at);
+  }
+
+  async markSlow(endpoint: WebhookEndpoint, at: string): Promise<void> {
+    const health = this.healthOf(endpoint);
+    if (health.state === "healthy") this.setHealth(endpoint, { ...health, state: "slow", since: at }, at);
+  }
+
+  async recordSuccess(endpoint: WebhookEndpoint, state: Exclude<HealthState, "open">, at: string): Promise<void> {
+    const health = this.healthOf(endpoint);
+    if (health.state === "open") return;
+    const since = health.state === state ? health.since : at;
+    this.setHealth(endpoint, { ...health, state, since, consecutive_failures: 0 }, at);
+  }
+
+  async openBreaker(endpoint: WebhookEndpoint, opening: BreakerOpening): Promise<boolean> {
+    const health = this.healthOf(endpoint);
+    if (health.state === "open") return false;
+    this.setHealth(endpoint, {
+      ...health,
+      state: "open",
+      since: opening.openedAt,
+      opened_at: opening.openedAt,
+      probes: 0,
+      next_probe_at: opening.nextProbeAt,
+      parked_from: health.parked_from ?? opening.parkedFrom,
+    });
+    return true;
+  }
+
+  async recordFailedProbe(
+    endpoint: WebhookEndpoint,
+    openedAt: string,
+    probe: number,
+    nextProbeAt: string | null,
+  ): Promise<EndpointHealth | undefined> {
+    const health = this.healthOf(endpoint);
+    if (!this.isOpenAt(health, openedAt) || health.probes !== probe - 1) return undefined;
+    return this.setHealth(endpoint, {
+      ...health,
+      probes: probe,
+      next_probe_at: nextProbeAt,
+      consecutive_failures: health.consecutive_failures + 1,
+    });
+  }
+
+  async stopParking(endpoint: WebhookEndpoint, openedAt: string): Promise<EndpointHealth | undefined> {
+    const health = this.healthOf(endpoint);
+    if (!this.isOpenAt(health, openedAt)) return undefined;
+    return this.setHealth(endpoint, { ...health, next_probe_at: null });
+  }
+
+  async closeBreaker(
+    endpoint: WebhookEndpoint,
+    openedAt: string,
+    closing: BreakerClosing,
+  ): Promise<EndpointHealth | undefined> {
+    const health = this.healthOf(endpoint);
+    if (!this.isOpenAt(health, openedAt)) return undefined;
+    return this.setHealth(endpoint, {
+      ...health,
+      state: closing.state,
+      since: closing.at,
+      consecutive_failures: closing.consecutiveFailures,
+      probes: 0,
+      next_probe_at: null,
+    });
+  }
+
+  async finishDrain(endpoint: WebhookEndpoint): Promise<void> {
+    const health = this.healthOf(endpoint);
+    if (health.state !== "open") this.setHealth(endpoint, { ...health, parked_from: null });
+  }
+
+  /** Whether the breaker a parked delivery relies on is still the open one that parks. */
+  isParking(breaker: BreakerGuard): boolean {
+    const health = this.find(breaker.tenant_id, breaker.webhook_id)?.health;
+    return !!health && this.isOpenAt(health, breaker.opened_at) && health.next_probe_at !== null;
+  }
+
+  lowerParkedFrom(breaker: BreakerGuard, deliveryId: string): void {
+    const endpoint = this.find(breaker.tenant_id, breaker.webhook_id);
+    const from = endpoint?.health.parked_from;
+    if (endpoint && (from === null || from === undefined || deliveryId < from)) {
+      this.setHealth(endpoint, { ...endpoint.health, parked_from: deliveryId });
+    }
+  }
+
+  private isOpenAt(health: EndpointHealth, openedAt: string): boolean {
+    return health.state === "open" && health.opened_at === openedAt;
+  }
+
+  private find(tenantId: string, id: string): WebhookEndpoint | undefined {
+    return this.byTenant.get(tenantId)?.find((e) => e.id === id);
+  }
+
+  /** The stored health (the caller's copy may be stale, as a worker's read is). */
+  private healthOf(endpoint: WebhookEndpoint): EndpointHealth {
+    return this.find(endpoint.tenant_id, endpoint.id)?.health ?? HEALTHY;
+  }
+
+  private setHealth(endpoint: WebhookEndpoint, health: EndpointHealth, _at?: string): EndpointHealth {
+    const current = this.find(endpoint.tenant_id, endpoint.id);
+    if (current) this.replace({ ...current, health });
+    return health;
+  }
+
+  private replace(endpoint: WebhookEndpoint): void {
+    const list = this.byTenant.get(endpoint.tenant_id) ?? [];
+    this.byTenant.set(
+      endpoint.tenant_id,
+      list.map((e) => (e.id === endpoint.id ? endpoint : e)),
+    );
   }
 }
 
@@ -149,7 +328,9 @@ export class CountingMetrics implements DeliveryMetrics {
     failed: 0,
     skipped: 0,
     cancelled: 0,
+    parked: 0,
   };
+  readonly healthChanges: HealthState[] = [];
 
   constructor(private readonly inner?: DeliveryMetrics) {}
 
@@ -166,17 +347,47 @@ export class CountingMetrics implements DeliveryMetrics {
     this.inner?.endpointDisabled(reason);
   }
 
+  endpointHealth(state: HealthState): void {
+    this.healthChanges.push(state);
+    this.inner?.endpointHealth(state);
+  }
+
   reset(): void {
     for (const k of Object.keys(this.outcomes) as DeliveryOutcome[]) this.outcomes[k] = 0;
+    this.healthChanges.length = 0;
   }
 }
 
 export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** Counts what would be scheduled, and keeps it, so a test or the bench can fire it when it likes. */
 export class NoScheduler implements RetryScheduler {
   scheduled = 0;
-  async scheduleRetry(_message: RetryMessage, _at: Date): Promise<void> {
+  readonly retries: { message: RetryMessage; at: Date }[] = [];
+  readonly probes: { message: ProbeMessage; at: Date }[] = [];
+
+  async scheduleRetry(message: RetryMessage, at: Date): Promise<void> {
     this.scheduled++;
+    this.retries.push({ message, at });
+  }
+
+  async scheduleProbe(message: ProbeMessage, at: Date): Promise<void> {
+    this.scheduled++;
+    this.probes.push({ message, at });
+  }
+}
+
+/** The slow lane as a list: a test or the bench hands its messages to a worker when it likes. */
+export class MemorySlowLane implements SlowLane {
+  readonly messages: { message: SlowLaneMessage; delaySeconds: number }[] = [];
+
+  async send(message: SlowLaneMessage, delaySeconds = 0): Promise<void> {
+    this.messages.push({ message, delaySeconds });
+  }
+
+  /** Takes every message queued so far. */
+  take(): SlowLaneMessage[] {
+    return this.messages.splice(0).map((m) => m.message);
   }
 }
 
@@ -214,4 +425,9 @@ export class TimedSender implements WebhookSender {
     this.healthy.length = 0;
     this.hanging.length = 0;
   }
+}
+
+/** The lane settings of a main-lane worker with the stack's defaults, over an in-memory slow lane. */
+export function laneDefaults() {
+  return { slowLane: new MemorySlowLane(), lane: "main" as const, breakerThreshold: 10, drainRatePerSecond: 20 };
 }

@@ -35,6 +35,7 @@ import {
   type WindowResult,
 } from "./harness";
 import {
+  laneDefaults,
   CountingMetrics,
   MemoryDeliveryStore,
   MemoryEndpoints,
@@ -261,6 +262,7 @@ async function inMemoryHandler(receiver: ReceiverProcess, sender: UndiciWebhookS
     queue: noQueue,
     recovery: noRecovery,
     schedule,
+    ...laneDefaults(),
   };
 
   const counted = new CountingMetrics();
@@ -489,6 +491,7 @@ async function slowEndpoints(receiver: ReceiverProcess, sender: UndiciWebhookSen
     metrics: counted,
     log: silentLog,
     schedule,
+    ...laneDefaults(),
   });
   const healthyUrl = (t: string, i: number) => `${receiver.healthyOrigin}/hooks/${t}/${i}`;
   // Endpoints 9 and 19 of 20 hang: 10%.

@@ -32,7 +32,7 @@ export const lambdaFunctions = {
   deliveryCommands: {
     entry: "lambdas/handlers/delivery-commands.ts",
     description: "Sends test events, resends deliveries now and queues recovery of failed ones",
-    config: ["table", "eventsQueue", "scheduler", "retries", "retention", "endpointPolicy"],
+    config: ["table", "eventsQueue", "slowLane", "scheduler", "retries", "retention", "endpointHealth", "endpointPolicy"],
   },
   eventsApi: {
     entry: "lambdas/handlers/events-api.ts",
@@ -42,12 +42,38 @@ export const lambdaFunctions = {
   deliveryWorker: {
     entry: "lambdas/handlers/delivery-worker.ts",
     description: "Fans events out to endpoints, signs and sends them, schedules retries",
-    config: ["table", "eventsQueue", "deadLetters", "scheduler", "retries", "retention", "endpointPolicy"],
+    config: [
+      "table",
+      "eventsQueue",
+      "deadLetters",
+      "slowLane",
+      "scheduler",
+      "retries",
+      "retention",
+      "endpointHealth",
+      "endpointPolicy",
+    ],
+  },
+  // The same handler on the slow lane's queue, with its own concurrency: a record's queue is its lane.
+  slowLaneWorker: {
+    entry: "lambdas/handlers/delivery-worker.ts",
+    description: "Sends deliveries to slow endpoints, probes open circuit breakers and drains parked deliveries",
+    config: [
+      "table",
+      "eventsQueue",
+      "deadLetters",
+      "slowLane",
+      "scheduler",
+      "retries",
+      "retention",
+      "endpointHealth",
+      "endpointPolicy",
+    ],
   },
 } as const satisfies Record<string, LambdaFunctionSpec>;
 
 export type LambdaFunctionName = keyof typeof lambdaFunctions;
-export type ApiFunctionName = Exclude<LambdaFunctionName, "apiAuthorizer" | "deliveryWorker">;
+export type ApiFunctionName = Exclude<LambdaFunctionName, "apiAuthorizer" | "deliveryWorker" | "slowLaneWorker">;
 
 export interface ApiRoute {
   readonly method: "GET" | "POST" | "PUT" | "DELETE";

@@ -13,43 +13,60 @@ export interface DeliveryConsumerOptions {
   readonly batchSize: number;
   /** How many concurrent invocations the queue may drive (Lambda accepts 2-1000). */
   readonly maxConcurrency: number;
+  /** How long the event source gathers a batch before invoking; zero sends each message at once. */
+  readonly maxBatchingWindow: Duration;
 }
 
-/** The events queue, its dead-letter queue, and the delivery function reading it. */
+/**
+ * The events queue and the slow lane's queue, each with its dead-letter queue,
+ * and the delivery functions reading them. The slow lane (SPEC 5) carries the
+ * work that waits on a troubled endpoint (deliveries to slow endpoints, probes,
+ * drains), so no batch of the main lane waits for it.
+ */
 export class EventIngest extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
+  readonly slowLaneQueue: Queue;
+  readonly slowLaneDeadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, props: EventIngestProps) {
     super(scope, id);
 
-    this.deadLetterQueue = new Queue(this, "DeadLetterQueue", {
-      // The SQS maximum, to leave the most time to inspect and redrive.
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    this.queue = new Queue(this, "Queue", {
+    const deadLetterQueue = (id: string) =>
+      new Queue(this, id, {
+        // The SQS maximum, to leave the most time to inspect and redrive.
+        retentionPeriod: Duration.days(14),
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+    this.deadLetterQueue = deadLetterQueue("DeadLetterQueue");
+    this.slowLaneDeadLetterQueue = deadLetterQueue("SlowLaneDeadLetterQueue");
+    this.queue = this.workQueue("Queue", props.consumerTimeout, this.deadLetterQueue);
+    this.slowLaneQueue = this.workQueue("SlowLaneQueue", props.consumerTimeout, this.slowLaneDeadLetterQueue);
+  }
+
+  private workQueue(id: string, consumerTimeout: Duration, deadLetterQueue: Queue): Queue {
+    return new Queue(this, id, {
       // AWS asks for at least 6x the function timeout, so a batch that is still being
       // retried by the Lambda poller does not become visible to a second consumer.
-      visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
+      visibilityTimeout: Duration.seconds(consumerTimeout.toSeconds() * 6),
       // SSE-SQS rather than a KMS key: senders (Scheduler among them) need no key permissions.
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // Delivery retries go through Scheduler, not SQS redelivery: a message that fails
       // five receives is a bug or a poison message and belongs in the DLQ.
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
     });
   }
 
-  /** Attaches the delivery function, which reports failed records one by one. */
-  addDeliveryConsumer(consumer: IFunction, options: DeliveryConsumerOptions): void {
+  /** Attaches a delivery function to the main lane or the slow lane; it reports failed records one by one. */
+  addDeliveryConsumer(lane: "main" | "slow", consumer: IFunction, options: DeliveryConsumerOptions): void {
     consumer.addEventSource(
-      new SqsEventSource(this.queue, {
+      new SqsEventSource(lane === "main" ? this.queue : this.slowLaneQueue, {
         batchSize: options.batchSize,
         maxConcurrency: options.maxConcurrency,
-        // Short: fresh events should go out promptly, batching is only an optimisation.
-        maxBatchingWindow: Duration.seconds(1),
+        // SPEC 5: an idle platform delivers within 100 ms; a batching window would wait it out first.
+        ...(options.maxBatchingWindow.toMilliseconds() > 0 ? { maxBatchingWindow: options.maxBatchingWindow } : {}),
         reportBatchItemFailures: true,
       }),
     );

@@ -76,6 +76,33 @@ export interface WebhookPlatformStackProps extends StackProps {
    */
   readonly deliveryMaxConcurrency?: number;
   /**
+   * How long the delivery worker's event source gathers a batch before it is
+   * invoked. Zero (the default) hands each event over as it arrives, so an idle
+   * platform delivers in well under 100 ms; a window trades that latency for
+   * fuller batches under light load.
+   * @default Duration.seconds(0)
+   */
+  readonly deliveryBatchingWindow?: Duration;
+  /**
+   * Consecutive failed attempts, across an endpoint's deliveries, that open its
+   * circuit breaker: its deliveries are then parked and it is probed on the
+   * retry schedule (SPEC 5). 1 to 1000.
+   * @default 10
+   */
+  readonly breakerThreshold?: number;
+  /**
+   * Parked deliveries a drain sends per second once an endpoint's breaker
+   * closes (slower when the endpoint answers Retry-After). 1 to 1000.
+   * @default 20
+   */
+  readonly drainRatePerSecond?: number;
+  /**
+   * Most concurrent invocations of the slow lane's worker, which sends to slow
+   * endpoints, probes open breakers and drains parked deliveries.
+   * @default 5
+   */
+  readonly slowLaneMaxConcurrency?: number;
+  /**
    * Share of failed delivery attempts (retried or given up), from 0 to 1, above
    * which the failure-rate alarm fires (in 2 of 3 periods of 15 minutes).
    * Checked at synth.
@@ -135,6 +162,7 @@ interface FunctionSettings {
   readonly sendsEvents?: boolean;
   readonly deadLettersMessages?: boolean;
   readonly schedulesRetries?: boolean;
+  readonly sendsToSlowLane?: boolean;
   readonly environment?: Record<string, string>;
   readonly memorySize?: number;
   readonly timeout?: Duration;
@@ -184,6 +212,11 @@ export class WebhookPlatformStack extends Stack {
         SCHEDULER_MIN_LEAD_SECONDS: "60",
       },
       retries: { RETRY_SCHEDULE: retrySchedule },
+      slowLane: { SLOW_LANE_QUEUE_URL: ingest.slowLaneQueue.queueUrl },
+      endpointHealth: {
+        BREAKER_THRESHOLD: String(props.breakerThreshold ?? 10),
+        DRAIN_RATE_PER_SECOND: String(props.drainRatePerSecond ?? 20),
+      },
       endpointPolicy: {
         MAX_ENDPOINTS_PER_TENANT: String(maxEndpointsPerTenant),
         ALLOWED_URL_SCHEMES: (props.allowedUrlSchemes ?? ["https"]).join(","),
@@ -214,6 +247,7 @@ export class WebhookPlatformStack extends Stack {
         // Recover queues resends; a retry made early schedules the one after it.
         sendsEvents: true,
         schedulesRetries: true,
+        sendsToSlowLane: true,
         environment: { POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE },
         // A test or a resend waits up to 3 s for the receiver; recover pages through the log.
         timeout: OPERATIONS_TIMEOUT,
@@ -226,7 +260,19 @@ export class WebhookPlatformStack extends Stack {
         deadLettersMessages: true,
         schedulesRetries: true,
         environment: { POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE },
+        sendsToSlowLane: true,
         // Signing and many concurrent outbound HTTPS requests: more memory also means more CPU.
+        memorySize: 512,
+        timeout: DELIVERY_TIMEOUT,
+      },
+      slowLaneWorker: {
+        tableActions: ["GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem", "BatchWriteItem"],
+        sendsEvents: true,
+        deadLettersMessages: true,
+        schedulesRetries: true,
+        // A drain queues its next part here, held back to keep its pace.
+        sendsToSlowLane: true,
+        environment: { POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE },
         memorySize: 512,
         timeout: DELIVERY_TIMEOUT,
       },
@@ -261,12 +307,20 @@ export class WebhookPlatformStack extends Stack {
       if (own.sendsEvents) ingest.queue.grant(fn.role, "sqs:SendMessage");
       if (own.deadLettersMessages) ingest.deadLetterQueue.grant(fn.role, "sqs:SendMessage");
       if (own.schedulesRetries) retries.grantScheduling(fn.role);
+      if (own.sendsToSlowLane) ingest.slowLaneQueue.grant(fn.role, "sqs:SendMessage");
       functions[name] = fn;
     }
 
-    ingest.addDeliveryConsumer(functions.deliveryWorker.function, {
+    const maxBatchingWindow = props.deliveryBatchingWindow ?? Duration.seconds(0);
+    ingest.addDeliveryConsumer("main", functions.deliveryWorker.function, {
       batchSize: props.deliveryBatchSize ?? 10,
       maxConcurrency: props.deliveryMaxConcurrency ?? 20,
+      maxBatchingWindow,
+    });
+    ingest.addDeliveryConsumer("slow", functions.slowLaneWorker.function, {
+      batchSize: props.deliveryBatchSize ?? 10,
+      maxConcurrency: props.slowLaneMaxConcurrency ?? 5,
+      maxBatchingWindow,
     });
 
     const api = new ManagementApi(this, "ManagementApi", {
@@ -281,6 +335,7 @@ export class WebhookPlatformStack extends Stack {
     new PlatformAlarms(this, "Alarms", {
       deadLetterQueues: {
         EventsDeadLetterQueue: ingest.deadLetterQueue,
+        SlowLaneDeadLetterQueue: ingest.slowLaneDeadLetterQueue,
         SchedulerDeadLetterQueue: retries.deadLetterQueue,
       },
       deliveryFunction: functions.deliveryWorker.function,
@@ -293,6 +348,7 @@ export class WebhookPlatformStack extends Stack {
     new CfnOutput(this, "EventsQueueUrl", { value: ingest.queue.queueUrl });
     new CfnOutput(this, "EventsQueueArn", { value: ingest.queue.queueArn });
     new CfnOutput(this, "EventsDlqUrl", { value: ingest.deadLetterQueue.queueUrl });
+    new CfnOutput(this, "SlowLaneQueueUrl", { value: ingest.slowLaneQueue.queueUrl });
     new CfnOutput(this, "TableName", { value: dataStore.table.tableName });
     new CfnOutput(this, "SchedulerGroupName", { value: retries.group.scheduleGroupName });
   }

@@ -34,6 +34,8 @@ export interface LocalPlatformOptions {
   readonly retrySchedule?: string;
   readonly tenantId?: string;
   readonly logLevel?: string;
+  /** Consecutive failures that open an endpoint's breaker (BREAKER_THRESHOLD); the stack's default when undefined. */
+  readonly breakerThreshold?: number;
   /** Where to write outputs.json; nothing is written when undefined. */
   readonly outputsFile?: string;
   readonly log?: (line: string) => void;
@@ -45,6 +47,8 @@ export interface LocalOutputs {
   readonly TenantId: string;
   readonly EventsQueueUrl: string;
   readonly EventsDlqUrl: string;
+  readonly SlowLaneQueueUrl: string;
+  readonly SlowLaneDlqUrl: string;
   readonly TableName: string;
   readonly DynamoDbEndpoint: string;
   readonly SqsEndpoint: string;
@@ -101,6 +105,9 @@ interface LocalQueues {
   readonly queueUrl: string;
   readonly queueArn: string;
   readonly dlqUrl: string;
+  readonly slowLaneUrl: string;
+  readonly slowLaneArn: string;
+  readonly slowLaneDlqUrl: string;
   readonly schedulerDlqArn: string;
 }
 
@@ -121,19 +128,29 @@ async function createQueue(
   return QueueUrl;
 }
 
-/** The events queue with its DLQ, and the Scheduler's DLQ, shaped like the stack's. */
-async function createQueues(sqs: SQSClient): Promise<LocalQueues> {
-  const dlqUrl = await createQueue(sqs, "hookline-events-dlq");
-  const schedulerDlqUrl = await createQueue(sqs, "hookline-scheduler-dlq");
-  const queueUrl = await createQueue(sqs, "hookline-events", {
+/** A work queue redriving to its DLQ after five receives, as the stack's do. */
+async function createWorkQueue(sqs: SQSClient, name: string): Promise<{ url: string; arn: string; dlqUrl: string }> {
+  const dlqUrl = await createQueue(sqs, `${name}-dlq`);
+  const url = await createQueue(sqs, name, {
     // Shorter than the stack's 6 minutes so a crashed local batch comes back quickly.
     VisibilityTimeout: "30",
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await queueArn(sqs, dlqUrl), maxReceiveCount: 5 }),
   });
+  return { url, arn: await queueArn(sqs, url), dlqUrl };
+}
+
+/** The events queue and the slow lane's, each with its DLQ, and the Scheduler's DLQ, shaped like the stack's. */
+async function createQueues(sqs: SQSClient): Promise<LocalQueues> {
+  const schedulerDlqUrl = await createQueue(sqs, "hookline-scheduler-dlq");
+  const events = await createWorkQueue(sqs, "hookline-events");
+  const slowLane = await createWorkQueue(sqs, "hookline-slow-lane");
   return {
-    queueUrl,
-    queueArn: await queueArn(sqs, queueUrl),
-    dlqUrl,
+    queueUrl: events.url,
+    queueArn: events.arn,
+    dlqUrl: events.dlqUrl,
+    slowLaneUrl: slowLane.url,
+    slowLaneArn: slowLane.arn,
+    slowLaneDlqUrl: slowLane.dlqUrl,
     schedulerDlqArn: await queueArn(sqs, schedulerDlqUrl),
   };
 }
@@ -187,6 +204,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       TABLE_NAME,
       EVENTS_QUEUE_URL: queues.queueUrl,
       EVENTS_DLQ_URL: queues.dlqUrl,
+      SLOW_LANE_QUEUE_URL: queues.slowLaneUrl,
+      ...(options.breakerThreshold === undefined ? {} : { BREAKER_THRESHOLD: String(options.breakerThreshold) }),
       DELIVERY_LOG_RETENTION_DAYS: "30",
       SCHEDULER_GROUP_NAME: SCHEDULE_GROUP,
       SCHEDULER_ROLE_ARN: ROLE_ARN,
@@ -229,18 +248,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     });
     stops.push(() => frontDoor.close());
 
-    // Lambda's event source mapping on the events queue, with the stack's batch size.
-    const poller = startQueuePoller({
-      sqs,
-      queueUrl: queues.queueUrl,
-      queueArn: queues.queueArn,
-      handler: await load("deliveryWorker"),
-      functionName: "deliveryWorker",
-      batchSize: 10,
-      concurrency: 4,
-      log,
-    });
-    stops.push(() => poller.stop());
+    // Lambda's event source mappings on the events queue and the slow lane, with the stack's batch size.
+    const worker = await load("deliveryWorker");
+    for (const lane of [
+      { queueUrl: queues.queueUrl, queueArn: queues.queueArn, functionName: "deliveryWorker", concurrency: 4 },
+      { queueUrl: queues.slowLaneUrl, queueArn: queues.slowLaneArn, functionName: "slowLaneWorker", concurrency: 2 },
+    ]) {
+      const poller = startQueuePoller({ sqs, handler: worker, batchSize: 10, log, ...lane });
+      stops.push(() => poller.stop());
+    }
 
     const outputs: LocalOutputs = {
       ApiUrl: frontDoor.url,
@@ -248,6 +264,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       TenantId: tenantId,
       EventsQueueUrl: queues.queueUrl,
       EventsDlqUrl: queues.dlqUrl,
+      SlowLaneQueueUrl: queues.slowLaneUrl,
+      SlowLaneDlqUrl: queues.slowLaneDlqUrl,
       TableName: TABLE_NAME,
       DynamoDbEndpoint: dynamo.endpoint,
       SqsEndpoint: sqsEndpoint,

@@ -8,13 +8,19 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { type Delivery, type DeliveryAttempt, type DeliverySummaryView, SUMMARY_FIELDS, type StoredEvent } from "../core/delivery/model";
+import { MAX_FAN_OUT_WRITES, type Delivery, type DeliveryAttempt, type DeliverySummaryView, SUMMARY_FIELDS, type StoredEvent } from "../core/delivery/model";
 import type {
+  BreakerGuard,
+  ClaimFrom,
   DeliveryLog,
   DeliveryLogPage,
   DeliveryLogQuery,
   DeliveryStore,
   DeliveryUpdate,
+  FanOutRecord,
+  FanOutWrite,
+  ParkedPage,
+  ParkWrite,
 } from "../core/delivery/ports";
 import { firstUlidAt } from "../core/ulid";
 import { keys, withoutKeys } from "./table-keys";
@@ -27,11 +33,25 @@ const DELIVERY_SK_PREFIX = keys.delivery("", "").sk;
 const SUMMARY_PROJECTION = SUMMARY_FIELDS.map((f) => `#${f}`).join(", ");
 const SUMMARY_NAMES = Object.fromEntries(SUMMARY_FIELDS.map((f) => [`#${f}`, f]));
 
-/** DynamoDB allows 100 items per transaction: the event and up to 99 deliveries. */
-export const MAX_FAN_OUT = 99;
 
 const OPEN = { ":pending": "pending", ":retrying": "retrying" } as const;
 const IS_OPEN = "#status IN (:pending, :retrying)";
+/** What a claim requires of the delivery's status, by who claims it. */
+const CLAIMABLE: Record<ClaimFrom, { condition: string; values: Record<string, string> }> = {
+  open: { condition: `${IS_OPEN} AND `, values: OPEN },
+  parked: { condition: "#status = :parked AND ", values: { ":parked": "parked" } },
+  any: { condition: "", values: {} },
+};
+/** Still to be sent, or waiting for a breaker's probe. */
+const UNFINISHED = { ...OPEN, ":parked": "parked" } as const;
+const IS_UNFINISHED = "#status IN (:pending, :retrying, :parked)";
+/** What may be parked: due (pending, retrying), or being resent after it ended failed or skipped. */
+const PARKABLE = { ...OPEN, ":failed": "failed", ":skipped": "skipped" } as const;
+const IS_PARKABLE = "#status IN (:pending, :retrying, :failed, :skipped)";
+/** A breaker still open and parking (it has a next probe), as the writer read it. */
+const BREAKER_PARKING = "health_state = :open AND opened_at = :opened AND attribute_type(next_probe_at, :string)";
+/** Parked deliveries a listParked query reads per page at most, filtered. */
+const PARKED_QUERY_LIMIT = 200;
 
 /**
  * Events and deliveries in DynamoDB. An event is written together with its
@@ -49,21 +69,18 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
     private readonly retentionMs?: number,
   ) {}
 
-  async recordFanOut(
-    event: StoredEvent,
-    deliveries: readonly Delivery[],
-    idempotentUntil: Date,
-    leaseUntil: Date,
-  ): Promise<{ recorded: true; lease: string } | { recorded: false; existing: StoredEvent }> {
-    if (deliveries.length > MAX_FAN_OUT) {
-      throw new Error(`an event can fan out to at most ${MAX_FAN_OUT} endpoints, not ${deliveries.length}`);
+  async recordFanOut(event: StoredEvent, deliveries: readonly Delivery[], write: FanOutWrite): Promise<FanOutRecord> {
+    if (deliveries.length + write.breakers.length > MAX_FAN_OUT_WRITES) {
+      throw new Error(
+        `a fan-out writes at most ${MAX_FAN_OUT_WRITES} deliveries and breaker checks, not ${deliveries.length + write.breakers.length}`,
+      );
     }
     if (this.retentionMs === undefined) throw new Error("this delivery store was made without a retention");
     const now = Date.now();
     const expiresAt = Math.ceil((now + this.retentionMs) / 1000);
-    // Attempt 1 of each delivery to be sent, claimed in the same write (see claimAttempt).
+    // Attempt 1 of each delivery this run sends, claimed in the same write (see claimAttempt).
     const lease = randomUUID();
-    const attemptLease = { lease, lease_until: leaseUntil.getTime() };
+    const attemptLease = { lease, lease_until: write.leaseUntil.getTime() };
     const eventPut = {
       TableName: this.tableName,
       Item: {
@@ -71,7 +88,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
         ...withoutData(event),
         // As JSON text: a DynamoDB map does not keep key order, and a retry must send the same bytes.
         data_json: JSON.stringify(event.data),
-        idempotent_until: idempotentUntil.getTime(),
+        idempotent_until: write.idempotentUntil.getTime(),
         expires_at: expiresAt,
       },
       ConditionExpression: "attribute_not_exists(pk) OR idempotent_until < :now",
@@ -91,27 +108,42 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
                   Item: {
                     ...keys.delivery(d.webhook_id, d.id),
                     ...d,
-                    ...(d.status === "pending" ? attemptLease : {}),
+                    ...(write.leased.has(d.id) ? attemptLease : {}),
                     expires_at: expiresAt,
                   },
                   ConditionExpression: "attribute_not_exists(pk)",
                 },
               })),
+              // A parked delivery is written only while its breaker parks: one that closed since
+              // it was read has drained already and would never come back for it.
+              ...write.breakers.map((breaker) => ({ ConditionCheck: this.breakerParking(breaker) })),
             ],
           }),
         );
       }
       return { recorded: true, lease };
     } catch (error) {
-      const duplicate =
-        error instanceof ConditionalCheckFailedException ||
-        (error instanceof TransactionCanceledException &&
-          error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed");
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      const failed = (i: number) => reasons[i]?.Code === "ConditionalCheckFailed";
+      const breakersFrom = 1 + deliveries.length;
+      if (reasons.some((_, i) => i >= breakersFrom && failed(i)) && !failed(0)) {
+        return { recorded: false, breakerClosed: true };
+      }
+      const duplicate = error instanceof ConditionalCheckFailedException || failed(0);
       if (!duplicate) throw error;
       const existing = await this.getEvent(event.tenant_id, event.id);
       if (!existing) throw new Error(`event ${event.id} was a duplicate but is not stored`, { cause: error });
       return { recorded: false, existing };
     }
+  }
+
+  private breakerParking(breaker: BreakerGuard) {
+    return {
+      TableName: this.tableName,
+      Key: keys.health(breaker.tenant_id, breaker.webhook_id),
+      ConditionExpression: BREAKER_PARKING,
+      ExpressionAttributeValues: { ":open": "open", ":opened": breaker.opened_at, ":string": "S" },
+    };
   }
 
   async getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined> {
@@ -141,24 +173,25 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
     attempt: number,
     leaseUntil: Date,
     now: Date,
-    from: "open" | "any" = "open",
+    from: ClaimFrom = "open",
   ): Promise<{ claimed: true; lease: string } | { claimed: false; reason: "leased" | "moved_on" }> {
     const lease = randomUUID();
-    const open = from === "open";
+    const claimable = CLAIMABLE[from];
+    const checksStatus = from !== "any";
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.delivery(delivery.webhook_id, delivery.id),
           UpdateExpression: "SET lease = :lease, lease_until = :until",
-          ConditionExpression: `attempt_count = :previous AND ${open ? `${IS_OPEN} AND ` : ""}(attribute_not_exists(lease_until) OR lease_until < :now)`,
-          ...(open ? { ExpressionAttributeNames: { "#status": "status" } } : {}),
+          ConditionExpression: `attempt_count = :previous AND ${claimable.condition}(attribute_not_exists(lease_until) OR lease_until < :now)`,
+          ...(checksStatus ? { ExpressionAttributeNames: { "#status": "status" } } : {}),
           ExpressionAttributeValues: {
             ":lease": lease,
             ":until": leaseUntil.getTime(),
             ":previous": attempt - 1,
             ":now": now.getTime(),
-            ...(open ? OPEN : {}),
+            ...claimable.values,
           },
         }),
       );
@@ -169,7 +202,8 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
       // attribute-value form, which once made every live lease look "moved on" and lost deliveries.
       const current = await this.getDelivery(delivery.webhook_id, delivery.id);
       const stillDue =
-        current?.attempt_count === attempt - 1 && (!open || ["pending", "retrying"].includes(current.status));
+        current?.attempt_count === attempt - 1 &&
+        (!checksStatus || Object.values(claimable.values).includes(current.status));
       return { claimed: false, reason: stillDue ? "leased" : "moved_on" };
     }
   }
@@ -216,14 +250,14 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
           TableName: this.tableName,
           Key: keys.delivery(delivery.webhook_id, delivery.id),
           UpdateExpression: "SET #status = :status, next_attempt_at = :null, updated_at = :updated",
-          ConditionExpression: `attempt_count = :count AND ${IS_OPEN}`,
+          ConditionExpression: `attempt_count = :count AND ${IS_UNFINISHED}`,
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":status": status,
             ":null": null,
             ":updated": updatedAt,
             ":count": delivery.attempt_count,
-            ...OPEN,
+            ...UNFINISHED,
           },
         }),
       );
@@ -231,6 +265,79 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
       // Another run moved it on first; its state stands.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+  }
+
+  async park(delivery: Delivery, park: ParkWrite): Promise<"parked" | "breaker_closed" | "moved_on"> {
+    const deliveryUpdate = {
+      TableName: this.tableName,
+      Key: keys.delivery(delivery.webhook_id, delivery.id),
+      UpdateExpression: "SET #status = :parked, next_attempt_at = :next, updated_at = :updated",
+      ConditionExpression: `attempt_count = :count AND ${IS_PARKABLE} AND (attribute_not_exists(lease_until) OR lease_until < :now)`,
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: {
+        ":parked": "parked",
+        ":next": park.nextAttemptAt,
+        ":updated": park.updatedAt,
+        ":count": delivery.attempt_count,
+        ":now": park.now.getTime(),
+        ...PARKABLE,
+      },
+    };
+    const guard = this.breakerParking(park.breaker);
+    // Older than where the drain will start (a retry due since before the breaker opened): move the start back.
+    const lowers = park.parkedFrom === null || delivery.id < park.parkedFrom;
+    const breakerWrite = lowers
+      ? {
+          Update: {
+            TableName: guard.TableName,
+            Key: guard.Key,
+            UpdateExpression: "SET parked_from = :id",
+            ConditionExpression: `${BREAKER_PARKING} AND (attribute_not_exists(parked_from) OR parked_from > :id)`,
+            ExpressionAttributeValues: { ...guard.ExpressionAttributeValues, ":id": delivery.id },
+          },
+        }
+      : { ConditionCheck: guard };
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: [{ Update: deliveryUpdate }, breakerWrite] }));
+      return "parked";
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [deliveryReason, breakerReason] = error.CancellationReasons ?? [];
+      if (deliveryReason?.Code === "ConditionalCheckFailed") return "moved_on";
+      if (breakerReason?.Code !== "ConditionalCheckFailed") throw error;
+      // Another park moved the start back further first: park with the start where it is.
+      if (lowers) return this.park(delivery, { ...park, parkedFrom: "" });
+      return "breaker_closed";
+    }
+  }
+
+  async listParked(webhookId: string, from: string, limit: number): Promise<ParkedPage> {
+    const items: Delivery[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    const input = {
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :newest",
+      FilterExpression: "#status = :parked",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: {
+        ":pk": keys.delivery(webhookId, "").pk,
+        ":from": keys.delivery(webhookId, from).sk,
+        ":newest": keys.delivery(webhookId, "msg_~").sk,
+        ":parked": "parked",
+      },
+    };
+    do {
+      const page = await this.client.send(
+        new QueryCommand({ ...input, Limit: PARKED_QUERY_LIMIT, ExclusiveStartKey: startKey, ConsistentRead: true }),
+      );
+      for (const item of page.Items ?? []) {
+        // One past the page says where the next starts.
+        if (items.length === limit) return { items, next: toDelivery(item).id };
+        items.push(toDelivery(item));
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return { items };
   }
 
   async listDeliveries(webhookId: string, query: DeliveryLogQuery): Promise<DeliveryLogPage> {

@@ -3,12 +3,25 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   paginateQuery,
+  QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
+  type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import type { EndpointDisabler } from "../core/delivery/ports";
-import type { DisabledReason, WebhookEndpoint } from "../core/webhook-endpoint";
+import type {
+  BreakerClosing,
+  BreakerOpening,
+  EndpointDisabler,
+  EndpointHealthStore,
+} from "../core/delivery/ports";
+import {
+  type DisabledReason,
+  type EndpointHealth,
+  HEALTHY,
+  type HealthState,
+  type WebhookEndpoint,
+} from "../core/webhook-endpoint";
 import {
   EndpointGoneError,
   EndpointLimitReachedError,
@@ -31,23 +44,39 @@ interface GuardedWrite {
 
 const stale = () => new StaleWriteError();
 
+/** Health attribute names and the values conditions compare them with. */
+const HEALTH_NAMES = { "#state": "health_state" } as const;
+const IS_OPEN = "#state = :open AND opened_at = :opened";
+const NOT_OPEN = "attribute_not_exists(#state) OR #state <> :open";
+
 /**
  * Webhook endpoints in DynamoDB. Next to each endpoint the tenant's partition
  * holds marker items written in the same transaction: SLUG#<slug> (slug
  * uniqueness), URL#<hash> (which endpoints use a URL, for the duplicate
  * url+event rule) and TENANT (the endpoint count, for the per-tenant limit).
+ *
+ * An endpoint's health is an item of its own beside it (WEBHOOK#<id>#HEALTH),
+ * read by the same query as the endpoint and written only by the delivery
+ * worker: a tenant's versioned write of the endpoint never overwrites a
+ * failure count, and a failure never makes a tenant's write stale.
  */
-export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler {
+export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler, EndpointHealthStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
   async get(tenantId: string, id: string): Promise<WebhookEndpoint | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.webhook(tenantId, id), ConsistentRead: true }),
+    // The endpoint and its health share the key prefix: one query reads both, for one read unit.
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues: { ":pk": keys.tenantPartition(tenantId), ":prefix": keys.webhook(tenantId, id).sk },
+        ConsistentRead: true,
+      }),
     );
-    return Item ? toEndpoint(Item) : undefined;
+    return withHealth(Items)[0];
   }
 
   async list(tenantId: string): Promise<WebhookEndpoint[]> {
@@ -61,7 +90,9 @@ export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler {
         ConsistentRead: true,
       },
     );
-    for await (const page of pages) endpoints.push(...(page.Items ?? []).map(toEndpoint));
+    const items: Record<string, unknown>[] = [];
+    for await (const page of pages) items.push(...(page.Items ?? []));
+    endpoints.push(...withHealth(items));
     return endpoints;
   }
 
@@ -104,7 +135,7 @@ export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler {
         item: {
           Put: {
             TableName: this.tableName,
-            Item: { ...keys.webhook(tenant, endpoint.id), ...endpoint },
+            Item: { ...keys.webhook(tenant, endpoint.id), ...endpointItem(endpoint) },
             ConditionExpression: "attribute_not_exists(pk)",
           },
         },
@@ -133,7 +164,7 @@ export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler {
         item: {
           Put: {
             TableName: this.tableName,
-            Item: { ...keys.webhook(after.tenant_id, after.id), ...after },
+            Item: { ...keys.webhook(after.tenant_id, after.id), ...endpointItem(after) },
             ConditionExpression: "version = :version",
             ExpressionAttributeValues: { ":version": before.version },
           },
@@ -141,6 +172,7 @@ export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler {
         onConditionFailed: stale,
       },
     ];
+    if (guard.resetHealth) writes.push(this.dropHealth(after));
     if (after.slug !== before.slug) writes.push(this.releaseSlug(before), this.claimSlug(after));
     if (after.url !== before.url) {
       writes.push(
@@ -168,6 +200,7 @@ export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler {
       },
       this.releaseSlug(endpoint),
       this.dropRegistration(endpoint, undefined),
+      this.dropHealth(endpoint),
       {
         item: {
           Update: {
@@ -180,6 +213,148 @@ export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler {
         onConditionFailed: stale,
       },
     ]);
+  }
+
+  async recordFailure(endpoint: WebhookEndpoint, at: string): Promise<EndpointHealth> {
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        ...this.healthKey(endpoint),
+        // An increment, not a write of a count read before: concurrent failures each add one.
+        UpdateExpression: "ADD consecutive_failures :one SET last_failure_at = :at",
+        ExpressionAttributeValues: { ":one": 1, ":at": at },
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    return toHealth(Attributes ?? {});
+  }
+
+  async markSlow(endpoint: WebhookEndpoint, at: string): Promise<void> {
+    await this.updateHealth(endpoint, {
+      UpdateExpression: "SET #state = :slow, since = :at",
+      ConditionExpression: "attribute_not_exists(#state) OR #state = :healthy",
+      ExpressionAttributeValues: { ":slow": "slow", ":healthy": "healthy", ":at": at },
+    });
+  }
+
+  async recordSuccess(endpoint: WebhookEndpoint, state: Exclude<HealthState, "open">, at: string): Promise<void> {
+    await this.updateHealth(endpoint, {
+      UpdateExpression: "SET consecutive_failures = :zero, #state = :state, since = :since",
+      ConditionExpression: NOT_OPEN,
+      ExpressionAttributeValues: {
+        ":zero": 0,
+        ":state": state,
+        ":since": endpoint.health.state === state ? endpoint.health.since : at,
+        ":open": "open",
+      },
+    });
+  }
+
+  async openBreaker(endpoint: WebhookEndpoint, opening: BreakerOpening): Promise<boolean> {
+    return (
+      (await this.updateHealth(endpoint, {
+        UpdateExpression:
+          "SET #state = :open, since = :at, opened_at = :at, probes = :zero, next_probe_at = :next, " +
+          // An unfinished drain's start is older, and still parked deliveries are there.
+          "parked_from = if_not_exists(parked_from, :from)",
+        ConditionExpression: NOT_OPEN,
+        ExpressionAttributeValues: {
+          ":open": "open",
+          ":at": opening.openedAt,
+          ":zero": 0,
+          ":next": opening.nextProbeAt,
+          ":from": opening.parkedFrom,
+        },
+      })) !== undefined
+    );
+  }
+
+  async recordFailedProbe(
+    endpoint: WebhookEndpoint,
+    openedAt: string,
+    probe: number,
+    nextProbeAt: string | null,
+  ): Promise<EndpointHealth | undefined> {
+    return this.updateHealth(endpoint, {
+      UpdateExpression: "SET probes = :probe, next_probe_at = :next ADD consecutive_failures :one",
+      ConditionExpression: `${IS_OPEN} AND probes = :previous`,
+      ExpressionAttributeValues: {
+        ":open": "open",
+        ":opened": openedAt,
+        ":probe": probe,
+        ":previous": probe - 1,
+        ":next": nextProbeAt,
+        ":one": 1,
+      },
+    });
+  }
+
+  async stopParking(endpoint: WebhookEndpoint, openedAt: string): Promise<EndpointHealth | undefined> {
+    return this.updateHealth(endpoint, {
+      UpdateExpression: "SET next_probe_at = :null",
+      ConditionExpression: IS_OPEN,
+      ExpressionAttributeValues: { ":open": "open", ":opened": openedAt, ":null": null },
+    });
+  }
+
+  async closeBreaker(
+    endpoint: WebhookEndpoint,
+    openedAt: string,
+    closing: BreakerClosing,
+  ): Promise<EndpointHealth | undefined> {
+    return this.updateHealth(endpoint, {
+      UpdateExpression:
+        "SET #state = :state, since = :at, consecutive_failures = :failures, probes = :zero, next_probe_at = :null",
+      ConditionExpression: IS_OPEN,
+      ExpressionAttributeValues: {
+        ":open": "open",
+        ":opened": openedAt,
+        ":state": closing.state,
+        ":at": closing.at,
+        ":failures": closing.consecutiveFailures,
+        ":zero": 0,
+        ":null": null,
+      },
+    });
+  }
+
+  async finishDrain(endpoint: WebhookEndpoint): Promise<void> {
+    await this.updateHealth(endpoint, {
+      UpdateExpression: "REMOVE parked_from",
+      ConditionExpression: `attribute_exists(pk) AND (${NOT_OPEN})`,
+      ExpressionAttributeValues: { ":open": "open" },
+    });
+  }
+
+  private healthKey(endpoint: WebhookEndpoint) {
+    return { TableName: this.tableName, Key: keys.health(endpoint.tenant_id, endpoint.id) };
+  }
+
+  /** A conditional write of the health item: the health after it, or undefined when its condition failed. */
+  private async updateHealth(
+    endpoint: WebhookEndpoint,
+    update: Pick<UpdateCommandInput, "UpdateExpression" | "ConditionExpression" | "ExpressionAttributeValues">,
+  ): Promise<EndpointHealth | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          ...this.healthKey(endpoint),
+          ...update,
+          ExpressionAttributeNames: HEALTH_NAMES,
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return toHealth(Attributes ?? {});
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  private dropHealth(endpoint: WebhookEndpoint): GuardedWrite {
+    return {
+      item: { Delete: { TableName: this.tableName, Key: keys.health(endpoint.tenant_id, endpoint.id) } },
+      onConditionFailed: stale,
+    };
   }
 
   private claimSlug(endpoint: WebhookEndpoint): GuardedWrite {
@@ -263,6 +438,38 @@ export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler {
   }
 }
 
-function toEndpoint(item: Record<string, unknown>): WebhookEndpoint {
-  return withoutKeys(item) as unknown as WebhookEndpoint;
+/** The stored endpoint: everything but its health, which lives in an item of its own. */
+function endpointItem({ health: _health, ...endpoint }: WebhookEndpoint): Omit<WebhookEndpoint, "health"> {
+  return endpoint;
+}
+
+/** Endpoints from the items of a query over WEBHOOK#, each with its health item (healthy when it has none). */
+function withHealth(items: readonly Record<string, unknown>[]): WebhookEndpoint[] {
+  const health = new Map<string, EndpointHealth>();
+  const endpoints: Record<string, unknown>[] = [];
+  for (const item of items) {
+    const sk = String(item.sk);
+    if (sk.endsWith(keys.healthSuffix)) health.set(sk.slice(0, -keys.healthSuffix.length), toHealth(item));
+    else endpoints.push(item);
+  }
+  // A health item with no endpoint (a failure counted as the endpoint was deleted) is ignored.
+  return endpoints.map((item) => ({
+    ...(withoutKeys(item) as unknown as Omit<WebhookEndpoint, "health">),
+    health: health.get(String(item.sk)) ?? HEALTHY,
+  }));
+}
+
+function toHealth(item: Record<string, unknown>): EndpointHealth {
+  const text = (value: unknown) => (typeof value === "string" ? value : null);
+  const count = (value: unknown) => (typeof value === "number" ? value : 0);
+  const state = item.health_state;
+  return {
+    state: state === "slow" || state === "open" ? state : "healthy",
+    since: text(item.since),
+    consecutive_failures: count(item.consecutive_failures),
+    next_probe_at: text(item.next_probe_at),
+    opened_at: text(item.opened_at),
+    probes: count(item.probes),
+    parked_from: text(item.parked_from),
+  };
 }

@@ -1,6 +1,6 @@
 import { ConflictException, CreateScheduleCommand, type SchedulerClient } from "@aws-sdk/client-scheduler";
 import type { RetryScheduler } from "../core/delivery/ports";
-import type { RetryMessage } from "../core/queue-message";
+import type { ProbeMessage, RetryMessage } from "../core/queue-message";
 
 export interface RetrySchedulerSettings {
   readonly groupName: string;
@@ -36,7 +36,19 @@ export class EventBridgeRetryScheduler implements RetryScheduler {
   ) {}
 
   async scheduleRetry(message: RetryMessage, at: Date): Promise<void> {
-    const name = `${message.delivery_id}-${message.attempt}`;
+    await this.createOnce(`${message.delivery_id}-${message.attempt}`, message, at);
+  }
+
+  /**
+   * One schedule per probe of a breaker, named by the endpoint, when the breaker opened (in
+   * base 36) and the probe's number: 36 + 1 + 8 + 1 + 2 characters, inside Scheduler's 64.
+   */
+  async scheduleProbe(message: ProbeMessage, at: Date): Promise<void> {
+    const opened = Date.parse(message.opened_at).toString(36);
+    await this.createOnce(`${message.webhook_id}-${opened}-${message.probe}`, message, at);
+  }
+
+  private async createOnce(name: string, message: RetryMessage | ProbeMessage, at: Date): Promise<void> {
     const when = new Date(Math.max(at.getTime(), Date.now() + this.settings.minLeadMs));
     try {
       await this.client.send(
@@ -61,7 +73,7 @@ export class EventBridgeRetryScheduler implements RetryScheduler {
         }),
       );
     } catch (error) {
-      // The same retry scheduled by an earlier run: it is there, which is all we need.
+      // The same message scheduled by an earlier run: it is there, which is all we need.
       if (error instanceof ConflictException) return;
       throw error;
     }

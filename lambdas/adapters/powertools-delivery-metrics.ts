@@ -1,6 +1,6 @@
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { DeliveryMetrics, DeliveryOutcome } from "../core/delivery/ports";
-import type { DisabledReason } from "../core/webhook-endpoint";
+import type { DisabledReason, HealthState } from "../core/webhook-endpoint";
 
 /** Delivery metrics as CloudWatch embedded-metric-format lines, via Powertools. */
 export class PowertoolsDeliveryMetrics implements DeliveryMetrics {
@@ -16,5 +16,10 @@ export class PowertoolsDeliveryMetrics implements DeliveryMetrics {
 
   endpointDisabled(_reason: DisabledReason): void {
     this.metrics.addMetric("EndpointsDisabled", MetricUnit.Count, 1);
+  }
+
+  /** EndpointsHealthy, EndpointsSlow, EndpointsOpen: how many endpoints moved into each state. */
+  endpointHealth(state: HealthState): void {
+    this.metrics.addMetric(`Endpoints${state[0]?.toUpperCase()}${state.slice(1)}`, MetricUnit.Count, 1);
   }
 }

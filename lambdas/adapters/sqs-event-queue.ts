@@ -1,12 +1,18 @@
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { EventQueue, WorkQueue } from "../core/delivery/ports";
+import type { EventQueue, SlowLane, WorkQueue } from "../core/delivery/ports";
 import type { EventPublisher } from "../core/event-ingest";
 import type { EventMessage } from "../core/event-message";
-import type { PlatformEventMessage, PlatformMessage } from "../core/queue-message";
+import type { PlatformEventMessage, PlatformMessage, SlowLaneMessage } from "../core/queue-message";
 
 /** SQS takes at most ten messages per SendMessageBatch. */
 const BATCH_SIZE = 10;
 const MAX_BATCH_ROUNDS = 3;
+
+/**
+ * SPEC 5: every message the platform queues names its tenant as the message group, so SQS
+ * fair queues keep one tenant's burst from delaying the others.
+ */
+const groupOf = (message: { readonly tenant_id: string }) => ({ MessageGroupId: message.tenant_id });
 
 /** The events queue: producers' events and the platform's own messages go in; bad ones go to its DLQ. */
 export class SqsEventQueue implements EventPublisher, EventQueue, WorkQueue {
@@ -18,7 +24,7 @@ export class SqsEventQueue implements EventPublisher, EventQueue, WorkQueue {
 
   async publish(message: EventMessage | PlatformEventMessage): Promise<void> {
     await this.client.send(
-      new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(message) }),
+      new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(message), ...groupOf(message) }),
     );
   }
 
@@ -26,7 +32,7 @@ export class SqsEventQueue implements EventPublisher, EventQueue, WorkQueue {
     for (let start = 0; start < messages.length; start += BATCH_SIZE) {
       let entries = messages
         .slice(start, start + BATCH_SIZE)
-        .map((message, i) => ({ Id: String(i), MessageBody: JSON.stringify(message) }));
+        .map((message, i) => ({ Id: String(i), MessageBody: JSON.stringify(message), ...groupOf(message) }));
       // Entries SQS could not take this time (throttling, a server fault) are sent again.
       for (let round = 1; entries.length > 0; round++) {
         const { Failed = [] } = await this.client.send(
@@ -53,6 +59,25 @@ export class SqsEventQueue implements EventPublisher, EventQueue, WorkQueue {
           failure_reason: { DataType: "String", StringValue: reason.slice(0, 4096) },
           source_message_id: { DataType: "String", StringValue: sourceMessageId },
         },
+      }),
+    );
+  }
+}
+
+/** The slow lane's queue: deliveries to slow endpoints, probes and drains, off the main lane. */
+export class SqsSlowLane implements SlowLane {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async send(message: SlowLaneMessage, delaySeconds = 0): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(message),
+        ...groupOf(message),
+        ...(delaySeconds > 0 ? { DelaySeconds: delaySeconds } : {}),
       }),
     );
   }

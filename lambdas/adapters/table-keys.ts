@@ -18,6 +18,9 @@ export const keys = {
   tenant: (tenantId: string): ItemKey => ({ pk: tenant(tenantId), sk: "TENANT" }),
   webhook: (tenantId: string, id: string): ItemKey => ({ pk: tenant(tenantId), sk: `WEBHOOK#${id}` }),
   webhookPrefix: "WEBHOOK#",
+  // Beside its endpoint, under the same prefix: the query that lists endpoints reads their health too.
+  health: (tenantId: string, id: string): ItemKey => ({ pk: tenant(tenantId), sk: `WEBHOOK#${id}#HEALTH` }),
+  healthSuffix: "#HEALTH",
   slug: (tenantId: string, slug: string): ItemKey => ({ pk: tenant(tenantId), sk: `SLUG#${slug}` }),
   // Hashed so that any URL, however long, fits a sort key.
   url: (tenantId: string, url: string): ItemKey => ({ pk: tenant(tenantId), sk: `URL#${sha256Hex(url)}` }),

@@ -19,8 +19,11 @@ const deliveryAttemptFields = {
 export const retryMessageSchema = z.strictObject({
   kind: z.literal("retry"),
   ...deliveryAttemptFields,
-  /** The attempt this message is for (2..n). */
-  attempt: z.number().int().min(2),
+  /**
+   * The attempt this message is for: 2..n when Scheduler puts a due retry back, 1 when the
+   * fan-out hands a new delivery to the slow lane.
+   */
+  attempt: z.number().int().min(1),
 });
 export type RetryMessage = z.output<typeof retryMessageSchema>;
 
@@ -42,6 +45,32 @@ export const recoverMessageSchema = z.strictObject({
 });
 export type RecoverMessage = z.output<typeof recoverMessageSchema>;
 
+/** Probe `probe` (1-based) of the circuit breaker that opened at `opened_at` (SPEC 5). */
+export const probeMessageSchema = z.strictObject({
+  kind: z.literal("probe"),
+  tenant_id: tenantIdSchema,
+  webhook_id: z.string().min(1),
+  opened_at: z.iso.datetime({ offset: true }),
+  probe: z.number().int().min(1),
+});
+export type ProbeMessage = z.output<typeof probeMessageSchema>;
+
+/**
+ * One part of a walk over an endpoint's parked deliveries, oldest first, from
+ * `from` on: `send` drains them after the breaker closed, `skip` records them
+ * skipped (the endpoint is disabled), `cancel` cancelled (it is deleted).
+ */
+export const drainMessageSchema = z.strictObject({
+  kind: z.literal("drain"),
+  tenant_id: tenantIdSchema,
+  webhook_id: z.string().min(1),
+  mode: z.enum(["send", "skip", "cancel"]),
+  /** The first delivery id the part may look at (inclusive). */
+  from: z.string(),
+});
+export type DrainMessage = z.output<typeof drainMessageSchema>;
+export type DrainMode = DrainMessage["mode"];
+
 export const platformEventMessageSchema = z.strictObject({
   kind: z.literal("platform_event"),
   tenant_id: tenantIdSchema,
@@ -57,7 +86,16 @@ export const platformEventMessageSchema = z.strictObject({
 export type PlatformEventMessage = z.output<typeof platformEventMessageSchema>;
 
 /** The messages the platform itself puts on the queue. */
-export type PlatformMessage = RetryMessage | ResendMessage | RecoverMessage | PlatformEventMessage;
+export type PlatformMessage =
+  | RetryMessage
+  | ResendMessage
+  | RecoverMessage
+  | ProbeMessage
+  | DrainMessage
+  | PlatformEventMessage;
+
+/** What the slow lane's queue carries: work for one endpoint that may wait on it for seconds. */
+export type SlowLaneMessage = RetryMessage | ResendMessage | ProbeMessage | DrainMessage;
 
 export type QueueMessage = { readonly kind: "event"; readonly event: EventMessage } | PlatformMessage;
 
@@ -66,6 +104,8 @@ const PLATFORM_MESSAGE_SCHEMAS = new Map<string, z.ZodType<PlatformMessage>>([
   ["retry", retryMessageSchema],
   ["resend", resendMessageSchema],
   ["recover", recoverMessageSchema],
+  ["probe", probeMessageSchema],
+  ["drain", drainMessageSchema],
   ["platform_event", platformEventMessageSchema],
 ]);
 

@@ -6,6 +6,40 @@ import { MAX_SLUG_LENGTH, SLUG_PATTERN } from "./slug";
 /** A tenant's webhook endpoint as stored, and the shapes the API accepts and returns. */
 export type DisabledReason = "delivery_failed" | "gone" | "manual";
 
+/**
+ * How an endpoint has been answering lately (SPEC 5), kept by the delivery
+ * worker and shown read-only. `healthy`: sent at once; `slow`: sent from the
+ * slow lane; `open`: the circuit breaker parks its deliveries and probes it.
+ */
+export type HealthState = "healthy" | "slow" | "open";
+
+export interface EndpointHealth {
+  readonly state: HealthState;
+  /** When it entered this state; null while it has never left `healthy`. */
+  readonly since: string | null;
+  readonly consecutive_failures: number;
+  /** While open: when the next probe is due (null once the last probe has failed). */
+  readonly next_probe_at: string | null;
+  /** When the breaker last opened: it names the probe chain, and stays after the breaker closes. */
+  readonly opened_at: string | null;
+  /** Failed probes of the open breaker. */
+  readonly probes: number;
+  /** The oldest delivery parked since the breaker opened, where a drain starts; null when none is left. */
+  readonly parked_from: string | null;
+}
+
+export const HEALTHY: EndpointHealth = {
+  state: "healthy",
+  since: null,
+  consecutive_failures: 0,
+  next_probe_at: null,
+  opened_at: null,
+  probes: 0,
+  parked_from: null,
+};
+
+export type EndpointHealthView = Pick<EndpointHealth, "state" | "since" | "consecutive_failures" | "next_probe_at">;
+
 export interface WebhookEndpoint {
   readonly id: string;
   readonly tenant_id: string;
@@ -29,12 +63,14 @@ export interface WebhookEndpoint {
   readonly previous_secret_until?: string | null;
   /** Optimistic-lock counter: every write names the version it read. */
   readonly version: number;
+  /** Stored beside the endpoint and written by the delivery worker alone, so it never bumps `version`. */
+  readonly health: EndpointHealth;
 }
 
 export type WebhookEndpointView = Omit<
   WebhookEndpoint,
-  "tenant_id" | "secret" | "version" | "previous_secret" | "previous_secret_until"
->;
+  "tenant_id" | "secret" | "version" | "previous_secret" | "previous_secret_until" | "health"
+> & { readonly health: EndpointHealthView };
 
 /** SPEC 2: after a rotation, the old secret signs alongside the new one for this long. */
 export const SECRET_ROTATION_OVERLAP_MS = 24 * 3_600_000;
@@ -60,6 +96,12 @@ export function toView(e: WebhookEndpoint): WebhookEndpointView {
     field_mapping: e.field_mapping,
     target_pipeline_id: e.target_pipeline_id,
     target_column_id: e.target_column_id,
+    health: {
+      state: e.health.state,
+      since: e.health.since,
+      consecutive_failures: e.health.consecutive_failures,
+      next_probe_at: e.health.next_probe_at,
+    },
     disabled_reason: e.disabled_reason,
     disabled_at: e.disabled_at,
     created_at: e.created_at,

@@ -14,6 +14,7 @@ import { ipLiteralHost, isForbiddenAddress, type UrlPolicy } from "./url-policy"
 import { noParametersSchema, parseInput } from "./validation";
 import {
   createWebhookSchema,
+  HEALTHY,
   toView,
   updateWebhookSchema,
   type WebhookEndpoint,
@@ -162,6 +163,7 @@ export function webhookManagement(deps: WebhookManagementDeps) {
         updated_at: now,
         secret: generateSecret(),
         version: 1,
+        health: HEALTHY,
       };
       const endpoint = await retryOnRace(async (attempt) => {
         const existing = await store.list(tenantId);
@@ -204,7 +206,8 @@ export function webhookManagement(deps: WebhookManagementDeps) {
         const after: WebhookEndpoint = {
           ...before,
           ...changes,
-          ...(reactivated ? { disabled_reason: null, disabled_at: null } : {}),
+          // Re-enabling starts the endpoint afresh: a breaker that disabled it must not park its next delivery.
+          ...(reactivated ? { disabled_reason: null, disabled_at: null, health: HEALTHY } : {}),
           ...(deactivated ? { disabled_reason: "manual" as const, disabled_at: now } : {}),
           updated_at: laterThan(before.updated_at, new Date(now)),
           version: before.version + 1,
@@ -224,7 +227,7 @@ export function webhookManagement(deps: WebhookManagementDeps) {
           verified = true;
         }
         try {
-          await store.replace(before, after, { urlVersions });
+          await store.replace(before, after, { urlVersions, resetHealth: reactivated });
         } catch (error) {
           if (error instanceof SlugTakenError) throw slugConflict(after.slug);
           if (error instanceof EndpointGoneError) throw new NotFoundError(`no webhook endpoint ${id}`);

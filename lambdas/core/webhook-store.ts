@@ -22,6 +22,8 @@ export interface InsertGuard {
 export interface ReplaceGuard {
   /** Versions of the registrations of every URL the change touches (old and new). */
   readonly urlVersions: ReadonlyMap<string, number | undefined>;
+  /** Forget the endpoint's health (it is re-enabled); otherwise the write leaves health as it is. */
+  readonly resetHealth?: boolean;
 }
 
 export interface WebhookStore {

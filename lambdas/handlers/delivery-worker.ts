@@ -6,9 +6,10 @@ import { logger, metrics } from "../wiring/aws";
 import { eventDelivery } from "../wiring/http-senders";
 
 /**
- * The delivery Lambda on the events queue. Every message of the batch is
- * worked at once, so one slow endpoint holds up only its own deliveries; a
- * message that hit a fault is reported as a batch item failure and comes back.
+ * The delivery Lambda, on the events queue and (as a second function) on the
+ * slow lane's queue: a record is worked by the lane of the queue it came from.
+ * Every message of the batch is worked at once; a message that hit a fault is
+ * reported as a batch item failure and comes back.
  */
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger(), { resetKeys: true }))
@@ -17,7 +18,7 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
     const results = await Promise.all(
       event.Records.map(async (record) => {
         try {
-          return await eventDelivery().handleMessage(record.body, record.messageId);
+          return await eventDelivery(record.eventSourceARN).handleMessage(record.body, record.messageId);
         } catch (error) {
           logger().error("message failed; it will come back", {
             message_id: record.messageId,

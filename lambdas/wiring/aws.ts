@@ -8,7 +8,7 @@ import { DynamoDbApiKeyStore } from "../adapters/dynamodb-api-key-store";
 import { DynamoDbDeliveryStore } from "../adapters/dynamodb-delivery-store";
 import { DynamoDbWebhookStore } from "../adapters/dynamodb-webhook-store";
 import { EventBridgeRetryScheduler } from "../adapters/eventbridge-retry-scheduler";
-import { SqsEventQueue } from "../adapters/sqs-event-queue";
+import { SqsEventQueue, SqsSlowLane } from "../adapters/sqs-event-queue";
 import { loadConfig } from "../config";
 import { deliveryLog as createDeliveryLog } from "../core/delivery/log";
 import { webhookQueries as createWebhookQueries } from "../core/webhook-queries";
@@ -59,6 +59,10 @@ export const eventQueue = /* @__PURE__ */ once(
       loadConfig("eventsQueue").EVENTS_QUEUE_URL,
       loadConfig("deadLetters").EVENTS_DLQ_URL,
     ),
+);
+
+export const slowLane = /* @__PURE__ */ once(
+  () => new SqsSlowLane(sqsClient(), loadConfig("slowLane").SLOW_LANE_QUEUE_URL),
 );
 
 export const deliveryStore = /* @__PURE__ */ once(

@@ -15,6 +15,7 @@ import {
   metrics,
   once,
   retryScheduler,
+  slowLane,
   webhookStore,
 } from "./aws";
 
@@ -55,12 +56,26 @@ export function newEventDelivery(queue: EventQueue, overrides: Partial<EventDeli
     log: logger(),
     schedule: loadConfig("retries").RETRY_SCHEDULE,
     recovery: recovery(),
+    slowLane: slowLane(),
+    lane: "main",
+    breakerThreshold: loadConfig("endpointHealth").BREAKER_THRESHOLD,
+    drainRatePerSecond: loadConfig("endpointHealth").DRAIN_RATE_PER_SECOND,
     ...overrides,
   });
 }
 
-/** The delivery worker's: it also dead-letters the messages it cannot read. */
-export const eventDelivery = /* @__PURE__ */ once(() => newEventDelivery(eventQueue()));
+const mainLane = /* @__PURE__ */ once(() => newEventDelivery(eventQueue()));
+const slowLaneDelivery = /* @__PURE__ */ once(() => newEventDelivery(eventQueue(), { lane: "slow" }));
+const slowLaneQueueName = /* @__PURE__ */ once(() => loadConfig("slowLane").SLOW_LANE_QUEUE_URL.split("/").pop());
+
+/**
+ * The delivery worker's, for a record from the queue `eventSourceArn` names: a record from
+ * the slow lane's queue is worked by the slow lane (SPEC 5). It also dead-letters the
+ * messages it cannot read.
+ */
+export function eventDelivery(eventSourceArn?: string) {
+  return eventSourceArn?.split(":").pop() === slowLaneQueueName() ? slowLaneDelivery() : mainLane();
+}
 
 /** The API's test, resend and recover: the same delivery code, and a queue to hand work to. */
 export const deliveryOperations = /* @__PURE__ */ once(() =>

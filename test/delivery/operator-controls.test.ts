@@ -9,6 +9,7 @@ import {
   awaitDelivery,
   createEndpoint,
   leadCreated,
+  leaseAll,
   pendingDelivery,
   productionEventDelivery,
   runWorker,
@@ -180,8 +181,7 @@ describe("POST /v1/webhooks/{id}/deliveries/{delivery_id}/retry", () => {
     await deliveryStore().recordFanOut(
       { tenant_id: tenant.tenantId, id: pending.event_id, type, created_at, data: {}, deliveries },
       [pending],
-      new Date(Date.now() + 60_000),
-      new Date(Date.now() + 20_000),
+      leaseAll([pending], new Date(Date.now() + 60_000), new Date(Date.now() + 20_000)),
     );
 
     const res = await tenant.api("POST", `/v1/webhooks/${hook.id}/deliveries/${pending.id}/retry`);
@@ -199,8 +199,7 @@ describe("POST /v1/webhooks/{id}/deliveries/{delivery_id}/retry", () => {
     await deliveryStore().recordFanOut(
       { tenant_id: tenant.tenantId, id: orphan.event_id, type, created_at, data: {}, deliveries: [{ webhook_id: hook.id, delivery_id: id }] },
       [orphan],
-      new Date(Date.now() + 60_000),
-      new Date(Date.now() + 20_000),
+      leaseAll([orphan], new Date(Date.now() + 60_000), new Date(Date.now() + 20_000)),
     );
     const path = `/v1/webhooks/${hook.id}/deliveries/${id}/retry`;
     // While the test's own request could still be sending it: not yet.

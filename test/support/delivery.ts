@@ -8,6 +8,7 @@ import {
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { DynamoDbDeliveryStore } from "../../lambdas/adapters/dynamodb-delivery-store";
 import type { Delivery } from "../../lambdas/core/delivery/model";
+import type { FanOutWrite } from "../../lambdas/core/delivery/ports";
 import type { EventDelivery, EventDeliveryDeps } from "../../lambdas/core/delivery";
 import * as wiring from "../../lambdas/wiring/aws";
 import { newEventDelivery } from "../../lambdas/wiring/http-senders";
@@ -52,6 +53,12 @@ export async function runWorker(...bodies: string[]): Promise<SQSBatchResponse> 
     })),
   };
   return (await deliveryWorker(event, lambdaContext("deliveryWorker", 60_000))) as SQSBatchResponse;
+}
+
+/** A fan-out write that leases attempt 1 of each pending delivery for the caller, as a worker's own fan-out does. */
+export function leaseAll(deliveries: readonly Delivery[], idempotentUntil: Date, leaseUntil: Date): FanOutWrite {
+  const leased = new Set(deliveries.filter((d) => d.status === "pending").map((d) => d.id));
+  return { idempotentUntil, leaseUntil, leased, breakers: [] };
 }
 
 /** The production store, as the local platform configures it (a 30-day log). */

@@ -5,6 +5,7 @@ export const DELIVERY_STATUSES = [
   "pending",
   "succeeded",
   "retrying",
+  "parked",
   "failed",
   "skipped",
   "cancelled",
@@ -52,6 +53,12 @@ export interface DeliveryRef {
   readonly webhook_id: string;
   readonly delivery_id: string;
 }
+
+/**
+ * DynamoDB writes at most 100 items in one transaction: a fan-out writes its event and at most
+ * this many more (its deliveries, and a check of each open breaker it parks behind).
+ */
+export const MAX_FAN_OUT_WRITES = 99;
 
 export const FINAL_STATUSES: ReadonlySet<DeliveryStatus> = new Set([
   "succeeded",
@@ -105,7 +112,10 @@ export const SUMMARY_FIELDS = [
   "updated_at",
 ] as const satisfies readonly (keyof DeliverySummaryView)[];
 
-/** Fields in a fixed order; `next_attempt_at` only while a retry is due. */
+/** Statuses with an attempt still to come: `next_attempt_at` says when. */
+const WAITING: ReadonlySet<DeliveryStatus> = new Set(["retrying", "parked"]);
+
+/** Fields in a fixed order; `next_attempt_at` only while an attempt is due (retrying, or parked until a probe). */
 export function toSummaryView(d: DeliverySummaryView): DeliverySummaryView {
   return {
     id: d.id,
@@ -114,7 +124,7 @@ export function toSummaryView(d: DeliverySummaryView): DeliverySummaryView {
     event_type: d.event_type,
     status: d.status,
     attempt_count: d.attempt_count,
-    next_attempt_at: d.status === "retrying" ? d.next_attempt_at : null,
+    next_attempt_at: WAITING.has(d.status) ? d.next_attempt_at : null,
     created_at: d.created_at,
     updated_at: d.updated_at,
   };

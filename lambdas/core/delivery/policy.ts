@@ -1,11 +1,18 @@
+/**
+ * @module The one place that maps an attempt to what follows it (SPEC 5): the
+ * next step of the delivery, the status it is recorded with, how the endpoint's
+ * health changes, and where the next delivery to the endpoint goes. Values, not
+ * exceptions; the rest of the delivery code asks these functions.
+ */
 import type { RetrySchedule } from "../retry-schedule";
+import type { EndpointHealth, HealthState } from "../webhook-endpoint";
 import { type AttemptResult, isSuccessfulAttempt } from "../webhook-sender";
+import type { DeliveryStatus } from "./model";
 
 /**
- * What follows an attempt (SPEC 5): a value, not an exception. Attempt n is
- * due at schedule[n-1] after the first; a Retry-After on 429/503 can push the
- * next one later, never earlier; 410 Gone disables the endpoint at once; the
- * last attempt failing disables it too.
+ * Attempt n is due at schedule[n-1] after the first; a Retry-After on 429/503
+ * can push the next one later, never earlier; 410 Gone disables the endpoint at
+ * once; the last attempt failing disables it too.
  */
 export type NextStep =
   | { readonly kind: "succeeded" }
@@ -28,4 +35,85 @@ export function nextStep(result: AttemptResult, context: AttemptContext): NextSt
   const scheduled = context.firstAttemptAt.getTime() + nextOffset;
   const notBefore = context.now.getTime() + (result.retry_after_ms ?? 0);
   return { kind: "retry", at: new Date(Math.max(scheduled, notBefore)) };
+}
+
+/** The status and due time a delivery is recorded with after a step. */
+export function deliveryStatusAfter(step: NextStep): {
+  status: DeliveryStatus;
+  next_attempt_at: string | null;
+} {
+  switch (step.kind) {
+    case "succeeded":
+      return { status: "succeeded", next_attempt_at: null };
+    case "retry":
+      return { status: "retrying", next_attempt_at: step.at.toISOString() };
+    case "failed":
+    case "gone":
+      return { status: "failed", next_attempt_at: null };
+  }
+}
+
+/** An answer slower than this moves the endpoint to the slow lane (SPEC 5). */
+export const SLOW_ATTEMPT_MS = 1000;
+
+/** Where a delivery to an endpoint goes now. */
+export type Route = "send" | "slow_lane" | "park";
+
+export function routeFor(health: EndpointHealth): Route {
+  if (health.state === "open") return "park";
+  return health.state === "slow" ? "slow_lane" : "send";
+}
+
+/**
+ * How an attempt changes its endpoint's health. A fast success to a healthy
+ * endpoint changes nothing, so it costs no write. Any failure counts; a timeout
+ * or an answer over a second also makes the endpoint slow; a success resets the
+ * count and puts the endpoint in the lane its answer time earned.
+ */
+export type HealthChange =
+  | { readonly kind: "none" }
+  | { readonly kind: "failure"; readonly slow: boolean }
+  | { readonly kind: "success"; readonly state: Exclude<HealthState, "open"> };
+
+export function healthChange(health: EndpointHealth, result: AttemptResult): HealthChange {
+  const slow = result.error === "timeout" || result.duration_ms > SLOW_ATTEMPT_MS;
+  if (!isSuccessfulAttempt(result)) return { kind: "failure", slow };
+  const state = slow ? "slow" : "healthy";
+  // An open breaker is closed by its probe alone; a success already in flight when it opened does not.
+  if (health.state === "open") return { kind: "none" };
+  if (health.state === state && health.consecutive_failures === 0) return { kind: "none" };
+  return { kind: "success", state };
+}
+
+/** Whether the count after a failure opens the breaker. */
+export const opensBreaker = (health: EndpointHealth, threshold: number): boolean =>
+  health.state !== "open" && health.consecutive_failures >= threshold;
+
+/**
+ * Probe n of a breaker (1-based) is due at the schedule's n-th offset from when it
+ * opened; there are as many probes as the schedule has steps, and when the last
+ * fails the endpoint is disabled. Answers undefined past the last.
+ */
+export function probeDueAt(openedAt: string, probe: number, schedule: RetrySchedule): Date | undefined {
+  const offset = schedule[probe - 1];
+  return offset === undefined ? undefined : new Date(Date.parse(openedAt) + offset);
+}
+
+/** What a probe's answer does to the breaker. */
+export type ProbeOutcome =
+  | { readonly kind: "close"; readonly state: Exclude<HealthState, "open"> }
+  | { readonly kind: "gone" }
+  | { readonly kind: "next_probe"; readonly at: Date }
+  | { readonly kind: "disable" };
+
+export function probeOutcome(
+  result: AttemptResult,
+  context: { openedAt: string; probe: number; schedule: RetrySchedule },
+): ProbeOutcome {
+  if (isSuccessfulAttempt(result)) {
+    return { kind: "close", state: result.duration_ms > SLOW_ATTEMPT_MS ? "slow" : "healthy" };
+  }
+  if (result.status_code === 410) return { kind: "gone" };
+  const at = probeDueAt(context.openedAt, context.probe + 1, context.schedule);
+  return at ? { kind: "next_probe", at } : { kind: "disable" };
 }

@@ -5,8 +5,14 @@ import type {
   DeliverySummaryView,
   StoredEvent,
 } from "./model";
-import type { PlatformEventMessage, PlatformMessage, RetryMessage } from "../queue-message";
-import type { DisabledReason } from "../webhook-endpoint";
+import type {
+  PlatformEventMessage,
+  PlatformMessage,
+  ProbeMessage,
+  RetryMessage,
+  SlowLaneMessage,
+} from "../queue-message";
+import type { DisabledReason, EndpointHealth, HealthState, WebhookEndpoint } from "../webhook-endpoint";
 
 export interface DeliveryUpdate {
   readonly status: DeliveryStatus;
@@ -15,36 +21,57 @@ export interface DeliveryUpdate {
   readonly updated_at: string;
 }
 
+/** An open breaker, as the writer of a parked delivery read it: the write holds only while it still is. */
+export interface BreakerGuard {
+  readonly tenant_id: string;
+  readonly webhook_id: string;
+  readonly opened_at: string;
+}
+
+export interface FanOutWrite {
+  /** Until when the (tenant, event id) is not fanned out again. */
+  readonly idempotentUntil: Date;
+  /** The pending deliveries this run sends itself: attempt 1 is claimed for it until `leaseUntil`. */
+  readonly leased: ReadonlySet<string>;
+  readonly leaseUntil: Date;
+  /** The breakers the parked deliveries of the fan-out rely on being open. */
+  readonly breakers: readonly BreakerGuard[];
+}
+
+export type FanOutRecord =
+  | { readonly recorded: true; readonly lease: string }
+  | { readonly recorded: false; readonly existing: StoredEvent }
+  /** A breaker closed between reading the endpoints and writing: read them again. */
+  | { readonly recorded: false; readonly breakerClosed: true };
+
 /** What the delivery use case needs from the outside world (adapters implement these). */
 export interface DeliveryStore {
   /**
    * Records the event and its deliveries in one write, unless the same
    * (tenant, event id) was recorded within the idempotency window: then it
-   * answers the event already stored and writes nothing. The pending
-   * deliveries are written with attempt 1 claimed for the caller until
+   * answers the event already stored and writes nothing. The deliveries in
+   * `leased` are written with attempt 1 claimed for the caller until
    * `leaseUntil`, as claimAttempt would claim it, and the answer carries that
    * lease: the first attempt after a fan-out needs no write of its own.
+   * Parked deliveries are written only while every breaker in `breakers` is
+   * still the open one the caller read.
    */
-  recordFanOut(
-    event: StoredEvent,
-    deliveries: readonly Delivery[],
-    idempotentUntil: Date,
-    leaseUntil: Date,
-  ): Promise<{ recorded: true; lease: string } | { recorded: false; existing: StoredEvent }>;
+  recordFanOut(event: StoredEvent, deliveries: readonly Delivery[], write: FanOutWrite): Promise<FanOutRecord>;
   getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined>;
   getDelivery(webhookId: string, deliveryId: string): Promise<Delivery | undefined>;
   /**
    * Takes attempt `attempt` for this worker: succeeds only while the delivery
-   * has made attempt-1 attempts, is pending or retrying (or, for a resend an
-   * operator asked for, in any state), and no other worker's lease is live.
-   * Answers the lease token, or why not.
+   * has made attempt-1 attempts, is in a state `from` allows (pending or
+   * retrying; parked, for a probe or a drain; any, for a resend an operator
+   * asked for), and no other worker's lease is live. Answers the lease token,
+   * or why not.
    */
   claimAttempt(
     delivery: Delivery,
     attempt: number,
     leaseUntil: Date,
     now: Date,
-    from?: "open" | "any",
+    from?: ClaimFrom,
   ): Promise<{ claimed: true; lease: string } | { claimed: false; reason: "leased" | "moved_on" }>;
   /** Appends the attempt and sets the new status; false when the lease was lost meanwhile. */
   recordAttempt(
@@ -53,8 +80,86 @@ export interface DeliveryStore {
     attempt: DeliveryAttempt,
     update: DeliveryUpdate,
   ): Promise<boolean>;
-  /** Ends a pending or retrying delivery without sending: its endpoint is deleted or disabled. */
+  /** Ends a pending, retrying or parked delivery without sending: its endpoint is deleted or disabled. */
   close(delivery: Delivery, status: "skipped" | "cancelled", updatedAt: string): Promise<void>;
+  /**
+   * Parks a delivery that is due (pending, retrying, or failed or skipped and
+   * being resent) and not leased, while the breaker is still open and parking
+   * (it has a next probe); lowers the breaker's `parked_from` when the delivery
+   * is older than it.
+   */
+  park(delivery: Delivery, park: ParkWrite): Promise<"parked" | "breaker_closed" | "moved_on">;
+  /** Parked deliveries of an endpoint, oldest first, from delivery id `from` on (inclusive). */
+  listParked(webhookId: string, from: string, limit: number): Promise<ParkedPage>;
+}
+
+export type ClaimFrom = "open" | "parked" | "any";
+
+export interface ParkWrite {
+  readonly breaker: BreakerGuard;
+  /** The breaker's `parked_from` as read; a delivery older than it lowers it. */
+  readonly parkedFrom: string | null;
+  readonly nextAttemptAt: string | null;
+  readonly updatedAt: string;
+  readonly now: Date;
+}
+
+export interface ParkedPage {
+  readonly items: readonly Delivery[];
+  /** Where the next page starts, or undefined when no delivery after these is parked. */
+  readonly next?: string;
+}
+
+/**
+ * An endpoint's health, kept next to it by the delivery worker (SPEC 5). Every
+ * change is one conditional write on its own item: the failure count is an
+ * atomic increment, so concurrent workers lose no failure, and breaker moves
+ * name the breaker (its `opened_at`) they act on.
+ */
+export interface EndpointHealthStore {
+  /** Counts a failed attempt; answers the health after it. */
+  recordFailure(endpoint: WebhookEndpoint, at: string): Promise<EndpointHealth>;
+  /** Moves a healthy endpoint to the slow lane; leaves any other state as it is. */
+  markSlow(endpoint: WebhookEndpoint, at: string): Promise<void>;
+  /** After a success: no failures, and `state` (since `at` if that changes it), unless the breaker is open. */
+  recordSuccess(endpoint: WebhookEndpoint, state: Exclude<HealthState, "open">, at: string): Promise<void>;
+  /** Opens the breaker unless it is open already; true when this call opened it. */
+  openBreaker(endpoint: WebhookEndpoint, opening: BreakerOpening): Promise<boolean>;
+  /**
+   * Records failed probe `probe` of the breaker opened at `openedAt`. A null `nextProbeAt`
+   * (the last probe failed) also stops parking. Answers the health after it, or undefined
+   * when the breaker moved on meanwhile.
+   */
+  recordFailedProbe(
+    endpoint: WebhookEndpoint,
+    openedAt: string,
+    probe: number,
+    nextProbeAt: string | null,
+  ): Promise<EndpointHealth | undefined>;
+  /** Stops the breaker opened at `openedAt` parking more deliveries (its endpoint is disabled). */
+  stopParking(endpoint: WebhookEndpoint, openedAt: string): Promise<EndpointHealth | undefined>;
+  /** Closes the breaker opened at `openedAt`; answers the health after it, or undefined if it was not open. */
+  closeBreaker(
+    endpoint: WebhookEndpoint,
+    openedAt: string,
+    closing: BreakerClosing,
+  ): Promise<EndpointHealth | undefined>;
+  /** A drain found nothing more parked: forget where parked deliveries start, unless the breaker opened again. */
+  finishDrain(endpoint: WebhookEndpoint): Promise<void>;
+}
+
+export interface BreakerOpening {
+  readonly openedAt: string;
+  readonly nextProbeAt: string;
+  /** Where its parked deliveries will start, unless an unfinished drain starts earlier. */
+  readonly parkedFrom: string;
+}
+
+export interface BreakerClosing {
+  readonly state: Exclude<HealthState, "open">;
+  readonly at: string;
+  /** 0 after a successful probe; one short of the threshold when it closes with nothing to probe. */
+  readonly consecutiveFailures: number;
 }
 
 /** The delivery log as the API reads it. */
@@ -90,6 +195,14 @@ export interface EndpointDisabler {
 export interface RetryScheduler {
   /** Idempotent per (delivery, attempt): scheduling the same retry twice makes one schedule. */
   scheduleRetry(message: RetryMessage, at: Date): Promise<void>;
+  /** Idempotent per (endpoint, breaker, probe): one schedule per probe, never one per parked delivery. */
+  scheduleProbe(message: ProbeMessage, at: Date): Promise<void>;
+}
+
+/** The slow lane's queue (SPEC 5): its own consumer, so nothing there holds up a batch of the main lane. */
+export interface SlowLane {
+  /** `delaySeconds` (0-900) holds the message back, as a drain does to keep its pace. */
+  send(message: SlowLaneMessage, delaySeconds?: number): Promise<void>;
 }
 
 export interface EventQueue {
@@ -104,12 +217,14 @@ export interface WorkQueue {
   publishAll(messages: readonly PlatformMessage[]): Promise<void>;
 }
 
-export type DeliveryOutcome = "succeeded" | "retried" | "failed" | "skipped" | "cancelled";
+export type DeliveryOutcome = "succeeded" | "retried" | "failed" | "skipped" | "cancelled" | "parked";
 
 export interface DeliveryMetrics {
   delivery(outcome: DeliveryOutcome): void;
   attemptLatency(ms: number): void;
   endpointDisabled(reason: DisabledReason): void;
+  /** The endpoint's health moved to `state` (a breaker opened or closed, a lane changed). */
+  endpointHealth(state: HealthState): void;
 }
 
 /** Structured logging, as Powertools' Logger offers it. */

@@ -3,7 +3,7 @@ import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import type { Delivery, StoredEvent } from "../../../lambdas/core/delivery/model";
 import { ulid } from "../../../lambdas/core/ulid";
-import { deliveryStore, pendingDelivery } from "../../support/delivery";
+import { deliveryStore, leaseAll, pendingDelivery } from "../../support/delivery";
 import { documentClient, platform } from "../../support/platform";
 
 /** The delivery store's guarantees against DynamoDB Local: idempotent fan-out and exclusive attempts. */
@@ -56,12 +56,11 @@ describe("DynamoDbDeliveryStore", () => {
     const store = deliveryStore();
     const { event, delivery } = fixture();
 
-    const first = await store.recordFanOut(event, [delivery], inAMinute(), inAMinute());
+    const first = await store.recordFanOut(event, [delivery], leaseAll([delivery], inAMinute(), inAMinute()));
     const again = await store.recordFanOut(
       { ...event, data: { a: 2 } },
       [{ ...delivery, id: "msg_other" }],
-      inAMinute(),
-      inAMinute(),
+      leaseAll([{ ...delivery, id: "msg_other" }], inAMinute(), inAMinute()),
     );
 
     expect(first).toEqual({ recorded: true, lease: expect.any(String) });
@@ -72,7 +71,12 @@ describe("DynamoDbDeliveryStore", () => {
   it("writes a fan-out's pending deliveries with attempt 1 leased to it, and a skipped one without", async () => {
     const store = deliveryStore();
     const { event, delivery } = fixture();
-    const skipped = pendingDelivery({ ...delivery, webhook_id: randomUUID(), status: "skipped" });
+    const skipped = pendingDelivery({
+      tenant_id: delivery.tenant_id,
+      event_id: delivery.event_id,
+      webhook_id: randomUUID(),
+      status: "skipped",
+    });
     const refs = [delivery, skipped].map((d) => ({ webhook_id: d.webhook_id, delivery_id: d.id }));
     const other = fixture();
     const leaseUntil = inAMinute();
@@ -80,10 +84,9 @@ describe("DynamoDbDeliveryStore", () => {
     const recorded = await store.recordFanOut(
       { ...event, deliveries: refs },
       [delivery, skipped],
-      inAMinute(),
-      leaseUntil,
+      leaseAll([delivery, skipped], inAMinute(), leaseUntil),
     );
-    const otherRecorded = await store.recordFanOut(other.event, [other.delivery], inAMinute(), leaseUntil);
+    const otherRecorded = await store.recordFanOut(other.event, [other.delivery], leaseAll([other.delivery], inAMinute(), leaseUntil));
 
     if (!recorded.recorded || !otherRecorded.recorded) throw new Error("both fan-outs must be recorded");
     expect(recorded.lease).toMatch(/^[0-9a-f-]{36}$/);
@@ -99,7 +102,7 @@ describe("DynamoDbDeliveryStore", () => {
   it("records attempt 1 under the fan-out's lease, with no claim of its own", async () => {
     const store = deliveryStore();
     const { event, delivery } = fixture();
-    const recorded = await store.recordFanOut(event, [delivery], inAMinute(), inAMinute());
+    const recorded = await store.recordFanOut(event, [delivery], leaseAll([delivery], inAMinute(), inAMinute()));
     if (!recorded.recorded) throw new Error("the fan-out must be recorded");
 
     const kept = await store.recordAttempt(delivery, recorded.lease, firstAttempt(delivery), succeeded(delivery));
@@ -114,7 +117,7 @@ describe("DynamoDbDeliveryStore", () => {
     const store = deliveryStore();
     const { event, delivery } = fixture();
     const leaseUntil = inAMinute();
-    const recorded = await store.recordFanOut(event, [delivery], inAMinute(), leaseUntil);
+    const recorded = await store.recordFanOut(event, [delivery], leaseAll([delivery], inAMinute(), leaseUntil));
     if (!recorded.recorded) throw new Error("the fan-out must be recorded");
     const afterTheLease = new Date(leaseUntil.getTime() + 1);
 
@@ -148,7 +151,7 @@ describe("DynamoDbDeliveryStore", () => {
   it("refuses a second claim while the first worker's lease is live, as leased", async () => {
     const store = deliveryStore();
     const { event, delivery } = fixture();
-    await store.recordFanOut(event, [delivery], inAMinute(), lapsed());
+    await store.recordFanOut(event, [delivery], leaseAll([delivery], inAMinute(), lapsed()));
 
     const first = await store.claimAttempt(delivery, 1, inAMinute(), new Date());
     const second = await store.claimAttempt(delivery, 1, inAMinute(), new Date());
@@ -160,7 +163,7 @@ describe("DynamoDbDeliveryStore", () => {
   it("lets another worker take an attempt whose lease has expired", async () => {
     const store = deliveryStore();
     const { event, delivery } = fixture();
-    await store.recordFanOut(event, [delivery], inAMinute(), lapsed());
+    await store.recordFanOut(event, [delivery], leaseAll([delivery], inAMinute(), lapsed()));
     await store.claimAttempt(delivery, 1, new Date(Date.now() - 1000), new Date(Date.now() - 2000));
 
     const taken = await store.claimAttempt(delivery, 1, inAMinute(), new Date());
@@ -171,7 +174,7 @@ describe("DynamoDbDeliveryStore", () => {
   it("answers moved_on once the attempt is recorded, and keeps the first attempt's result", async () => {
     const store = deliveryStore();
     const { event, delivery } = fixture();
-    await store.recordFanOut(event, [delivery], inAMinute(), lapsed());
+    await store.recordFanOut(event, [delivery], leaseAll([delivery], inAMinute(), lapsed()));
     const claim = await store.claimAttempt(delivery, 1, inAMinute(), new Date());
     if (!claim.claimed) throw new Error("the first claim must succeed");
     const attempt = firstAttempt(delivery);
@@ -209,7 +212,7 @@ describe("DynamoDbDeliveryStore.listDeliveries", () => {
     for (let from = 0; from < count; from += 99) {
       const batch = made.slice(from, from + 99);
       const refs = batch.map((d) => ({ webhook_id: d.webhook_id, delivery_id: d.id }));
-      await store.recordFanOut({ ...event, id: `evt_${from}`, deliveries: refs }, batch, inAMinute(), inAMinute());
+      await store.recordFanOut({ ...event, id: `evt_${from}`, deliveries: refs }, batch, leaseAll(batch, inAMinute(), inAMinute()));
     }
     return { store, webhookId: template.webhook_id, made };
   }

@@ -44,8 +44,8 @@ describe("parseQueueMessage", () => {
     ["not JSON", "{nope", "not JSON"],
     ["a JSON array", "[]", "not a valid event"],
     [
-      "a retry for attempt 1",
-      JSON.stringify({ kind: "retry", tenant_id: "a", webhook_id: "w", delivery_id: "d", attempt: 1 }),
+      "a retry for attempt 0",
+      JSON.stringify({ kind: "retry", tenant_id: "a", webhook_id: "w", delivery_id: "d", attempt: 0 }),
       "attempt",
     ],
     [

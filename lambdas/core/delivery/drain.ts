@@ -1,0 +1,93 @@
+/**
+ * @module Walks over an endpoint's parked deliveries, oldest first, a part per
+ * queue message (SPEC 5): after its breaker closes they are sent at a bounded
+ * rate that honours Retry-After; after its endpoint is disabled they are
+ * recorded skipped (so recover resends them), after it is deleted cancelled.
+ * A part that dies comes back from the queue and starts where it started: what
+ * it sent is no longer parked, and a live lease makes it wait.
+ */
+import type { DrainMessage } from "../queue-message";
+import type { WebhookEndpoint } from "../webhook-endpoint";
+import { asMessageResult } from "./attempt";
+import { type DeliveryContext, type MessageResult, worst } from "./context";
+import type { FollowUps } from "./follow-ups";
+import type { Delivery } from "./model";
+
+/** Parked deliveries one part looks at; a part sends them a few at a time. */
+export const DRAIN_PART_SIZE = 20;
+const DRAIN_CONCURRENCY = 5;
+/** SQS holds a message back 15 minutes at most; a longer Retry-After is waited out in several parts. */
+const MAX_DELAY_SECONDS = 900;
+
+export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliver">) {
+  const { deliveries, endpoints, log } = ctx;
+
+  async function drain(message: DrainMessage): Promise<MessageResult> {
+    const endpoint = await endpoints.get(message.tenant_id, message.webhook_id);
+    let mode = message.mode;
+    if (!endpoint) mode = "cancel";
+    else if (!endpoint.is_active && mode === "send") mode = "skip";
+    // Open again: its own probes own the parked deliveries now (its parked_from still reaches them).
+    if (mode === "send" && endpoint?.health.state === "open") return "done";
+
+    const started = ctx.now().getTime();
+    const page = await deliveries.listParked(message.webhook_id, message.from, DRAIN_PART_SIZE);
+    let results: MessageResult[];
+    let retryAfterMs = 0;
+    let next = page.next;
+    if (mode === "send" && endpoint) {
+      const sent = await sendAll(page.items, endpoint);
+      results = sent.results;
+      retryAfterMs = sent.retryAfterMs;
+      next = sent.unsent ?? next;
+    } else {
+      const status = mode === "skip" ? "skipped" : "cancelled";
+      const at = ctx.now().toISOString();
+      await Promise.all(page.items.map((d) => deliveries.close(d, status, at)));
+      for (const _ of page.items) ctx.metrics.delivery(status);
+      results = [];
+    }
+    // A delivery another worker holds makes this part come back, from where it started.
+    if (worst(results) === "retry_later") return "retry_later";
+    if (next === undefined) {
+      if (mode === "send" && endpoint) await endpoints.finishDrain(endpoint);
+      log.info("parked deliveries walked", { webhook_id: message.webhook_id, mode });
+      return "done";
+    }
+    const pace = mode === "send" ? (DRAIN_PART_SIZE / ctx.drainRatePerSecond) * 1000 : 0;
+    const elapsed = ctx.now().getTime() - started;
+    const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(Math.max(pace - elapsed, retryAfterMs) / 1000));
+    await ctx.slowLane.send({ ...message, mode, from: next }, delaySeconds);
+    return "done";
+  }
+
+  /**
+   * Sends a part's deliveries, a few at once and in order. A Retry-After stops the part:
+   * `unsent` is where the next one starts.
+   */
+  async function sendAll(parked: readonly Delivery[], endpoint: WebhookEndpoint) {
+    const results: MessageResult[] = [];
+    let retryAfterMs = 0;
+    let i = 0;
+    for (; i < parked.length && retryAfterMs === 0; i += DRAIN_CONCURRENCY) {
+      const sent = await Promise.all(
+        parked.slice(i, i + DRAIN_CONCURRENCY).map(async (delivery) => {
+          const event = await deliveries.getEvent(delivery.tenant_id, delivery.event_id);
+          if (!event) {
+            log.error("parked delivery whose event is no longer stored: cancelled", { delivery_id: delivery.id });
+            await deliveries.close(delivery, "cancelled", ctx.now().toISOString());
+            return { outcome: "closed" as const };
+          }
+          return deliver(delivery, delivery.attempt_count + 1, event, endpoint, "skipped", { from: "parked" });
+        }),
+      );
+      for (const s of sent) {
+        results.push(asMessageResult(s.outcome));
+        retryAfterMs = Math.max(retryAfterMs, "retryAfterMs" in s ? (s.retryAfterMs ?? 0) : 0);
+      }
+    }
+    return { results, retryAfterMs, unsent: parked[i]?.id };
+  }
+
+  return { drain };
+}

@@ -1,0 +1,162 @@
+/**
+ * @module Fan-out (SPEC 3-5): an event becomes one delivery per subscribed
+ * endpoint, recorded with the event in one write, each routed by its
+ * endpoint's health: healthy ones are sent here at once, slow ones handed to
+ * the slow lane, and those of an open breaker parked without an attempt.
+ */
+import { matchesAny } from "../event-types";
+import { ulid } from "../ulid";
+import type { WebhookEndpoint } from "../webhook-endpoint";
+import { asMessageResult } from "./attempt";
+import {
+  ATTEMPT_LEASE_MS,
+  type DeliveryContext,
+  type EventToDeliver,
+  IDEMPOTENCY_WINDOW_MS,
+  type MessageResult,
+  worst,
+} from "./context";
+import { type FollowUps, retryMessage } from "./follow-ups";
+import { type Delivery, type DeliveryStatus, MAX_FAN_OUT_WRITES, type StoredEvent } from "./model";
+import type { BreakerGuard } from "./ports";
+import { type Route, routeFor } from "./policy";
+
+/** A breaker that closes between reading the endpoints and writing makes the fan-out read them again. */
+const MAX_FAN_OUT_ROUNDS = 3;
+
+export function newDelivery(
+  endpoint: WebhookEndpoint,
+  event: EventToDeliver,
+  now: Date,
+  status: DeliveryStatus,
+  nextAttemptAt: string | null = null,
+): Delivery {
+  const at = now.toISOString();
+  return {
+    id: `msg_${ulid(now.getTime())}`,
+    tenant_id: event.tenant_id,
+    webhook_id: endpoint.id,
+    event_id: event.id,
+    event_type: event.type,
+    status,
+    attempt_count: 0,
+    next_attempt_at: nextAttemptAt,
+    first_attempt_at: null,
+    created_at: at,
+    updated_at: at,
+    attempts: [],
+  };
+}
+
+interface Routed {
+  readonly delivery: Delivery;
+  readonly endpoint: WebhookEndpoint;
+  readonly route: Route | "inactive";
+}
+
+export function fanOuts(ctx: DeliveryContext, { deliver, finishRecordedAttempt }: FollowUps) {
+  const { deliveries, endpoints, metrics, log } = ctx;
+
+  function route(endpoint: WebhookEndpoint, event: EventToDeliver, now: Date): Routed {
+    // SPEC 5: events for a disabled endpoint are recorded, not sent, and not lost.
+    if (!endpoint.is_active) {
+      return { delivery: newDelivery(endpoint, event, now, "skipped"), endpoint, route: "inactive" };
+    }
+    const to = routeFor(endpoint.health);
+    const delivery =
+      to === "park"
+        ? newDelivery(endpoint, event, now, "parked", endpoint.health.next_probe_at)
+        : newDelivery(endpoint, event, now, "pending");
+    return { delivery, endpoint, route: to };
+  }
+
+  async function fanOut(event: EventToDeliver, excludeWebhookId?: string): Promise<MessageResult> {
+    for (let round = 1; ; round++) {
+      const subscribed = (await endpoints.list(event.tenant_id)).filter(
+        (e) => e.id !== excludeWebhookId && matchesAny(e.events, event.type),
+      );
+      // Read after the endpoints, so a parked delivery is never older than the breaker it waits on.
+      const now = ctx.now();
+      let routed = subscribed.map((endpoint) => route(endpoint, event, now));
+      const stored: StoredEvent = {
+        ...event,
+        deliveries: routed.map(({ delivery }) => ({ webhook_id: delivery.webhook_id, delivery_id: delivery.id })),
+      };
+      let breakers: BreakerGuard[] = routed
+        .filter((r) => r.route === "park")
+        .map((r) => ({
+          tenant_id: r.endpoint.tenant_id,
+          webhook_id: r.endpoint.id,
+          opened_at: r.endpoint.health.opened_at ?? "",
+        }));
+      if (routed.length + breakers.length > MAX_FAN_OUT_WRITES) {
+        // No room for the breaker checks in one transaction: those deliveries are parked one by one
+        // from the slow lane instead.
+        routed = routed.map((r) =>
+          r.route === "park" ? { ...r, route: "slow_lane", delivery: { ...r.delivery, status: "pending", next_attempt_at: null } } : r,
+        );
+        breakers = [];
+      }
+      const outcome = await deliveries.recordFanOut(stored, routed.map((r) => r.delivery), {
+        idempotentUntil: new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS),
+        leased: new Set(routed.filter((r) => r.route === "send").map((r) => r.delivery.id)),
+        leaseUntil: new Date(now.getTime() + ATTEMPT_LEASE_MS),
+        breakers,
+      });
+      if ("breakerClosed" in outcome) {
+        if (round < MAX_FAN_OUT_ROUNDS) continue;
+        return "retry_later";
+      }
+      if (!outcome.recorded) return resumeDuplicate(outcome.existing);
+      log.debug("event fanned out", { event_id: event.id, event_type: event.type, deliveries: routed.length });
+      return sendRouted(routed, stored, outcome.lease);
+    }
+  }
+
+  /** The fan-out wrote attempt 1 of each delivery it sends itself, already claimed by this run. */
+  async function sendRouted(routed: readonly Routed[], event: StoredEvent, lease: string): Promise<MessageResult> {
+    const results = await Promise.all(
+      routed.map(async ({ delivery, endpoint, route: to }): Promise<MessageResult> => {
+        switch (to) {
+          case "inactive":
+            metrics.delivery("skipped");
+            return "done";
+          case "park":
+            metrics.delivery("parked");
+            return "done";
+          case "slow_lane":
+            // The slow lane's worker claims it; a crash before this send is resumed from the event.
+            await ctx.slowLane.send(retryMessage(delivery, 1));
+            return "done";
+          case "send":
+            return asMessageResult((await deliver(delivery, 1, event, endpoint, "skipped", { lease })).outcome);
+        }
+      }),
+    );
+    return worst(results);
+  }
+
+  /**
+   * A duplicate: either a producer sent the id again (nothing left to do) or this very
+   * message is back after a crash (finish what the first run started). Its leases, if any,
+   * are the first run's: each attempt is claimed anew, once they have expired.
+   */
+  async function resumeDuplicate(existing: StoredEvent): Promise<MessageResult> {
+    log.info("duplicate event: resuming its deliveries", { event_id: existing.id });
+    const results = await Promise.all(
+      existing.deliveries.map(async (ref) => {
+        const delivery = await deliveries.getDelivery(ref.webhook_id, ref.delivery_id);
+        if (!delivery) return "done" as const;
+        const endpoint = await endpoints.get(existing.tenant_id, ref.webhook_id);
+        if (delivery.status === "pending") {
+          return asMessageResult((await deliver(delivery, 1, existing, endpoint, "skipped")).outcome);
+        }
+        await finishRecordedAttempt(delivery, endpoint);
+        return "done" as const;
+      }),
+    );
+    return worst(results);
+  }
+
+  return { fanOut };
+}
