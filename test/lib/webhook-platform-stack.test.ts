@@ -87,16 +87,30 @@ function logicalIdStartingWith(template: Template, type: string, prefix: string)
   return ids[0] as string;
 }
 
+/** The event source mapping that reads the queue with the given logical id. */
+function mappingOf(template: Template, queue: string): Resource {
+  const [, mapping] = onlyEntry(
+    template.findResources("AWS::Lambda::EventSourceMapping", {
+      Properties: { EventSourceArn: { "Fn::GetAtt": [queue, "Arn"] } },
+    }),
+  );
+  return mapping;
+}
+
 describe("WebhookPlatformStack", () => {
   let template: Template;
   let eventsQueue: string;
   let eventsDlq: string;
+  let slowLaneQueue: string;
+  let slowLaneDlq: string;
   let schedulerDlq: string;
   let table: string;
   beforeAll(() => {
     template = synthesize();
     eventsQueue = logicalIdStartingWith(template, "AWS::SQS::Queue", "EventIngestQueue");
     eventsDlq = logicalIdStartingWith(template, "AWS::SQS::Queue", "EventIngestDeadLetterQueue");
+    slowLaneQueue = logicalIdStartingWith(template, "AWS::SQS::Queue", "EventIngestSlowLaneQueue");
+    slowLaneDlq = logicalIdStartingWith(template, "AWS::SQS::Queue", "EventIngestSlowLaneDeadLetterQueue");
     schedulerDlq = logicalIdStartingWith(template, "AWS::SQS::Queue", "RetrySchedulerDeadLetterQueue");
     table = logicalIdStartingWith(template, "AWS::DynamoDB::Table", "DataStoreTable");
   });
@@ -132,24 +146,39 @@ describe("WebhookPlatformStack", () => {
   });
 
   describe("event ingest", () => {
-    it("sends an event to the dead-letter queue after five failed receives and keeps it there 14 days", () => {
-      template.hasResourceProperties("AWS::SQS::Queue", {
-        RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": [eventsDlq, "Arn"] }, maxReceiveCount: 5 },
-      });
-      for (const dlq of [eventsDlq, schedulerDlq]) {
+    /** Each lane's work queue, its dead-letter queue and the worker reading it. */
+    const lanes = () =>
+      [
+        { queue: eventsQueue, dlq: eventsDlq, worker: "deliveryWorker" },
+        { queue: slowLaneQueue, dlq: slowLaneDlq, worker: "slowLaneWorker" },
+      ] as const;
+
+    it("sends a message of either lane to its lane's dead-letter queue after five failed receives", () => {
+      for (const { queue, dlq } of lanes()) {
+        expect(template.toJSON().Resources[queue].Properties.RedrivePolicy).toEqual({
+          deadLetterTargetArn: { "Fn::GetAtt": [dlq, "Arn"] },
+          maxReceiveCount: 5,
+        });
+      }
+    });
+
+    it("keeps a message in any dead-letter queue for 14 days", () => {
+      for (const dlq of [eventsDlq, slowLaneDlq, schedulerDlq]) {
         expect(template.toJSON().Resources[dlq].Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
       }
     });
 
-    it("hides a received batch for six delivery timeouts", () => {
-      const [, worker] = lambdaOf(template, "deliveryWorker");
-      const queue = template.toJSON().Resources[eventsQueue];
-      expect(queue.Properties.VisibilityTimeout).toBe(6 * worker.Properties.Timeout);
+    it("hides a batch received from either lane for six timeouts of the worker reading it", () => {
+      for (const { queue, worker } of lanes()) {
+        const [, fn] = lambdaOf(template, worker);
+        const visibilityTimeout = template.toJSON().Resources[queue].Properties.VisibilityTimeout;
+        expect(visibilityTimeout).toBe(6 * fn.Properties.Timeout);
+      }
     });
 
     it("refuses unencrypted transport on every queue and encrypts them at rest", () => {
-      template.resourceCountIs("AWS::SQS::Queue", 3);
-      for (const queue of [eventsQueue, eventsDlq, schedulerDlq]) {
+      template.resourceCountIs("AWS::SQS::Queue", 5);
+      for (const queue of [eventsQueue, eventsDlq, slowLaneQueue, slowLaneDlq, schedulerDlq]) {
         template.hasResourceProperties("AWS::SQS::QueuePolicy", {
           Queues: [{ Ref: queue }],
           PolicyDocument: {
@@ -162,16 +191,40 @@ describe("WebhookPlatformStack", () => {
       }
     });
 
-    it("feeds the delivery worker in batches and lets it report failed records one by one", () => {
+    it("gives the slow lane its own work queue and dead-letter queue, set up like the main lane's", () => {
+      const resources = template.toJSON().Resources;
+      expect(new Set([eventsQueue, eventsDlq, slowLaneQueue, slowLaneDlq]).size).toBe(4);
+      expect(resources[slowLaneQueue]).toEqual({
+        ...resources[eventsQueue],
+        Properties: {
+          ...resources[eventsQueue].Properties,
+          RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": [slowLaneDlq, "Arn"] }, maxReceiveCount: 5 },
+        },
+      });
+      expect(resources[slowLaneDlq]).toEqual(resources[eventsDlq]);
+    });
+
+    it("feeds the delivery worker in batches as events arrive and lets it report failed records one by one", () => {
       const [worker] = lambdaOf(template, "deliveryWorker");
-      template.resourceCountIs("AWS::Lambda::EventSourceMapping", 1);
-      template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
-        EventSourceArn: { "Fn::GetAtt": [eventsQueue, "Arn"] },
+      template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
+      const mapping = mappingOf(template, eventsQueue);
+      expect(mapping.Properties).toMatchObject({
         FunctionName: { Ref: worker },
         FunctionResponseTypes: ["ReportBatchItemFailures"],
         BatchSize: 10,
-        MaximumBatchingWindowInSeconds: 1,
         ScalingConfig: { MaximumConcurrency: 20 },
+      });
+      // SPEC 5: no batching window, so an idle platform does not wait one out before delivering.
+      expect(mapping.Properties.MaximumBatchingWindowInSeconds).toBeUndefined();
+    });
+
+    it("feeds the slow lane worker from the slow lane's queue, at most 5 invocations at once", () => {
+      const [worker] = lambdaOf(template, "slowLaneWorker");
+      expect(mappingOf(template, slowLaneQueue).Properties).toMatchObject({
+        FunctionName: { Ref: worker },
+        FunctionResponseTypes: ["ReportBatchItemFailures"],
+        BatchSize: 10,
+        ScalingConfig: { MaximumConcurrency: 5 },
       });
     });
   });
@@ -206,30 +259,36 @@ describe("WebhookPlatformStack", () => {
       expect(statements).toHaveLength(2);
     });
 
-    it("lets the delivery worker manage schedules only inside its group and pass only the scheduler role", () => {
-      const schedulerRole = logicalIdStartingWith(template, "AWS::IAM::Role", "RetrySchedulerRole");
-      const statements = statementsOf(template, "deliveryWorker");
+    // The functions that schedule retries: the delivery commands (an early retry) and both workers.
+    const retrySchedulers = ["deliveryCommands", "deliveryWorker", "slowLaneWorker"] as const;
 
-      const scheduling = statements.find((statement) =>
-        [statement.Action].flat().includes("scheduler:CreateSchedule"),
-      );
-      expect(scheduling?.Action).toEqual([
-        "scheduler:CreateSchedule",
-        "scheduler:GetSchedule",
-        "scheduler:DeleteSchedule",
-      ]);
-      expect(JSON.stringify(scheduling?.Resource)).toContain(`:schedule/${scheduleGroupName(template)}/*`);
+    it.each(retrySchedulers)(
+      "lets %s manage schedules only inside its group and pass only the scheduler role",
+      (name) => {
+        const schedulerRole = logicalIdStartingWith(template, "AWS::IAM::Role", "RetrySchedulerRole");
+        const statements = statementsOf(template, name);
 
-      const passRole = statements.find((statement) => statement.Action === "iam:PassRole");
-      expect(passRole?.Resource).toEqual({ "Fn::GetAtt": [schedulerRole, "Arn"] });
-      expect(passRole?.Condition).toEqual({
-        StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" },
-      });
-    });
+        const scheduling = statements.find((statement) =>
+          [statement.Action].flat().includes("scheduler:CreateSchedule"),
+        );
+        expect(scheduling?.Action).toEqual([
+          "scheduler:CreateSchedule",
+          "scheduler:GetSchedule",
+          "scheduler:DeleteSchedule",
+        ]);
+        expect(JSON.stringify(scheduling?.Resource)).toContain(`:schedule/${scheduleGroupName(template)}/*`);
 
-    it("tells the delivery worker which group, role, target and DLQ its schedules use", () => {
-      const [, worker] = lambdaOf(template, "deliveryWorker");
-      expect(worker.Properties.Environment.Variables).toMatchObject({
+        const passRole = statements.find((statement) => statement.Action === "iam:PassRole");
+        expect(passRole?.Resource).toEqual({ "Fn::GetAtt": [schedulerRole, "Arn"] });
+        expect(passRole?.Condition).toEqual({
+          StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" },
+        });
+      },
+    );
+
+    it.each(retrySchedulers)("tells %s which group, role, target and DLQ its schedules use", (name) => {
+      const [, fn] = lambdaOf(template, name);
+      expect(fn.Properties.Environment.Variables).toMatchObject({
         SCHEDULER_GROUP_NAME: scheduleGroupName(template),
         SCHEDULER_ROLE_ARN: {
           "Fn::GetAtt": [logicalIdStartingWith(template, "AWS::IAM::Role", "RetrySchedulerRole"), "Arn"],
@@ -256,11 +315,11 @@ describe("WebhookPlatformStack", () => {
       }
     });
 
-    it("gives API functions 10 s to stay inside API Gateway's 30 s, and the delivery worker 60 s and 512 MB", () => {
+    it("gives API functions 10 s to stay inside API Gateway's 30 s, and both delivery workers 60 s and 512 MB", () => {
       for (const name of functionNames) {
         const [, fn] = lambdaOf(template, name);
         const expected =
-          name === "deliveryWorker"
+          name === "deliveryWorker" || name === "slowLaneWorker"
             ? { Timeout: 60, MemorySize: 512 }
             : { Timeout: name === "deliveryCommands" ? 29 : 10, MemorySize: 256 };
         expect(fn.Properties).toMatchObject(expected);
@@ -268,11 +327,13 @@ describe("WebhookPlatformStack", () => {
     });
 
     const common = ["NODE_OPTIONS", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_SERVICE_NAME"];
-    // What the functions that make delivery attempts read: the table, the queue, retries, the URL policy.
+    // What the functions that make delivery attempts read: the table, both lanes' queues, retries,
+    // endpoint health, the URL policy.
     const attemptMakers = [
       ...common,
       "TABLE_NAME",
       "EVENTS_QUEUE_URL",
+      "SLOW_LANE_QUEUE_URL",
       "SCHEDULER_GROUP_NAME",
       "SCHEDULER_ROLE_ARN",
       "SCHEDULER_TARGET_ARN",
@@ -280,6 +341,8 @@ describe("WebhookPlatformStack", () => {
       "SCHEDULER_MIN_LEAD_SECONDS",
       "RETRY_SCHEDULE",
       "DELIVERY_LOG_RETENTION_DAYS",
+      "BREAKER_THRESHOLD",
+      "DRAIN_RATE_PER_SECOND",
       "MAX_ENDPOINTS_PER_TENANT",
       "ALLOWED_URL_SCHEMES",
       "ALLOW_PRIVATE_ADDRESSES",
@@ -297,8 +360,9 @@ describe("WebhookPlatformStack", () => {
       ],
       deliveryCommands: attemptMakers,
       eventsApi: [...common, "EVENTS_QUEUE_URL"],
-      // The same, and the dead-letter queue it moves unreadable messages to.
+      // The same, and the dead-letter queue they move unreadable messages to.
       deliveryWorker: [...attemptMakers, "EVENTS_DLQ_URL"],
+      slowLaneWorker: [...attemptMakers, "EVENTS_DLQ_URL"],
     };
     it.each(functionNames)("passes %s only the environment of its config sections", (name) => {
       const [, fn] = lambdaOf(template, name);
@@ -307,7 +371,7 @@ describe("WebhookPlatformStack", () => {
       );
     });
 
-    it.each(["webhookCommands", "deliveryCommands", "deliveryWorker"] as const)(
+    it.each(["webhookCommands", "deliveryCommands", "deliveryWorker", "slowLaneWorker"] as const)(
       "gives %s the endpoint policy defaults: 50 endpoints, https only, no private addresses",
       (name) => {
         const [, fn] = lambdaOf(template, name);
@@ -319,17 +383,32 @@ describe("WebhookPlatformStack", () => {
       },
     );
 
-    it("tells the delivery worker its DLQ, log retention, schedule lead time and metrics namespace", () => {
-      const [, worker] = lambdaOf(template, "deliveryWorker");
-      expect(worker.Properties.Environment.Variables).toMatchObject({
-        EVENTS_QUEUE_URL: { Ref: eventsQueue },
-        EVENTS_DLQ_URL: { Ref: eventsDlq },
-        DELIVERY_LOG_RETENTION_DAYS: "30",
-        SCHEDULER_MIN_LEAD_SECONDS: "60",
-        POWERTOOLS_SERVICE_NAME: "hookline",
-        POWERTOOLS_METRICS_NAMESPACE: "Hookline",
-      });
-    });
+    it.each(["deliveryWorker", "slowLaneWorker"] as const)(
+      "tells %s its DLQ, log retention, schedule lead time and metrics namespace",
+      (name) => {
+        const [, worker] = lambdaOf(template, name);
+        expect(worker.Properties.Environment.Variables).toMatchObject({
+          EVENTS_QUEUE_URL: { Ref: eventsQueue },
+          EVENTS_DLQ_URL: { Ref: eventsDlq },
+          DELIVERY_LOG_RETENTION_DAYS: "30",
+          SCHEDULER_MIN_LEAD_SECONDS: "60",
+          POWERTOOLS_SERVICE_NAME: "hookline",
+          POWERTOOLS_METRICS_NAMESPACE: "Hookline",
+        });
+      },
+    );
+
+    it.each(["deliveryCommands", "deliveryWorker", "slowLaneWorker"] as const)(
+      "tells %s the slow lane's queue and the endpoint health defaults: breaker at 10 failures, drain at 20/s",
+      (name) => {
+        const [, fn] = lambdaOf(template, name);
+        expect(fn.Properties.Environment.Variables).toMatchObject({
+          SLOW_LANE_QUEUE_URL: { Ref: slowLaneQueue },
+          BREAKER_THRESHOLD: "10",
+          DRAIN_RATE_PER_SECOND: "20",
+        });
+      },
+    );
   });
 
   describe("permissions", () => {
@@ -352,8 +431,9 @@ describe("WebhookPlatformStack", () => {
         "scheduler:GetSchedule": ["schedulesInGroup"],
         "scheduler:DeleteSchedule": ["schedulesInGroup"],
         "iam:PassRole": ["schedulerRole"],
-        // Resends that recover queues, and the notice when an early retry disables the endpoint.
-        "sqs:SendMessage": ["eventsQueue"],
+        // Resends that recover queues, and the notice when an early retry disables the endpoint;
+        // the slow lane for the work that waits on a troubled endpoint.
+        "sqs:SendMessage": ["eventsQueue", "slowLaneQueue"],
       },
       eventsApi: { ...writeLogs, "sqs:SendMessage": ["eventsQueue"] },
       deliveryWorker: {
@@ -369,8 +449,25 @@ describe("WebhookPlatformStack", () => {
         "sqs:DeleteMessage": ["eventsQueue"],
         "sqs:GetQueueAttributes": ["eventsQueue"],
         "sqs:GetQueueUrl": ["eventsQueue"],
-        // Follow-up events onto the events queue; invalid messages straight to its DLQ.
-        "sqs:SendMessage": ["eventsDlq", "eventsQueue"],
+        // Follow-up events onto the events queue, work for troubled endpoints onto the slow lane;
+        // invalid messages straight to the events DLQ.
+        "sqs:SendMessage": ["eventsDlq", "eventsQueue", "slowLaneQueue"],
+      },
+      slowLaneWorker: {
+        ...writeLogs,
+        ...onTable("GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem", "BatchWriteItem"),
+        "scheduler:CreateSchedule": ["schedulesInGroup"],
+        "scheduler:GetSchedule": ["schedulesInGroup"],
+        "scheduler:DeleteSchedule": ["schedulesInGroup"],
+        "iam:PassRole": ["schedulerRole"],
+        // Consuming the slow lane's queue (its event source mapping's grant).
+        "sqs:ReceiveMessage": ["slowLaneQueue"],
+        "sqs:ChangeMessageVisibility": ["slowLaneQueue"],
+        "sqs:DeleteMessage": ["slowLaneQueue"],
+        "sqs:GetQueueAttributes": ["slowLaneQueue"],
+        "sqs:GetQueueUrl": ["slowLaneQueue"],
+        // The worker's follow-ups as on the main lane, and a drain's next part back onto the slow lane.
+        "sqs:SendMessage": ["eventsDlq", "eventsQueue", "slowLaneQueue"],
       },
     };
 
@@ -382,6 +479,8 @@ describe("WebhookPlatformStack", () => {
         [table]: "table",
         [eventsQueue]: "eventsQueue",
         [eventsDlq]: "eventsDlq",
+        [slowLaneQueue]: "slowLaneQueue",
+        [slowLaneDlq]: "slowLaneDlq",
         [schedulerDlq]: "schedulerDlq",
         [logicalIdStartingWith(template, "AWS::IAM::Role", "RetrySchedulerRole")]: "schedulerRole",
       };
@@ -441,11 +540,13 @@ describe("WebhookPlatformStack", () => {
       ).toBe(false);
     });
 
-    it("lets only the delivery worker send to the events DLQ, and no function touch the scheduler DLQ", () => {
+    it("lets only the delivery workers send to the events DLQ, and no function touch the other DLQs", () => {
       for (const name of functionNames) {
         const grants = grantsOf(name);
         const onDlq = Object.keys(grants).filter((action) => grants[action]?.includes("eventsDlq"));
-        expect(onDlq).toEqual(name === "deliveryWorker" ? ["sqs:SendMessage"] : []);
+        const worker = name === "deliveryWorker" || name === "slowLaneWorker";
+        expect(onDlq).toEqual(worker ? ["sqs:SendMessage"] : []);
+        expect(Object.values(grants).flat()).not.toContain("slowLaneDlq");
         expect(Object.values(grants).flat()).not.toContain("schedulerDlq");
       }
     });
@@ -515,8 +616,8 @@ describe("WebhookPlatformStack", () => {
   });
 
   describe("alarms", () => {
-    it("alarms as soon as either dead-letter queue holds a message", () => {
-      for (const dlq of [eventsDlq, schedulerDlq]) {
+    it("alarms as soon as any dead-letter queue holds a message", () => {
+      for (const dlq of [eventsDlq, slowLaneDlq, schedulerDlq]) {
         template.hasResourceProperties("AWS::CloudWatch::Alarm", {
           Namespace: "AWS/SQS",
           MetricName: "ApproximateNumberOfMessagesVisible",
@@ -595,43 +696,47 @@ describe("WebhookPlatformStack", () => {
       }
     });
 
-    it("reads the failure rate from exactly the metrics the delivery worker emits", async () => {
-      const [, worker] = lambdaOf(template, "deliveryWorker");
-      const env = worker.Properties.Environment.Variables;
-      // The worker's own Metrics, configured from the environment the stack gives it.
-      vi.stubEnv("POWERTOOLS_METRICS_NAMESPACE", env.POWERTOOLS_METRICS_NAMESPACE);
-      vi.stubEnv("POWERTOOLS_SERVICE_NAME", env.POWERTOOLS_SERVICE_NAME);
-      vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "false");
-      try {
-        const { Metrics } = await import("@aws-lambda-powertools/metrics");
-        const { PowertoolsDeliveryMetrics } = await import(
-          "../../lambdas/adapters/powertools-delivery-metrics"
-        );
-        const emitted = new Set<string>();
-        for (const outcome of ["succeeded", "retried", "failed"] as const) {
-          const metrics = new Metrics();
-          new PowertoolsDeliveryMetrics(metrics).delivery(outcome);
-          const emf = metrics.serializeMetrics();
-          for (const { Namespace, Dimensions, Metrics: definitions } of emf._aws.CloudWatchMetrics) {
-            for (const { Name } of definitions) {
-              const dimensions = (Dimensions.flat() as string[]).map((name) => ({
-                Name: name,
-                Value: (emf as unknown as Record<string, string>)[name],
-              }));
-              emitted.add(JSON.stringify({ Namespace, MetricName: Name, Dimensions: dimensions }));
+    // Both workers count their attempts in the same series: one alarm covers both lanes.
+    it.each(["deliveryWorker", "slowLaneWorker"] as const)(
+      "reads the failure rate from exactly the metrics %s emits",
+      async (workerName) => {
+        const [, worker] = lambdaOf(template, workerName);
+        const env = worker.Properties.Environment.Variables;
+        // The worker's own Metrics, configured from the environment the stack gives it.
+        vi.stubEnv("POWERTOOLS_METRICS_NAMESPACE", env.POWERTOOLS_METRICS_NAMESPACE);
+        vi.stubEnv("POWERTOOLS_SERVICE_NAME", env.POWERTOOLS_SERVICE_NAME);
+        vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "false");
+        try {
+          const { Metrics } = await import("@aws-lambda-powertools/metrics");
+          const { PowertoolsDeliveryMetrics } = await import(
+            "../../lambdas/adapters/powertools-delivery-metrics"
+          );
+          const emitted = new Set<string>();
+          for (const outcome of ["succeeded", "retried", "failed"] as const) {
+            const metrics = new Metrics();
+            new PowertoolsDeliveryMetrics(metrics).delivery(outcome);
+            const emf = metrics.serializeMetrics();
+            for (const { Namespace, Dimensions, Metrics: definitions } of emf._aws.CloudWatchMetrics) {
+              for (const { Name } of definitions) {
+                const dimensions = (Dimensions.flat() as string[]).map((name) => ({
+                  Name: name,
+                  Value: (emf as unknown as Record<string, string>)[name],
+                }));
+                emitted.add(JSON.stringify({ Namespace, MetricName: Name, Dimensions: dimensions }));
+              }
             }
           }
+          const read = (failureRateAlarm(template).Properties.Metrics as MetricDataQuery[])
+            .flatMap((query) => (query.MetricStat ? [query.MetricStat.Metric] : []))
+            .map(({ Namespace, MetricName, Dimensions }) =>
+              JSON.stringify({ Namespace, MetricName, Dimensions }),
+            );
+          expect(read.sort()).toEqual([...emitted].sort());
+        } finally {
+          vi.unstubAllEnvs();
         }
-        const read = (failureRateAlarm(template).Properties.Metrics as MetricDataQuery[])
-          .flatMap((query) => (query.MetricStat ? [query.MetricStat.Metric] : []))
-          .map(({ Namespace, MetricName, Dimensions }) =>
-            JSON.stringify({ Namespace, MetricName, Dimensions }),
-          );
-        expect(read.sort()).toEqual([...emitted].sort());
-      } finally {
-        vi.unstubAllEnvs();
-      }
-    });
+      },
+    );
 
     it("notifies no one unless an alarm topic is given", () => {
       for (const alarm of Object.values(template.findResources("AWS::CloudWatch::Alarm"))) {
@@ -640,11 +745,14 @@ describe("WebhookPlatformStack", () => {
     });
   });
 
-  it("outputs the API URL, the events queue URL and the table name", () => {
+  it("outputs the API URL, the events and slow lane queue URLs and the table name", () => {
     const outputs = template.toJSON().Outputs;
-    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(["ApiUrl", "EventsQueueUrl", "TableName"]));
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(["ApiUrl", "EventsQueueUrl", "SlowLaneQueueUrl", "TableName"]),
+    );
     expect(JSON.stringify(outputs.ApiUrl.Value)).toContain("execute-api");
     expect(outputs.EventsQueueUrl.Value).toEqual({ Ref: eventsQueue });
+    expect(outputs.SlowLaneQueueUrl.Value).toEqual({ Ref: slowLaneQueue });
     expect(outputs.TableName.Value).toEqual({ Ref: table });
   });
 });
@@ -675,7 +783,7 @@ describe("WebhookPlatformStack props", () => {
 
   it("accepts up to 99 endpoints per tenant, the most one DynamoDB transaction can deliver to", () => {
     const template = synthesize({ maxEndpointsPerTenant: 99 });
-    for (const name of ["webhookCommands", "deliveryCommands", "deliveryWorker"] as const) {
+    for (const name of ["webhookCommands", "deliveryCommands", "deliveryWorker", "slowLaneWorker"] as const) {
       expect(lambdaOf(template, name)[1].Properties.Environment.Variables.MAX_ENDPOINTS_PER_TENANT).toBe(
         "99",
       );
@@ -698,6 +806,25 @@ describe("WebhookPlatformStack props", () => {
   it("refuses at synth any setting the Lambdas' own config parser would refuse at cold start", () => {
     expect(() => newStack({ allowedUrlSchemes: [] })).toThrow(
       /the stack props make a configuration the Lambdas refuse: invalid endpointPolicy configuration: ALLOWED_URL_SCHEMES/,
+    );
+  });
+
+  it("passes breakerThreshold to every function that reads endpoint health", () => {
+    const template = synthesize({ breakerThreshold: 3 });
+    for (const name of ["deliveryCommands", "deliveryWorker", "slowLaneWorker"] as const) {
+      expect(lambdaOf(template, name)[1].Properties.Environment.Variables.BREAKER_THRESHOLD).toBe("3");
+    }
+  });
+
+  it("refuses at synth a breaker that opens before any failure", () => {
+    expect(() => newStack({ breakerThreshold: 0 })).toThrow(
+      /the stack props make a configuration the Lambdas refuse: invalid endpointHealth configuration: BREAKER_THRESHOLD: Too small/,
+    );
+  });
+
+  it("refuses at synth a drain faster than 1000 deliveries a second", () => {
+    expect(() => newStack({ drainRatePerSecond: 5000 })).toThrow(
+      /the stack props make a configuration the Lambdas refuse: invalid endpointHealth configuration: DRAIN_RATE_PER_SECOND: Too big/,
     );
   });
 
@@ -724,17 +851,35 @@ describe("WebhookPlatformStack props", () => {
     for (const logGroup of logGroups) expect(logGroup.DeletionPolicy).toBe("Delete");
   });
 
-  it("tunes the authorizer cache and the delivery batches", () => {
+  it("tunes the authorizer cache and both lanes' delivery batches", () => {
     const template = synthesize({
       authorizerCacheTtl: Duration.seconds(30),
+      // SQS hands over more than 10 messages at once only with a batching window.
       deliveryBatchSize: 25,
+      deliveryBatchingWindow: Duration.seconds(1),
       deliveryMaxConcurrency: 5,
+      slowLaneMaxConcurrency: 8,
     });
     template.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", { AuthorizerResultTtlInSeconds: 30 });
-    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+    const queue = (prefix: string) => logicalIdStartingWith(template, "AWS::SQS::Queue", prefix);
+    expect(mappingOf(template, queue("EventIngestQueue")).Properties).toMatchObject({
       BatchSize: 25,
       ScalingConfig: { MaximumConcurrency: 5 },
     });
+    expect(mappingOf(template, queue("EventIngestSlowLaneQueue")).Properties).toMatchObject({
+      BatchSize: 25,
+      ScalingConfig: { MaximumConcurrency: 8 },
+    });
+  });
+
+  it("gathers the delivery worker's batches for deliveryBatchingWindow when one is given", () => {
+    const template = synthesize({ deliveryBatchingWindow: Duration.seconds(2) });
+    const eventsQueue = logicalIdStartingWith(template, "AWS::SQS::Queue", "EventIngestQueue");
+    expect(mappingOf(template, eventsQueue).Properties.MaximumBatchingWindowInSeconds).toBe(2);
+  });
+
+  it("refuses at synth batches of more than 10 events without a batching window, as SQS does", () => {
+    expect(() => newStack({ deliveryBatchSize: 25 })).toThrow(/when batching window is not specified/);
   });
 
   it("notifies the alarm topic from every alarm", () => {
@@ -743,7 +888,7 @@ describe("WebhookPlatformStack props", () => {
     const alarmTopic = Topic.fromTopicArn(new Stack(app, "Shared"), "AlarmTopic", topicArn);
     const { stack } = newStack({ alarmTopic }, app);
     const alarms = Object.values(Template.fromStack(stack).findResources("AWS::CloudWatch::Alarm"));
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(5);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
   });
 });
@@ -769,8 +914,9 @@ describe("cdk-nag AwsSolutions", () => {
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
     const scheduleWildcard = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${group}/*]`;
-    // The wildcard once for each role that schedules retries: the delivery worker's and delivery commands'.
+    // The wildcard once for each role that schedules retries: both delivery workers' and delivery commands'.
     expect(acknowledged.map(([id]) => id.replace(/^annotation::/i, "")).sort()).toEqual([
+      scheduleWildcard,
       scheduleWildcard,
       scheduleWildcard,
       "AwsSolutions-SQS3",
