@@ -25,7 +25,8 @@ export interface DeliveryMetricsSource {
 export interface PlatformAlarmsProps {
   /** Dead-letter queues by construct id: any message in one is an event or retry that was lost. */
   readonly deadLetterQueues: Record<string, IQueue>;
-  readonly deliveryFunction: IFunction;
+  /** The delivery workers by alarm id prefix (the main lane's and the slow lane's). */
+  readonly deliveryFunctions: Record<string, IFunction>;
   readonly deliveryMetrics: DeliveryMetricsSource;
   /** Share of failed delivery attempts (0..1) above which the failure-rate alarm fires. */
   readonly deliveryFailureRateThreshold: number;
@@ -75,11 +76,13 @@ export class PlatformAlarms extends Construct {
       );
     }
     // A failed delivery is reported as a batch item failure, not an error: errors are bugs or outages.
-    addAlarm(
-      "DeliveryWorkerErrors",
-      "The delivery worker failed whole invocations",
-      props.deliveryFunction.metricErrors({ period: FIVE_MINUTES, statistic: "Sum" }),
-    );
+    for (const [functionId, fn] of Object.entries(props.deliveryFunctions)) {
+      addAlarm(
+        `${functionId}Errors`,
+        `The ${functionId} function failed whole invocations`,
+        fn.metricErrors({ period: FIVE_MINUTES, statistic: "Sum" }),
+      );
+    }
 
     // Every delivery attempt counts exactly one of these three outcomes; skipped and cancelled
     // deliveries never reach a receiver and stay out of the rate.

@@ -65,7 +65,8 @@ export interface WebhookPlatformStackProps extends StackProps {
    */
   readonly deliveryLogRetentionDays?: number;
   /**
-   * Events the delivery worker receives per invocation.
+   * Events a delivery worker (either lane) receives per invocation; over 10
+   * only with a `deliveryBatchingWindow`, as Lambda requires. Checked at synth.
    * @default 10
    */
   readonly deliveryBatchSize?: number;
@@ -76,8 +77,8 @@ export interface WebhookPlatformStackProps extends StackProps {
    */
   readonly deliveryMaxConcurrency?: number;
   /**
-   * How long the delivery worker's event source gathers a batch before it is
-   * invoked. Zero (the default) hands each event over as it arrives, so an idle
+   * How long the delivery workers' event sources (both lanes) gather a batch
+   * before the worker is invoked. Zero (the default) hands each event over as it arrives, so an idle
    * platform delivers in well under 100 ms; a window trades that latency for
    * fuller batches under light load.
    * @default Duration.seconds(0)
@@ -312,13 +313,20 @@ export class WebhookPlatformStack extends Stack {
     }
 
     const maxBatchingWindow = props.deliveryBatchingWindow ?? Duration.seconds(0);
+    const batchSize = props.deliveryBatchSize ?? 10;
+    if (batchSize > 10 && maxBatchingWindow.toSeconds() === 0) {
+      // Lambda's SQS event source takes more than 10 messages per batch only with a batching window.
+      throw new Error(
+        `deliveryBatchSize ${batchSize} needs a deliveryBatchingWindow: without one Lambda batches at most 10 messages`,
+      );
+    }
     ingest.addDeliveryConsumer("main", functions.deliveryWorker.function, {
-      batchSize: props.deliveryBatchSize ?? 10,
+      batchSize,
       maxConcurrency: props.deliveryMaxConcurrency ?? 20,
       maxBatchingWindow,
     });
     ingest.addDeliveryConsumer("slow", functions.slowLaneWorker.function, {
-      batchSize: props.deliveryBatchSize ?? 10,
+      batchSize,
       maxConcurrency: props.slowLaneMaxConcurrency ?? 5,
       maxBatchingWindow,
     });
@@ -338,7 +346,10 @@ export class WebhookPlatformStack extends Stack {
         SlowLaneDeadLetterQueue: ingest.slowLaneDeadLetterQueue,
         SchedulerDeadLetterQueue: retries.deadLetterQueue,
       },
-      deliveryFunction: functions.deliveryWorker.function,
+      deliveryFunctions: {
+        DeliveryWorker: functions.deliveryWorker.function,
+        SlowLaneWorker: functions.slowLaneWorker.function,
+      },
       deliveryMetrics: { namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME },
       deliveryFailureRateThreshold,
       alarmTopic: props.alarmTopic,

@@ -63,8 +63,8 @@ describe("bin/app.ts", () => {
       .filter((resource) => resource.Type === "AWS::Lambda::Function")
       .map((fn) => fn.Properties.Environment?.Variables.MAX_ENDPOINTS_PER_TENANT)
       .filter((value) => value !== undefined);
-    // webhookCommands, deliveryCommands and deliveryWorker check URLs against the policy.
-    expect(maxEndpoints).toEqual(["99", "99", "99"]);
+    // webhookCommands, deliveryCommands and both delivery workers check URLs against the policy.
+    expect(maxEndpoints).toEqual(["99", "99", "99", "99"]);
     const rateAlarm = resources.find(
       (resource) => resource.Type === "AWS::CloudWatch::Alarm" && resource.Properties.Metrics !== undefined,
     );

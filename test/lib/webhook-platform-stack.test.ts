@@ -629,8 +629,8 @@ describe("WebhookPlatformStack", () => {
       }
     });
 
-    it("alarms when the delivery worker fails whole invocations", () => {
-      const [worker] = lambdaOf(template, "deliveryWorker");
+    it.each(["deliveryWorker", "slowLaneWorker"] as const)("alarms when %s fails whole invocations", (name) => {
+      const [worker] = lambdaOf(template, name);
       template.hasResourceProperties("AWS::CloudWatch::Alarm", {
         Namespace: "AWS/Lambda",
         MetricName: "Errors",
@@ -878,8 +878,8 @@ describe("WebhookPlatformStack props", () => {
     expect(mappingOf(template, eventsQueue).Properties.MaximumBatchingWindowInSeconds).toBe(2);
   });
 
-  it("refuses at synth batches of more than 10 events without a batching window, as SQS does", () => {
-    expect(() => newStack({ deliveryBatchSize: 25 })).toThrow(/when batching window is not specified/);
+  it("refuses at synth batches of more than 10 events without a batching window, naming the props", () => {
+    expect(() => newStack({ deliveryBatchSize: 25 })).toThrow(/deliveryBatchSize 25 needs a deliveryBatchingWindow/);
   });
 
   it("notifies the alarm topic from every alarm", () => {
@@ -888,7 +888,7 @@ describe("WebhookPlatformStack props", () => {
     const alarmTopic = Topic.fromTopicArn(new Stack(app, "Shared"), "AlarmTopic", topicArn);
     const { stack } = newStack({ alarmTopic }, app);
     const alarms = Object.values(Template.fromStack(stack).findResources("AWS::CloudWatch::Alarm"));
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(6);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
   });
 });
