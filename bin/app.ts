@@ -1,4 +1,4 @@
-import { App, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { App, Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { WebhookPlatformStack } from "../lib/webhook-platform-stack";
@@ -7,7 +7,8 @@ import { WebhookPlatformStack } from "../lib/webhook-platform-stack";
  * The CDK app. Optional settings come as context, e.g.
  * `cdk synth -c maxEndpointsPerTenant=20 -c retrySchedule=0s,20m,1h -c allowedUrlSchemes=https
  *  -c allowPrivateAddresses=false -c removalPolicy=destroy -c logRetentionDays=30 -c deliveryLogRetentionDays=30
- *  -c deliveryFailureRateThreshold=0.25`.
+ *  -c deliveryFailureRateThreshold=0.25 -c breakerThreshold=10 -c drainRatePerSecond=20
+ *  -c slowLaneMaxConcurrency=5 -c deliveryBatchingWindowSeconds=0`.
  * A bad value stops the synth here (or in the stack, which checks the ranges) rather than failing
  * the Lambdas at their first cold start.
  */
@@ -34,6 +35,15 @@ function number(key: string): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
   return value.trim() !== "" && Number.isFinite(parsed) ? parsed : invalid(key, value, "a number");
+}
+
+function seconds(key: string): Duration | undefined {
+  const value = number(key);
+  if (value === undefined) return undefined;
+  // Lambda's SQS event source takes a batching window of 0 to 300 whole seconds.
+  return Number.isInteger(value) && value >= 0 && value <= 300
+    ? Duration.seconds(value)
+    : invalid(key, String(value), "whole seconds from 0 to 300");
 }
 
 function oneOf<T>(key: string, choices: Record<string, T>): T | undefined {
@@ -70,6 +80,10 @@ new WebhookPlatformStack(app, "Hookline", {
   logRetention: logRetention("logRetentionDays"),
   deliveryLogRetentionDays: positiveInteger("deliveryLogRetentionDays"),
   deliveryFailureRateThreshold: number("deliveryFailureRateThreshold"),
+  breakerThreshold: positiveInteger("breakerThreshold"),
+  drainRatePerSecond: positiveInteger("drainRatePerSecond"),
+  slowLaneMaxConcurrency: positiveInteger("slowLaneMaxConcurrency"),
+  deliveryBatchingWindow: seconds("deliveryBatchingWindowSeconds"),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

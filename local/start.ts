@@ -8,6 +8,7 @@ const platform = await startLocalPlatform({
   retrySchedule: process.env.RETRY_SCHEDULE,
   tenantId: process.env.TENANT_ID,
   logLevel: process.env.LOG_LEVEL ?? "INFO",
+  breakerThreshold: process.env.BREAKER_THRESHOLD ? Number(process.env.BREAKER_THRESHOLD) : undefined,
   outputsFile: ".local/outputs.json",
   log: (line) => console.log(line),
 }).catch((error: unknown) => {

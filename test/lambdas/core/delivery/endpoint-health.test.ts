@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { ProbeMessage } from "../../../../lambdas/core/queue-message";
-import { deliveryWorld, type DeliveryWorld, ok, openBreakerOf, serverError, timeout, TENANT } from "./harness";
+import { deliveryWorld, ok, openBreakerOf, openWithParked, serverError, TENANT, timeout } from "./harness";
 
 const at = (iso: string, plusMs: number) => new Date(Date.parse(iso) + plusMs);
-
-/** An endpoint whose breaker the main lane opened, with `parked` more events parked behind it. */
-async function openWithParked(world: DeliveryWorld, parked: number) {
-  const hook = world.addEndpoint();
-  const opened = await openBreakerOf(world, hook);
-  await world.events(parked);
-  return { hook, openedAt: opened.opened_at ?? "" };
-}
 
 describe("endpoint health after an attempt", () => {
   it("moves an endpoint to the slow lane when an attempt times out", async () => {
@@ -267,7 +259,7 @@ describe("probes of an open breaker", () => {
     for (let probe = 1; probe <= 7; probe++) await world.nextProbe();
 
     // Assess
-    expect(world.sender.to(hook.url).length - 0).toBe(sentBefore + 7);
+    expect(world.sender.to(hook.url).length - sentBefore).toBe(7);
   });
 
   it("does nothing for a probe of a breaker that is not the current one", async () => {

@@ -105,6 +105,9 @@ export class RecordingQueue implements EventQueue {
   }
 }
 
+/** More messages than any test queues: a slow lane still busy after these is a loop. */
+const MAX_SLOW_LANE_RUN = 1_000;
+
 export interface WorldOptions {
   readonly breakerThreshold?: number;
   readonly drainRatePerSecond?: number;
@@ -216,13 +219,16 @@ export function deliveryWorld(options: WorldOptions = {}) {
     },
 
     /**
-     * Hands the slow lane's messages to its worker, first in first out, until none is left; a
-     * delayed message moves the clock by its delay first, as SQS holds it back that long.
+     * Hands the slow lane's messages to its worker, first in first out, until none is left (or
+     * `limit` are handled); a delayed message moves the clock by its delay first, as SQS holds
+     * it back that long.
      */
-    async runSlowLane(maxMessages = 1_000): Promise<Handled[]> {
+    async runSlowLane(limit = Number.POSITIVE_INFINITY): Promise<Handled[]> {
       const handled: Handled[] = [];
-      for (let queued = slowLane.messages.shift(); queued; queued = slowLane.messages.shift()) {
-        if (handled.length >= maxMessages) throw new Error(`the slow lane still has work after ${maxMessages} messages`);
+      while (handled.length < limit) {
+        const queued = slowLane.messages.shift();
+        if (!queued) break;
+        if (handled.length >= MAX_SLOW_LANE_RUN) throw new Error(`the slow lane still has work after ${MAX_SLOW_LANE_RUN} messages`);
         time += queued.delaySeconds * 1000;
         const result = await slow.handleMessage(JSON.stringify(queued.message), nextMessageId());
         // A message left on the queue comes back after its visibility timeout.
@@ -298,6 +304,17 @@ export async function openBreakerOf(world: DeliveryWorld, hook: WebhookEndpoint,
     }
   }
   throw new Error(`the breaker of ${hook.id} did not open`);
+}
+
+/**
+ * A new endpoint whose breaker the main lane opened (three failed events, retrying), with
+ * `parked` more events parked behind it.
+ */
+export async function openWithParked(world: DeliveryWorld, parked: number) {
+  const hook = world.addEndpoint();
+  const opened = await openBreakerOf(world, hook);
+  await world.events(parked);
+  return { hook, openedAt: opened.opened_at ?? "" };
 }
 
 /** An open breaker's health as the endpoint store keeps it, for endpoints a test starts in that state. */
