@@ -13,6 +13,7 @@ import type { DeliveryLog, DeliveryStore } from "./ports";
 import { NotFoundError, ValidationError } from "../errors";
 import { parseInput } from "../validation";
 import { findEndpoint } from "../webhook-queries";
+import type { WebhookEndpoint } from "../webhook-endpoint";
 import type { WebhookStore } from "../webhook-store";
 
 /**
@@ -91,7 +92,7 @@ export function deliveryLog({ endpoints, deliveries }: DeliveryLogDeps) {
         ...(status ? { statuses: status } : {}),
       });
       return {
-        items: page.items.map(toSummaryView),
+        items: page.items.map((d) => toSummaryView(withProbeTime(d, endpoint))),
         pagination: {
           limit,
           next_cursor: page.continueAfter === undefined ? null : encodeCursor(page.continueAfter),
@@ -101,7 +102,16 @@ export function deliveryLog({ endpoints, deliveries }: DeliveryLogDeps) {
 
     async get(tenantId: string, webhookId: string, deliveryId: string): Promise<DeliveryView> {
       const endpoint = await findEndpoint(endpoints, tenantId, webhookId);
-      return toDeliveryView(await findDelivery(deliveries, endpoint.id, tenantId, deliveryId));
+      return toDeliveryView(withProbeTime(await findDelivery(deliveries, endpoint.id, tenantId, deliveryId), endpoint));
     },
   };
+}
+
+/**
+ * A parked delivery is next attempted when its endpoint's breaker next probes (SPEC 5). The
+ * endpoint, read anyway, says when that is now: each probe moves it on without rewriting
+ * every parked delivery.
+ */
+function withProbeTime<T extends Pick<Delivery, "status" | "next_attempt_at">>(d: T, endpoint: WebhookEndpoint): T {
+  return d.status === "parked" ? { ...d, next_attempt_at: endpoint.health.next_probe_at } : d;
 }
