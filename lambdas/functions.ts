@@ -13,6 +13,19 @@ export interface LambdaFunctionSpec {
   readonly config: readonly ConfigSection[];
 }
 
+/** Both delivery workers read the same sections: they are one handler on two queues. */
+const DELIVERY_WORKER_CONFIG = [
+  "table",
+  "eventsQueue",
+  "deadLetters",
+  "slowLane",
+  "scheduler",
+  "retries",
+  "retention",
+  "endpointHealth",
+  "endpointPolicy",
+] as const satisfies readonly ConfigSection[];
+
 export const lambdaFunctions = {
   apiAuthorizer: {
     entry: "lambdas/handlers/api-authorizer.ts",
@@ -42,33 +55,13 @@ export const lambdaFunctions = {
   deliveryWorker: {
     entry: "lambdas/handlers/delivery-worker.ts",
     description: "Fans events out to endpoints, signs and sends them, schedules retries",
-    config: [
-      "table",
-      "eventsQueue",
-      "deadLetters",
-      "slowLane",
-      "scheduler",
-      "retries",
-      "retention",
-      "endpointHealth",
-      "endpointPolicy",
-    ],
+    config: DELIVERY_WORKER_CONFIG,
   },
   // The same handler on the slow lane's queue, with its own concurrency: a record's queue is its lane.
   slowLaneWorker: {
     entry: "lambdas/handlers/delivery-worker.ts",
     description: "Sends deliveries to slow endpoints, probes open circuit breakers and drains parked deliveries",
-    config: [
-      "table",
-      "eventsQueue",
-      "deadLetters",
-      "slowLane",
-      "scheduler",
-      "retries",
-      "retention",
-      "endpointHealth",
-      "endpointPolicy",
-    ],
+    config: DELIVERY_WORKER_CONFIG,
   },
 } as const satisfies Record<string, LambdaFunctionSpec>;
 
