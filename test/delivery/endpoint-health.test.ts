@@ -80,6 +80,25 @@ async function openBreaker(t: TestTenant, webhookId: string) {
   await awaitHealth(t, webhookId, "open");
 }
 
+describe("health in the API", () => {
+  it("shows every endpoint healthy to begin with, and refuses to let a tenant write it", async () => {
+    const r = await receivers.start();
+    const created = await tenant.api("POST", "/v1/webhooks", {
+      body: { name: "Health", url: `${r.url}/h`, events: ["crm.lead.created"], verify: false },
+    });
+    const id = created.json.data.id as string;
+    const listed = await tenant.api("GET", "/v1/webhooks");
+    const written = await tenant.api("PUT", `/v1/webhooks/${id}`, { body: { health: { state: "open" } } });
+
+    const fresh = { state: "healthy", since: null, consecutive_failures: 0, next_probe_at: null };
+    expect(created.json.data.health).toEqual(fresh);
+    expect(listed.json.data[0].health).toEqual(fresh);
+    expect(written.status).toBe(400);
+    expect(written.json.error.code).toBe("validation_error");
+    expect((await healthOf(tenant, id)).health).toEqual(fresh);
+  });
+});
+
 describe("the slow lane", () => {
   it("sends a hanging endpoint's deliveries from the slow lane, while its tenant's and other tenants' healthy endpoints are delivered", async () => {
     const hanging = await receivers.start(() => ({ delayMs: 3_600 }));

@@ -62,7 +62,8 @@ describe("attempt 1 leased by the fan-out", () => {
     const result = await delivery.handleMessage(message, randomUUID());
 
     expect(result).toBe("done");
-    // The endpoint list, the fan-out transaction, and one record per delivery sent.
+    // The endpoint list (their health with them), the fan-out transaction, and one record per
+    // delivery sent: a success to a healthy endpoint writes nothing to its health.
     expect(calls).toEqual(["QueryCommand", "TransactWriteItemsCommand", "UpdateItemCommand", "UpdateItemCommand"]);
     expect(deliveriesTo(a)).toHaveLength(1);
     expect(deliveriesTo(b)).toHaveLength(1);
