@@ -3,6 +3,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { UndiciWebhookSender } from "../../lambdas/adapters/undici-webhook-sender";
 import type { Delivery } from "../../lambdas/core/delivery/model";
 import type { DrainMessage, SlowLaneMessage } from "../../lambdas/core/queue-message";
+import { parseRetrySchedule } from "../../lambdas/core/retry-schedule";
 import { firstUlidAt } from "../../lambdas/core/ulid";
 import type { WebhookSender } from "../../lambdas/core/webhook-sender";
 import { webhookStore } from "../../lambdas/wiring/aws";
@@ -206,7 +207,19 @@ describe("the circuit breaker", () => {
     expect(resent.every((d) => ids.filter((id) => id === d.id).length === 1)).toBe(true);
   });
 
-  it("counts every failure of concurrent workers on one endpoint", async () => {
+  it("counts every failure of concurrent workers sending to one endpoint", async () => {
+    const r = await receivers.start(() => ({ status: 500 }));
+    const hook = await createEndpoint(tenant, `${r.url}/busy`);
+    // Retries an hour out, so that only these first attempts fail while the test looks.
+    const workers = Array.from({ length: 8 }, () => productionEventDelivery({ schedule: parseRetrySchedule("0s,1h") }));
+
+    await Promise.all(workers.map((w) => w.handleMessage(JSON.stringify(leadCreated(tenant)), randomUUID())));
+
+    expect(r.requests).toHaveLength(8);
+    expect((await healthOf(tenant, hook.id)).health).toMatchObject({ state: "healthy", consecutive_failures: 8 });
+  });
+
+  it("counts every failure recorded at once against one endpoint", async () => {
     const r = await receivers.start();
     const hook = await createEndpoint(tenant, `${r.url}/counted`);
     const endpoint = await webhookStore().get(tenant.tenantId, hook.id);
