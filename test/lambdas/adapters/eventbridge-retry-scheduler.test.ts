@@ -4,7 +4,7 @@ import {
   atExpression,
   EventBridgeRetryScheduler,
 } from "../../../lambdas/adapters/eventbridge-retry-scheduler";
-import type { RetryMessage } from "../../../lambdas/core/queue-message";
+import type { ProbeMessage, RetryMessage } from "../../../lambdas/core/queue-message";
 import { type SchedulerServer, startSchedulerServer } from "../../../local/scheduler-server";
 import { waitFor } from "../../../local/wait-for";
 
@@ -114,6 +114,26 @@ describe("EventBridgeRetryScheduler", () => {
 
     const stored = server.schedules().find((s) => s.Name === `${message.delivery_id}-2`);
     expect(stored?.dueAt?.getTime()).toBeGreaterThanOrEqual(before + 60_000);
+  });
+
+  it("makes one schedule per probe of a breaker, named by the endpoint, the breaker and the probe", async () => {
+    const probe: ProbeMessage = {
+      kind: "probe",
+      tenant_id: "acme",
+      webhook_id: "6f1c3b1e-0000-4000-8000-00000000beef",
+      opened_at: "2026-11-23T08:04:10.512Z",
+      probe: 7,
+    };
+    const name = `${probe.webhook_id}-${Date.parse(probe.opened_at).toString(36)}-7`;
+
+    await scheduler().scheduleProbe(probe, new Date(Date.now() + 60_000));
+    await scheduler().scheduleProbe(probe, new Date(Date.now() + 60_000));
+
+    const stored = server.schedules().filter((s) => s.Name === name);
+    expect(name.length).toBeLessThanOrEqual(64);
+    expect(stored).toHaveLength(1);
+    const request = server.requests.find((r) => r.operation === "CreateSchedule" && r.input.Name === name);
+    expect(JSON.parse((request?.input.Target as { Input: string }).Input)).toEqual(probe);
   });
 
   it("writes at() in UTC to the second, rounding up", () => {
