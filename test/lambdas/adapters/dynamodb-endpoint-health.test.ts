@@ -1,0 +1,207 @@
+import { describe, expect, it } from "vitest";
+import type { Delivery, StoredEvent } from "../../../lambdas/core/delivery/model";
+import type { BreakerGuard } from "../../../lambdas/core/delivery/ports";
+import { firstUlidAt } from "../../../lambdas/core/ulid";
+import type { WebhookEndpoint } from "../../../lambdas/core/webhook-endpoint";
+import { webhookStore } from "../../../lambdas/wiring/aws";
+import { createEndpoint, deliveryStore, leaseAll, pendingDelivery } from "../../support/delivery";
+import { newTenant, type TestTenant } from "../../support/platform";
+
+/**
+ * Endpoint health and parking in DynamoDB Local (SPEC 5): the health item beside the endpoint,
+ * the breaker's conditional moves, and parking that holds only while the breaker parks.
+ */
+const hour = () => new Date(Date.now() + 3_600_000).toISOString();
+
+async function storedEndpoint(t: TestTenant, id: string): Promise<WebhookEndpoint> {
+  const endpoint = await webhookStore().get(t.tenantId, id);
+  if (!endpoint) throw new Error("the endpoint is stored");
+  return endpoint;
+}
+
+async function openEndpoint(): Promise<{ tenant: TestTenant; endpoint: WebhookEndpoint; guard: BreakerGuard }> {
+  const tenant = await newTenant("health-store");
+  const hook = await createEndpoint(tenant, "http://127.0.0.1:9/never", { verify: false });
+  const openedAt = new Date().toISOString();
+  const opened = await webhookStore().openBreaker(await storedEndpoint(tenant, hook.id), {
+    openedAt,
+    nextProbeAt: hour(),
+    parkedFrom: `msg_${firstUlidAt(Date.now() - 60_000)}`,
+  });
+  if (!opened) throw new Error("the breaker opens");
+  const endpoint = await storedEndpoint(tenant, hook.id);
+  return { tenant, endpoint, guard: { tenant_id: tenant.tenantId, webhook_id: hook.id, opened_at: openedAt } };
+}
+
+function eventFor(delivery: Delivery): StoredEvent {
+  return {
+    tenant_id: delivery.tenant_id,
+    id: delivery.event_id,
+    type: delivery.event_type,
+    created_at: delivery.created_at,
+    data: {},
+    deliveries: [{ webhook_id: delivery.webhook_id, delivery_id: delivery.id }],
+  };
+}
+
+describe("DynamoDbWebhookStore health", () => {
+  it("opens a breaker once however many workers try at the same time", async () => {
+    const tenant = await newTenant("health-store");
+    const hook = await createEndpoint(tenant, "http://127.0.0.1:9/never", { verify: false });
+    const endpoint = await storedEndpoint(tenant, hook.id);
+
+    const opened = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        webhookStore().openBreaker(endpoint, {
+          openedAt: new Date(Date.now() + i).toISOString(),
+          nextProbeAt: hour(),
+          parkedFrom: "msg_0",
+        }),
+      ),
+    );
+
+    expect(opened.filter(Boolean)).toHaveLength(1);
+    expect((await storedEndpoint(tenant, hook.id)).health.state).toBe("open");
+  });
+
+  it("keeps health through a tenant's update, and forgets it when the endpoint is re-enabled", async () => {
+    const { tenant, endpoint } = await openEndpoint();
+
+    await tenant.api("PUT", `/v1/webhooks/${endpoint.id}`, { body: { description: "still open" } });
+    const afterUpdate = await storedEndpoint(tenant, endpoint.id);
+    await tenant.api("PUT", `/v1/webhooks/${endpoint.id}`, { body: { is_active: false } });
+    await tenant.api("PUT", `/v1/webhooks/${endpoint.id}`, { body: { is_active: true } });
+    const afterReenable = await storedEndpoint(tenant, endpoint.id);
+
+    expect(afterUpdate.description).toBe("still open");
+    expect(afterUpdate.health).toEqual(endpoint.health);
+    expect(afterReenable.health).toMatchObject({ state: "healthy", consecutive_failures: 0, opened_at: null });
+  });
+
+  it("moves a breaker only when it is the one the caller names", async () => {
+    const { tenant, endpoint, guard } = await openEndpoint();
+    const store = webhookStore();
+
+    const wrongProbe = await store.recordFailedProbe(endpoint, guard.opened_at, 2, hour());
+    const otherBreaker = await store.closeBreaker(endpoint, "2020-01-01T00:00:00.000Z", {
+      state: "healthy",
+      at: new Date().toISOString(),
+      consecutiveFailures: 0,
+    });
+    const firstProbe = await store.recordFailedProbe(endpoint, guard.opened_at, 1, hour());
+    const closed = await store.closeBreaker(endpoint, guard.opened_at, {
+      state: "healthy",
+      at: new Date().toISOString(),
+      consecutiveFailures: 0,
+    });
+
+    expect(wrongProbe).toBeUndefined();
+    expect(otherBreaker).toBeUndefined();
+    expect(firstProbe).toMatchObject({ state: "open", probes: 1 });
+    expect(closed).toMatchObject({ state: "healthy", probes: 0, next_probe_at: null, opened_at: guard.opened_at });
+    expect((await storedEndpoint(tenant, endpoint.id)).health.state).toBe("healthy");
+  });
+
+  it("deletes an endpoint's health with it", async () => {
+    const { tenant, endpoint } = await openEndpoint();
+
+    expect((await tenant.api("DELETE", `/v1/webhooks/${endpoint.id}`)).status).toBe(200);
+
+    expect(await webhookStore().get(tenant.tenantId, endpoint.id)).toBeUndefined();
+    expect(await webhookStore().list(tenant.tenantId)).toEqual([]);
+  });
+});
+
+describe("DynamoDbDeliveryStore parking", () => {
+  it("parks a due delivery while the breaker parks, and lists the parked ones oldest first", async () => {
+    const { endpoint, guard } = await openEndpoint();
+    const store = deliveryStore();
+    const due = Array.from({ length: 3 }, () =>
+      pendingDelivery({ tenant_id: guard.tenant_id, webhook_id: endpoint.id, status: "retrying", attempt_count: 1 }),
+    );
+    for (const d of due) await store.recordFanOut(eventFor(d), [d], leaseAll([], new Date(Date.now() + 60_000), new Date()));
+    const park = { breaker: guard, parkedFrom: endpoint.health.parked_from, nextAttemptAt: hour(), updatedAt: new Date().toISOString(), now: new Date() };
+
+    const results = await Promise.all([...due].reverse().map((d) => store.park(d, park)));
+    const page = await store.listParked(endpoint.id, endpoint.health.parked_from ?? "", 2);
+
+    expect(results).toEqual(["parked", "parked", "parked"]);
+    const oldestFirst = due.map((d) => d.id).sort();
+    expect(page.items.map((d) => d.id)).toEqual(oldestFirst.slice(0, 2));
+    expect(page.next).toBe(oldestFirst[2]);
+    expect(page.items[0]).toMatchObject({ status: "parked", next_attempt_at: park.nextAttemptAt });
+  });
+
+  it("moves the breaker's start back for a delivery older than it, so a drain finds it", async () => {
+    const { tenant, endpoint, guard } = await openEndpoint();
+    const store = deliveryStore();
+    const old = pendingDelivery({
+      // Made a day ago: a retry that was due before the breaker opened.
+      id: `msg_${firstUlidAt(Date.now() - 86_400_000)}`,
+      tenant_id: guard.tenant_id,
+      webhook_id: endpoint.id,
+      status: "retrying",
+      attempt_count: 3,
+    });
+    await store.recordFanOut(eventFor(old), [old], leaseAll([], new Date(Date.now() + 60_000), new Date()));
+
+    const parked = await store.park(old, {
+      breaker: guard,
+      parkedFrom: endpoint.health.parked_from,
+      nextAttemptAt: hour(),
+      updatedAt: new Date().toISOString(),
+      now: new Date(),
+    });
+
+    expect(parked).toBe("parked");
+    expect((await storedEndpoint(tenant, endpoint.id)).health.parked_from).toBe(old.id);
+  });
+
+  it("refuses to park once the breaker closed, or a fan-out behind it, and says so", async () => {
+    const { endpoint, guard } = await openEndpoint();
+    await webhookStore().closeBreaker(endpoint, guard.opened_at, {
+      state: "healthy",
+      at: new Date().toISOString(),
+      consecutiveFailures: 0,
+    });
+    const store = deliveryStore();
+    const due = pendingDelivery({ tenant_id: guard.tenant_id, webhook_id: endpoint.id, status: "retrying", attempt_count: 1 });
+    await store.recordFanOut(eventFor(due), [due], leaseAll([], new Date(Date.now() + 60_000), new Date()));
+    const fresh = pendingDelivery({ tenant_id: guard.tenant_id, webhook_id: endpoint.id, status: "parked" });
+
+    const parked = await store.park(due, {
+      breaker: guard,
+      parkedFrom: endpoint.health.parked_from,
+      nextAttemptAt: hour(),
+      updatedAt: new Date().toISOString(),
+      now: new Date(),
+    });
+    const fannedOut = await store.recordFanOut(eventFor(fresh), [fresh], {
+      ...leaseAll([], new Date(Date.now() + 60_000), new Date()),
+      breakers: [guard],
+    });
+
+    expect(parked).toBe("breaker_closed");
+    expect(fannedOut).toEqual({ recorded: false, breakerClosed: true });
+    expect(await store.getDelivery(endpoint.id, fresh.id)).toBeUndefined();
+    expect((await store.getDelivery(endpoint.id, due.id))?.status).toBe("retrying");
+  });
+
+  it("does not park a delivery another worker holds a live lease on", async () => {
+    const { endpoint, guard } = await openEndpoint();
+    const store = deliveryStore();
+    const due = pendingDelivery({ tenant_id: guard.tenant_id, webhook_id: endpoint.id });
+    await store.recordFanOut(eventFor(due), [due], leaseAll([due], new Date(Date.now() + 60_000), new Date(Date.now() + 60_000)));
+
+    const parked = await store.park(due, {
+      breaker: guard,
+      parkedFrom: endpoint.health.parked_from,
+      nextAttemptAt: hour(),
+      updatedAt: new Date().toISOString(),
+      now: new Date(),
+    });
+
+    expect(parked).toBe("moved_on");
+    expect((await store.getDelivery(endpoint.id, due.id))?.status).toBe("pending");
+  });
+});
