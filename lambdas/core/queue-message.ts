@@ -67,6 +67,8 @@ export const drainMessageSchema = z.strictObject({
   mode: z.enum(["send", "skip", "cancel"]),
   /** The first delivery id the part may look at (inclusive). */
   from: z.string(),
+  /** Not before this time (a Retry-After longer than SQS can hold a message back). */
+  not_before: z.iso.datetime({ offset: true }).optional(),
 });
 export type DrainMessage = z.output<typeof drainMessageSchema>;
 export type DrainMode = DrainMessage["mode"];

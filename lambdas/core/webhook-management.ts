@@ -202,12 +202,15 @@ export function webhookManagement(deps: WebhookManagementDeps) {
         const before = await findEndpoint(store, tenantId, id);
         const now = clock().toISOString();
         const reactivated = changes.is_active === true && !before.is_active;
+        // A breaker still probing keeps its probes and what it parked; one that gave up is forgotten.
+        const resetHealth = reactivated && !(before.health.state === "open" && before.health.next_probe_at !== null);
         const deactivated = changes.is_active === false && before.is_active;
         const after: WebhookEndpoint = {
           ...before,
           ...changes,
+          ...(reactivated ? { disabled_reason: null, disabled_at: null } : {}),
           // Re-enabling starts the endpoint afresh: a breaker that disabled it must not park its next delivery.
-          ...(reactivated ? { disabled_reason: null, disabled_at: null, health: HEALTHY } : {}),
+          ...(resetHealth ? { health: HEALTHY } : {}),
           ...(deactivated ? { disabled_reason: "manual" as const, disabled_at: now } : {}),
           updated_at: laterThan(before.updated_at, new Date(now)),
           version: before.version + 1,
@@ -227,7 +230,7 @@ export function webhookManagement(deps: WebhookManagementDeps) {
           verified = true;
         }
         try {
-          await store.replace(before, after, { urlVersions, resetHealth: reactivated });
+          await store.replace(before, after, { urlVersions, resetHealth });
         } catch (error) {
           if (error instanceof SlugTakenError) throw slugConflict(after.slug);
           if (error instanceof EndpointGoneError) throw new NotFoundError(`no webhook endpoint ${id}`);

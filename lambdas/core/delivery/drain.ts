@@ -10,7 +10,7 @@ import type { DrainMessage } from "../queue-message";
 import type { WebhookEndpoint } from "../webhook-endpoint";
 import { asMessageResult } from "./attempt";
 import { type DeliveryContext, type MessageResult, worst } from "./context";
-import type { FollowUps } from "./follow-ups";
+import type { Delivered, FollowUps } from "./follow-ups";
 import type { Delivery } from "./model";
 
 /** Parked deliveries one part looks at; a part sends them a few at a time. */
@@ -29,14 +29,27 @@ export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliv
     else if (!endpoint.is_active && mode === "send") mode = "skip";
     // Open again: its own probes own the parked deliveries now (its parked_from still reaches them).
     if (mode === "send" && endpoint?.health.state === "open") return "done";
-
     const started = ctx.now().getTime();
+    const wait = message.not_before ? Date.parse(message.not_before) - started : 0;
+    if (mode === "send" && wait > 0) {
+      // Still inside a Retry-After: hold the part back again, up to SQS's limit.
+      await ctx.slowLane.send(message, Math.min(MAX_DELAY_SECONDS, Math.ceil(wait / 1000)));
+      return "done";
+    }
+
     const page = await deliveries.listParked(message.webhook_id, message.from, DRAIN_PART_SIZE);
     let results: MessageResult[];
     let retryAfterMs = 0;
     let next = page.next;
     if (mode === "send" && endpoint) {
       const sent = await sendAll(page.items, endpoint);
+      // Its own failures opened the breaker again: the new breaker's probes take it from here.
+      if (sent.stopped === "reopened") return worst(sent.results);
+      // Or disabled the endpoint: what is still parked is skipped, as after a breaker's last probe.
+      if (sent.stopped === "disabled") {
+        await ctx.slowLane.send({ kind: "drain", tenant_id: message.tenant_id, webhook_id: message.webhook_id, mode: "skip", from: sent.unsent ?? message.from });
+        return worst(sent.results);
+      }
       results = sent.results;
       retryAfterMs = sent.retryAfterMs;
       next = sent.unsent ?? next;
@@ -56,37 +69,51 @@ export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliv
     }
     const pace = mode === "send" ? (DRAIN_PART_SIZE / ctx.drainRatePerSecond) * 1000 : 0;
     const elapsed = ctx.now().getTime() - started;
-    const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(Math.max(pace - elapsed, retryAfterMs) / 1000));
-    await ctx.slowLane.send({ ...message, mode, from: next }, delaySeconds);
+    const delayMs = Math.max(pace - elapsed, retryAfterMs);
+    const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(delayMs / 1000));
+    const notBefore = retryAfterMs > 0 ? { not_before: new Date(started + elapsed + retryAfterMs).toISOString() } : {};
+    const { not_before: _done, ...part } = message;
+    await ctx.slowLane.send({ ...part, mode, from: next, ...notBefore }, delaySeconds);
     return "done";
   }
 
   /**
    * Sends a part's deliveries, a few at once and in order. A Retry-After stops the part:
-   * `unsent` is where the next one starts.
+   * `unsent` is where the next one starts. After a failure the endpoint is read again, and
+   * the part stops if the breaker opened again.
    */
   async function sendAll(parked: readonly Delivery[], endpoint: WebhookEndpoint) {
     const results: MessageResult[] = [];
     let retryAfterMs = 0;
+    let current = endpoint;
+    let failedSince = false;
     let i = 0;
     for (; i < parked.length && retryAfterMs === 0; i += DRAIN_CONCURRENCY) {
+      if (i > 0 && results.length > 0 && failedSince) {
+        const fresh = await endpoints.get(endpoint.tenant_id, endpoint.id);
+        if (!fresh?.is_active) return { results, retryAfterMs, unsent: parked[i]?.id, stopped: "disabled" as const };
+        if (fresh.health.state === "open") return { results, retryAfterMs, unsent: parked[i]?.id, stopped: "reopened" as const };
+        current = fresh;
+        failedSince = false;
+      }
       const sent = await Promise.all(
         parked.slice(i, i + DRAIN_CONCURRENCY).map(async (delivery) => {
           const event = await deliveries.getEvent(delivery.tenant_id, delivery.event_id);
           if (!event) {
             log.error("parked delivery whose event is no longer stored: cancelled", { delivery_id: delivery.id });
             await deliveries.close(delivery, "cancelled", ctx.now().toISOString());
-            return { outcome: "closed" as const };
+            return { outcome: "closed" } satisfies Delivered;
           }
-          return deliver(delivery, delivery.attempt_count + 1, event, endpoint, "skipped", { from: "parked" });
+          return deliver(delivery, delivery.attempt_count + 1, event, current, "skipped", { from: "parked" });
         }),
       );
       for (const s of sent) {
         results.push(asMessageResult(s.outcome));
-        retryAfterMs = Math.max(retryAfterMs, "retryAfterMs" in s ? (s.retryAfterMs ?? 0) : 0);
+        retryAfterMs = Math.max(retryAfterMs, s.retryAfterMs ?? 0);
+        if (s.failed) failedSince = true;
       }
     }
-    return { results, retryAfterMs, unsent: parked[i]?.id };
+    return { results, retryAfterMs, unsent: parked[i]?.id, stopped: undefined };
   }
 
   return { drain };

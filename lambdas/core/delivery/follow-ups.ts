@@ -13,6 +13,13 @@ import type { EndpointHealthRules } from "./endpoint-health";
 import { type Delivery, RECOVERABLE_STATUSES } from "./model";
 import { deliveryStatusAfter, nextStep, routeFor } from "./policy";
 
+/** What became of a scheduled attempt; `failed` and `retryAfterMs` once it was sent. */
+export interface Delivered {
+  readonly outcome: AttemptOutcome;
+  readonly failed?: boolean;
+  readonly retryAfterMs?: number;
+}
+
 export interface DeliverOptions extends Partial<AttemptClaim> {
   /** Send it in this run whatever its lane (an operator's resend now); an open breaker still parks it. */
   readonly here?: boolean | undefined;
@@ -33,7 +40,7 @@ export function followUps(ctx: DeliveryContext, { sendAttempt, oneOffAttempt }: 
     endpoint: WebhookEndpoint | undefined,
     statusIfInactive: "skipped" | "cancelled",
     options: DeliverOptions = {},
-  ): Promise<{ outcome: AttemptOutcome; retryAfterMs?: number }> {
+  ): Promise<Delivered> {
     const { lease, from = "open" } = options;
     // SPEC 5: a retry that finds its endpoint deleted or disabled does not send.
     if (!endpoint?.is_active) {
@@ -73,11 +80,17 @@ export function followUps(ctx: DeliveryContext, { sendAttempt, oneOffAttempt }: 
       case "gone":
       case "failed":
         metrics.delivery("failed");
-        await health.disable(endpoint, step.kind === "gone" ? "gone" : "delivery_failed", delivery.id, sent.now.toISOString());
+        // Past its own schedule it is a resend (recover's, parked and drained): sent once, as
+        // a resend always is, it never disables the endpoint. 410 Gone always does.
+        if (step.kind === "gone" || number <= ctx.schedule.length) {
+          const reason = step.kind === "gone" ? "gone" : "delivery_failed";
+          await health.disable(endpoint, reason, delivery.id, sent.now.toISOString());
+        }
         break;
     }
+    const failed = step.kind !== "succeeded";
     const retryAfterMs = sent.result.retry_after_ms;
-    return retryAfterMs === undefined ? { outcome: "sent" } : { outcome: "sent", retryAfterMs };
+    return retryAfterMs === undefined ? { outcome: "sent", failed } : { outcome: "sent", failed, retryAfterMs };
   }
 
   /** What follows a recorded attempt, for a run that died (or failed) right after recording it. */

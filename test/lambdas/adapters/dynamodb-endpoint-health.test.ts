@@ -64,7 +64,7 @@ describe("DynamoDbWebhookStore health", () => {
     expect((await storedEndpoint(tenant, hook.id)).health.state).toBe("open");
   });
 
-  it("keeps health through a tenant's update, and forgets it when the endpoint is re-enabled", async () => {
+  it("keeps health through a tenant's update, and through a re-enable while its breaker still probes", async () => {
     const { tenant, endpoint } = await openEndpoint();
 
     await tenant.api("PUT", `/v1/webhooks/${endpoint.id}`, { body: { description: "still open" } });
@@ -75,7 +75,19 @@ describe("DynamoDbWebhookStore health", () => {
 
     expect(afterUpdate.description).toBe("still open");
     expect(afterUpdate.health).toEqual(endpoint.health);
-    expect(afterReenable.health).toMatchObject({ state: "healthy", consecutive_failures: 0, opened_at: null });
+    // Its probes go on and find what it parked: re-enabling proves nothing about the receiver.
+    expect(afterReenable.health).toEqual(endpoint.health);
+  });
+
+  it("forgets the health of an endpoint its breaker gave up on, when it is re-enabled", async () => {
+    const { tenant, endpoint, guard } = await openEndpoint();
+    await webhookStore().recordFailedProbe(endpoint, guard.opened_at, 1, null);
+    await webhookStore().disable(tenant.tenantId, endpoint.id, "delivery_failed", new Date().toISOString());
+
+    const res = await tenant.api("PUT", `/v1/webhooks/${endpoint.id}`, { body: { is_active: true } });
+
+    expect(res.json.data.health).toEqual({ state: "healthy", since: null, consecutive_failures: 0, next_probe_at: null });
+    expect((await storedEndpoint(tenant, endpoint.id)).health).toMatchObject({ state: "healthy", opened_at: null });
   });
 
   it("moves a breaker only when it is the one the caller names", async () => {
