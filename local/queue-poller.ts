@@ -20,7 +20,7 @@ export interface QueuePollerOptions {
   batchSize?: number;
   /** Batches in flight at once, like the event source mapping's maxConcurrency. Default 2. */
   concurrency?: number;
-  /** Long-poll wait, 0 to 20 s. Default 1 s, so stop() returns quickly. */
+  /** Long-poll wait on an idle queue, 0 to 20 s; 0 short-polls with a pause. Default 20 s, as Lambda polls. */
   waitTimeSeconds?: number;
   /** Overrides the queue's visibility timeout on each receive. */
   visibilityTimeoutSeconds?: number;
@@ -97,7 +97,7 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
 
 function toSettings(options: QueuePollerOptions, stopSignal: AbortSignal): PollerSettings {
   const batchSize = options.batchSize ?? sqsBatchLimit;
-  const waitTimeSeconds = options.waitTimeSeconds ?? 1;
+  const waitTimeSeconds = options.waitTimeSeconds ?? 20;
   const timeoutSeconds = options.timeoutSeconds ?? 60;
   assertInteger("batchSize", batchSize, 1, sqsBatchLimit);
   assertInteger("waitTimeSeconds", waitTimeSeconds, 0, 20);
@@ -128,12 +128,15 @@ function assertInteger(name: string, value: number, min: number, max: number): v
 
 async function pollUntilStopped(settings: PollerSettings): Promise<void> {
   let backoffMs = 0;
+  // Start by draining: a queue that already holds messages gives them as one batch.
+  let idle = false;
   while (!settings.stopSignal.aborted) {
     let messages: Message[];
     try {
-      messages = await receiveBatch(settings);
+      messages = await receiveBatch(settings, idle);
       backoffMs = 0;
     } catch (error) {
+      if (settings.stopSignal.aborted) break;
       backoffMs = Math.min(maxBackoffMs, backoffMs * 2 || firstBackoffMs);
       settings.log(`ReceiveMessage failed, retrying in ${backoffMs} ms: ${describe(error)}`);
       await pause(backoffMs, settings.stopSignal);
@@ -142,21 +145,34 @@ async function pollUntilStopped(settings: PollerSettings): Promise<void> {
     // A batch received while stopping is still processed: dropping it would hide it for a visibility timeout.
     if (messages.length > 0) await processBatch(settings, messages);
     else if (settings.waitTimeSeconds === 0) await pause(emptyShortPollPauseMs, settings.stopSignal);
+    idle = messages.length === 0 && settings.waitTimeSeconds > 0;
   }
 }
 
-async function receiveBatch(settings: PollerSettings): Promise<Message[]> {
+/**
+ * While messages keep coming, a short receive takes up to a batch of what is there; once one comes back
+ * empty, a long poll waits for a single message. AWS ends a long poll as soon as any message is there, but
+ * local-aws-sqs holds it open until it has MaxNumberOfMessages or the wait is over (`Queue#collectedRecords`
+ * in its dist/index.js), so only a poll for one message ends when the first arrives. Lambda, too, invokes
+ * with what one poll returned; the next receive drains what came meanwhile.
+ *
+ * stop() aborts the receive in flight instead of waiting out a long poll. Messages already taken for it
+ * come back after their visibility timeout, as from a poller that crashed (local-aws-sqs goes on
+ * collecting for an aborted poll until its wait is over).
+ */
+async function receiveBatch(settings: PollerSettings, idle: boolean): Promise<Message[]> {
   const { Messages } = await settings.sqs.send(
     new ReceiveMessageCommand({
       QueueUrl: settings.queueUrl,
-      MaxNumberOfMessages: settings.batchSize,
-      WaitTimeSeconds: settings.waitTimeSeconds,
+      MaxNumberOfMessages: idle ? 1 : settings.batchSize,
+      WaitTimeSeconds: idle ? settings.waitTimeSeconds : 0,
       VisibilityTimeout: settings.visibilityTimeoutSeconds,
       MessageSystemAttributeNames: ["All"],
       // local-aws-sqs only reads this older field; AWS accepts both.
       AttributeNames: ["All"],
       MessageAttributeNames: ["All"],
     }),
+    { abortSignal: settings.stopSignal },
   );
   return Messages ?? [];
 }
@@ -177,8 +193,9 @@ async function processBatch(settings: PollerSettings, messages: Message[]): Prom
 }
 
 /**
- * local-aws-sqs keeps collecting for the whole long poll, so a message whose visibility timeout ends within
- * it comes more than once in one response. Keep the newest copy: on AWS only the newest receipt handle deletes.
+ * local-aws-sqs keeps collecting for the whole receive (40 ms even for a short one), so a message whose
+ * visibility timeout ends within it comes more than once in one response. Keep the newest copy: on AWS
+ * only the newest receipt handle deletes.
  */
 function latestCopies(settings: PollerSettings, messages: Message[]): Message[] {
   const byId = new Map<string | undefined, Message>();

@@ -19,18 +19,22 @@ const dlqAfterReceives = 2;
 const patiently = { timeout: 8_000, interval: 20 };
 
 let server: Server;
+let endpoint: string;
 let sqs: SQSClient;
 let queueCount = 0;
 const pollers: QueuePoller[] = [];
+const clients: SQSClient[] = [];
 
 beforeAll(async () => {
   server = await createSqsServer({ port: 0, hostname: "127.0.0.1" });
   const { port } = server.address() as AddressInfo;
-  sqs = sqsClient(`http://127.0.0.1:${port}`);
+  endpoint = `http://127.0.0.1:${port}`;
+  sqs = sqsClient(endpoint);
 });
 
 afterEach(async () => {
   await Promise.all(pollers.splice(0).map((poller) => poller.stop()));
+  for (const client of clients.splice(0)) client.destroy();
 });
 
 afterAll(async () => {
@@ -121,6 +125,54 @@ describe("startQueuePoller", () => {
     expect(await messageCounts(queue.url)).toEqual({ visible: 0, inFlight: 0 });
     expect(poller.stats()).toEqual({ batches: 1, received: 3, deleted: 3, failed: 0 });
   });
+
+  it("hands a message sent to an idle queue to the handler without waiting out the long poll", async () => {
+    // Prepare: a 20 s long poll; this test's 10 s timeout fails it if the poller waits the poll out.
+    const queue = await createQueueWithDlq({ visibilityTimeoutSeconds: 30 });
+    const client = trackedClient();
+    const longPollStarted = firstLongPoll(client);
+    const invocation = deferred<SQSEvent>();
+    const poller = start(queue, {
+      sqs: client,
+      waitTimeSeconds: 20,
+      concurrency: 1,
+      handler: async (event) => invocation.resolve(event),
+    });
+    await longPollStarted;
+
+    // Act
+    const sent = await send(queue.url, ["sent while idle"]);
+    const event = await invocation.promise;
+
+    // Assess
+    expect(event.Records.map((record) => record.messageId)).toEqual([sent.get("sent while idle")]);
+    await vi.waitFor(
+      () => expect(poller.stats()).toEqual({ batches: 1, received: 1, deleted: 1, failed: 0 }),
+      patiently,
+    );
+  }, 10_000);
+
+  it("stop() ends a long poll in flight instead of waiting it out", async () => {
+    // Prepare: this test's 10 s timeout fails it if stop() waits for the 20 s poll.
+    const queue = await createQueueWithDlq();
+    const client = trackedClient();
+    const longPollStarted = firstLongPoll(client);
+    const lines: string[] = [];
+    const poller = start(queue, {
+      sqs: client,
+      waitTimeSeconds: 20,
+      log: (line) => lines.push(line),
+      handler: async () => undefined,
+    });
+    await longPollStarted;
+
+    // Act
+    await poller.stop();
+
+    // Assess: an aborted receive is how polling ends, not an SQS error to retry.
+    expect(lines).toEqual([]);
+    expect(poller.stats()).toEqual({ batches: 0, received: 0, deleted: 0, failed: 0 });
+  }, 10_000);
 
   it("redelivers only the messages the handler reported as failed", async () => {
     // Prepare
@@ -383,6 +435,27 @@ function sqsClient(endpoint: string, maxAttempts?: number): SQSClient {
   });
 }
 
+/** A client of its own for one test, destroyed after the test's pollers have stopped. */
+function trackedClient(): SQSClient {
+  const client = sqsClient(endpoint);
+  clients.push(client);
+  return client;
+}
+
+/** Resolves when `client` sends a ReceiveMessage that long-polls, so a test can act while the poll is open. */
+function firstLongPoll(client: SQSClient): Promise<void> {
+  const started = deferred<void>();
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const { WaitTimeSeconds = 0 } = args.input as { WaitTimeSeconds?: number };
+      if (WaitTimeSeconds > 0) started.resolve();
+      return next(args);
+    },
+    { step: "finalizeRequest" },
+  );
+  return started.promise;
+}
+
 interface TestQueue {
   url: string;
   arn: string;
@@ -419,10 +492,7 @@ async function queueArn(queueUrl: string): Promise<string> {
   return Attributes.QueueArn;
 }
 
-/**
- * Tests poll with waitTimeSeconds 0: local-aws-sqs holds a long poll open for its whole wait, and with a
- * 1 s visibility timeout a 1 s poll would pick up the same message twice.
- */
+/** Tests short-poll (waitTimeSeconds 0) unless they are about the long poll, which has tests of its own. */
 function start(queue: TestQueue, options: Pick<QueuePollerOptions, "handler"> & Partial<QueuePollerOptions>) {
   const poller = startQueuePoller({
     sqs,
