@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
-import type { ProbeMessage } from "../../../../lambdas/core/queue-message";
-import { deliveryWorld, ok, openBreakerOf, openWithParked, serverError, TENANT, timeout } from "./harness";
+import { HEALTHY } from "../../../../lambdas/core/webhook-endpoint";
+import {
+  deliveryWorld,
+  ok,
+  openBreakerOf,
+  openWithParked,
+  probeMessage,
+  serverError,
+  TENANT,
+  timeout,
+} from "./harness";
 
 const at = (iso: string, plusMs: number) => new Date(Date.parse(iso) + plusMs);
 
@@ -15,7 +24,11 @@ describe("endpoint health after an attempt", () => {
     await world.event();
 
     // Assess
-    expect(await world.health(hook.id)).toMatchObject({ state: "slow", since: world.now().toISOString(), consecutive_failures: 1 });
+    expect(await world.health(hook.id)).toMatchObject({
+      state: "slow",
+      since: world.now().toISOString(),
+      consecutive_failures: 1,
+    });
     expect(world.metrics.healthChanges).toEqual(["slow"]);
   });
 
@@ -196,7 +209,7 @@ describe("probes of an open breaker", () => {
     expect(world.metrics.healthChanges).toEqual(["open", "healthy"]);
   });
 
-  it("sends every parked delivery exactly once, oldest first, when the drain after a successful probe runs", async () => {
+  it("sends every parked delivery exactly once, oldest first, in the drain after a successful probe", async () => {
     // Prepare
     const world = deliveryWorld();
     const { hook } = await openWithParked(world, 8);
@@ -219,7 +232,7 @@ describe("probes of an open breaker", () => {
     expect((await world.health(hook.id)).parked_from).toBeNull();
   });
 
-  it("disables the endpoint when the seventh probe fails, and the walk after it skips every parked delivery", async () => {
+  it("disables the endpoint when the seventh probe fails, and its walk skips every parked delivery", async () => {
     // Prepare
     const world = deliveryWorld();
     const { hook, openedAt } = await openWithParked(world, 4);
@@ -268,13 +281,7 @@ describe("probes of an open breaker", () => {
     const { hook, openedAt } = await openWithParked(world, 2);
     const before = await world.health(hook.id);
     const sentBefore = world.sender.sent.length;
-    const stale: ProbeMessage = {
-      kind: "probe",
-      tenant_id: TENANT,
-      webhook_id: hook.id,
-      opened_at: at(openedAt, -3_600_000).toISOString(),
-      probe: 1,
-    };
+    const stale = probeMessage(hook, at(openedAt, -3_600_000).toISOString(), 1);
 
     // Act
     const result = await world.handle(stale, "slow");
@@ -356,5 +363,28 @@ describe("probes of an open breaker", () => {
     // Assess
     expect(world.deliveriesTo(hook.id).slice(3).map((d) => d.status)).toEqual(Array(3).fill("cancelled"));
     expect(world.sender.sent).toHaveLength(3);
+  });
+
+  it("leaves nothing parked when the endpoint is disabled and re-enabled before the breaker's probe", async () => {
+    // Prepare
+    const world = deliveryWorld();
+    const { hook } = await openWithParked(world, 3);
+    const disabledAt = world.now().toISOString();
+    await world.endpoints.disable(TENANT, hook.id, "manual", disabledAt);
+    // Re-enabling keeps a breaker that is still probing (webhook-management.ts): its probes go on.
+    world.replaceEndpoint({
+      ...(await world.endpoint(hook.id)),
+      is_active: true,
+      disabled_reason: null,
+      disabled_at: null,
+    });
+    world.sender.answer(hook.url, ok);
+
+    // Act
+    await world.nextProbe();
+    await world.events(1);
+
+    // Assess
+    expect(world.deliveriesTo(hook.id).filter((d) => d.status === "parked")).toEqual([]);
   });
 });

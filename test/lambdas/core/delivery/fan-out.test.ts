@@ -49,7 +49,13 @@ describe("fan-out", () => {
     expect(delivery).toMatchObject({ status: "pending", attempt_count: 0 });
     expect(world.slowLane.messages).toEqual([
       {
-        message: { kind: "retry", tenant_id: hook.tenant_id, webhook_id: hook.id, delivery_id: delivery?.id, attempt: 1 },
+        message: {
+          kind: "retry",
+          tenant_id: hook.tenant_id,
+          webhook_id: hook.id,
+          delivery_id: delivery?.id,
+          attempt: 1,
+        },
         delaySeconds: 0,
       },
     ]);
@@ -123,4 +129,22 @@ describe("fan-out", () => {
     expect(world.sender.sent).toEqual([]);
     expect(world.metrics.outcomes.skipped).toBe(1);
   });
+
+  it("parks from the slow lane the open endpoints' deliveries of an event too wide for one write", async () => {
+    // Prepare
+    const world = deliveryWorld();
+    const openedAt = "2026-02-15T09:59:00.000Z";
+    const hooks = Array.from({ length: 50 }, () => world.addEndpoint(openHealth(openedAt)));
+
+    // Act
+    await world.event();
+    const handedOn = world.slowLane.messages.length;
+    await world.runSlowLane();
+
+    // Assess
+    expect(handedOn).toBe(hooks.length);
+    expect(world.sender.sent).toEqual([]);
+    expect(hooks.map((h) => world.deliveriesTo(h.id)[0]?.status)).toEqual(Array(hooks.length).fill("parked"));
+  });
 });
+

@@ -16,11 +16,14 @@ import {
 } from "../../../../bench/memory-ports";
 import { endpoint as fixtureEndpoint } from "../../../../bench/fixtures";
 import { type EventDeliveryDeps, eventDelivery, type MessageResult } from "../../../../lambdas/core/delivery";
-import type { Delivery } from "../../../../lambdas/core/delivery/model";
+import { newDelivery } from "../../../../lambdas/core/delivery/fan-out";
+import type { Delivery, DeliveryAttempt } from "../../../../lambdas/core/delivery/model";
 import type { EventQueue } from "../../../../lambdas/core/delivery/ports";
 import type {
   PlatformEventMessage,
   PlatformMessage,
+  ProbeMessage,
+  RetryMessage,
   SlowLaneMessage,
 } from "../../../../lambdas/core/queue-message";
 import { parseRetrySchedule } from "../../../../lambdas/core/retry-schedule";
@@ -54,7 +57,7 @@ export interface SentRequest {
   readonly at: string;
 }
 
-type Responder = Answer | ((sent: SentRequest, nth: number) => Answer);
+type Responder = Answer | ((sent: SentRequest, nth: number) => Answer | Promise<Answer>);
 
 /** A receiver per URL, answering what the test told it (200 when told nothing). */
 export class ScriptedSender implements WebhookSender {
@@ -80,7 +83,7 @@ export class ScriptedSender implements WebhookSender {
     };
     this.sent.push(sent);
     const responder = this.answers.get(request.url) ?? ok;
-    const answer = typeof responder === "function" ? responder(sent, this.to(request.url).length) : responder;
+    const answer = typeof responder === "function" ? await responder(sent, this.to(request.url).length) : responder;
     return {
       status_code: answer.error && answer.error !== "redirect" ? null : (answer.status ?? 200),
       error: answer.error ?? null,
@@ -104,6 +107,10 @@ export class RecordingQueue implements EventQueue {
     this.deadLettered.push(body);
   }
 }
+
+/** Scheduler's name for a schedule: one per (delivery, attempt) and per (endpoint, breaker, probe). */
+const scheduleName = (m: RetryMessage | ProbeMessage): string =>
+  m.kind === "retry" ? `retry#${m.delivery_id}#${m.attempt}` : `probe#${m.webhook_id}#${m.opened_at}#${m.probe}`;
 
 /** More messages than any test queues: a slow lane still busy after these is a loop. */
 const MAX_SLOW_LANE_RUN = 1_000;
@@ -191,6 +198,35 @@ export function deliveryWorld(options: WorldOptions = {}) {
       return added;
     },
 
+    /** Stores `changed` in place of the endpoint of its id, as a tenant's PUT would (re-enabling, say). */
+    replaceEndpoint(changed: WebhookEndpoint): void {
+      endpoints.remove(changed.tenant_id, changed.id);
+      endpoints.add(changed);
+    },
+
+    /**
+     * Records, as of now, an event and its delivery to `hook` in a state an earlier run left
+     * (failed after its last attempt, say), through the store's own fan-out write.
+     */
+    async seedDelivery(hook: WebhookEndpoint, fields: Partial<Delivery>): Promise<Delivery> {
+      time += 1;
+      const now = clock();
+      const event = {
+        tenant_id: TENANT,
+        id: `evt_${++eventNumber}`,
+        type: "crm.lead.created",
+        created_at: now.toISOString(),
+        data: { lead: { n: eventNumber } },
+      };
+      const delivery = { ...newDelivery(hook, event, now, "pending"), ...fields };
+      await deliveries.recordFanOut(
+        { ...event, deliveries: [{ webhook_id: hook.id, delivery_id: delivery.id }] },
+        [delivery],
+        { idempotentUntil: now, leased: new Set(), leaseUntil: now, breakers: [] },
+      );
+      return delivery;
+    },
+
     async endpoint(id: string): Promise<WebhookEndpoint> {
       const found = await endpoints.get(TENANT, id);
       if (!found) throw new Error(`no endpoint ${id}`);
@@ -228,7 +264,9 @@ export function deliveryWorld(options: WorldOptions = {}) {
       while (handled.length < limit) {
         const queued = slowLane.messages.shift();
         if (!queued) break;
-        if (handled.length >= MAX_SLOW_LANE_RUN) throw new Error(`the slow lane still has work after ${MAX_SLOW_LANE_RUN} messages`);
+        if (handled.length >= MAX_SLOW_LANE_RUN) {
+          throw new Error(`the slow lane still has work after ${MAX_SLOW_LANE_RUN} messages`);
+        }
         time += queued.delaySeconds * 1000;
         const result = await slow.handleMessage(JSON.stringify(queued.message), nextMessageId());
         // A message left on the queue comes back after its visibility timeout.
@@ -242,18 +280,13 @@ export function deliveryWorld(options: WorldOptions = {}) {
 
     /** Fires every schedule due by now that has not fired, oldest due first, onto the main lane. */
     async fireDue(): Promise<Handled[]> {
-      const due = [
-        ...scheduler.retries.map((s) => ({ ...s, key: `retry#${s.message.delivery_id}#${s.message.attempt}` })),
-        ...scheduler.probes.map((s) => ({
-          ...s,
-          key: `probe#${s.message.webhook_id}#${s.message.opened_at}#${s.message.probe}`,
-        })),
-      ]
+      const due = [...scheduler.retries, ...scheduler.probes]
+        .map((s) => ({ ...s, key: scheduleName(s.message) }))
         .filter((s) => s.at.getTime() <= time && !fired.has(s.key))
         .sort((a, b) => a.at.getTime() - b.at.getTime());
       const handled: Handled[] = [];
       for (const schedule of due) {
-        if (fired.has(schedule.key)) continue;
+        if (fired.has(schedule.key)) continue; // the same schedule asked for twice
         fired.add(schedule.key);
         const result = await main.handleMessage(JSON.stringify(schedule.message), nextMessageId());
         handled.push({ message: schedule.message, delaySeconds: 0, result });
@@ -264,13 +297,12 @@ export function deliveryWorld(options: WorldOptions = {}) {
     /** Moves the clock to the next probe that has not fired, fires it, and runs the slow lane. */
     async nextProbe(): Promise<void> {
       const pending = scheduler.probes
-        .filter((s) => !fired.has(`probe#${s.message.webhook_id}#${s.message.opened_at}#${s.message.probe}`))
+        .filter((s) => !fired.has(scheduleName(s.message)))
         .sort((a, b) => a.at.getTime() - b.at.getTime());
       const first = pending[0];
       if (!first) throw new Error("no probe is scheduled");
       this.advanceTo(first.at);
-      const key = `probe#${first.message.webhook_id}#${first.message.opened_at}#${first.message.probe}`;
-      fired.add(key);
+      fired.add(scheduleName(first.message));
       await main.handleMessage(JSON.stringify(first.message), nextMessageId());
       await this.runSlowLane();
     },
@@ -288,8 +320,9 @@ export function deliveryWorld(options: WorldOptions = {}) {
 export type DeliveryWorld = ReturnType<typeof deliveryWorld>;
 
 /**
- * Drives an endpoint's breaker open the way production does: `threshold` events, each
- * answered with `answer` on the main lane. Answers when it opened.
+ * Drives an endpoint's breaker open the way production does: `breakerThreshold` events, each
+ * answered with `answer` (from the slow lane once the endpoint is slow). Answers the health
+ * it opened with.
  */
 export async function openBreakerOf(world: DeliveryWorld, hook: WebhookEndpoint, answer: Answer = serverError) {
   world.sender.answer(hook.url, answer);
@@ -307,14 +340,31 @@ export async function openBreakerOf(world: DeliveryWorld, hook: WebhookEndpoint,
 }
 
 /**
- * A new endpoint whose breaker the main lane opened (three failed events, retrying), with
- * `parked` more events parked behind it.
+ * A new endpoint whose breaker the main lane opened (`breakerThreshold` failed events, each
+ * retrying), with `parked` more events parked behind it.
  */
 export async function openWithParked(world: DeliveryWorld, parked: number) {
   const hook = world.addEndpoint();
   const opened = await openBreakerOf(world, hook);
   await world.events(parked);
   return { hook, openedAt: opened.opened_at ?? "" };
+}
+
+/** `count` failed attempts (500, fast), one a second from `first`, as the compressed schedule makes them. */
+export function failedAttempts(first: string, count: number): DeliveryAttempt[] {
+  return Array.from({ length: count }, (_, i) => ({
+    number: i + 1,
+    attempted_at: new Date(Date.parse(first) + i * 1000).toISOString(),
+    status_code: 500,
+    error: null,
+    duration_ms: 15,
+    response_body: "",
+  }));
+}
+
+/** Probe `probe` of the breaker of `hook` that opened at `openedAt`, as Scheduler puts it on the queue. */
+export function probeMessage(hook: WebhookEndpoint, openedAt: string, probe: number): ProbeMessage {
+  return { kind: "probe", tenant_id: hook.tenant_id, webhook_id: hook.id, opened_at: openedAt, probe };
 }
 
 /** An open breaker's health as the endpoint store keeps it, for endpoints a test starts in that state. */
