@@ -20,6 +20,7 @@ import type {
   RetryScheduler,
   SlowLane,
 } from "../lambdas/core/delivery/ports";
+import { isParking } from "../lambdas/core/delivery/policy";
 import type { EventDeliveryDeps } from "../lambdas/core/delivery";
 import type { ProbeMessage, RetryMessage, SlowLaneMessage } from "../lambdas/core/queue-message";
 import {
@@ -50,7 +51,8 @@ const CLAIMABLE: Record<ClaimFrom, (d: Delivery) => boolean> = {
   any: () => true,
 };
 const isUnfinished = (d: Delivery) => CLAIMABLE.open(d) || d.status === "parked";
-const isParkable = (d: Delivery) => CLAIMABLE.open(d) || d.status === "failed" || d.status === "skipped";
+const isParkable = (d: Delivery) =>
+  CLAIMABLE.open(d) || d.status === "parked" || d.status === "failed" || d.status === "skipped";
 const leaseIsLive = (d: StoredDelivery, now: number) => d.lease_until !== undefined && d.lease_until >= now;
 
 export class MemoryDeliveryStore implements DeliveryStore {
@@ -66,6 +68,20 @@ export class MemoryDeliveryStore implements DeliveryStore {
     this.deliveries.clear();
   }
 
+  /**
+   * Forgets the deliveries `drop` picks, and the events no delivery left refers to: between
+   * windows of a run whose slow lane still works on some deliveries (clear() would pull
+   * those from under it, so their attempts would end "lease_lost" and count for nothing).
+   */
+  clearWhere(drop: (d: Delivery) => boolean): void {
+    const kept = new Set<string>();
+    for (const [key, d] of this.deliveries) {
+      if (drop(d)) this.deliveries.delete(key);
+      else kept.add(`${d.tenant_id}#${d.event_id}`);
+    }
+    for (const key of this.events.keys()) if (!kept.has(key)) this.events.delete(key);
+  }
+
   /** Every stored delivery, for tests that check what a run left. */
   all(): Delivery[] {
     return [...this.deliveries.values()].map(withoutLease);
@@ -75,7 +91,6 @@ export class MemoryDeliveryStore implements DeliveryStore {
     const key = `${event.tenant_id}#${event.id}`;
     const prior = this.events.get(key);
     if (prior && prior.until >= Date.now()) return { recorded: false, existing: prior.event };
-    if (write.breakers.some((b) => !this.breakers?.isParking(b))) return { recorded: false, breakerClosed: true };
     for (const d of deliveries) {
       if (this.deliveries.has(`${d.webhook_id}#${d.id}`)) throw new Error(`delivery ${d.id} exists`);
     }
@@ -146,15 +161,21 @@ export class MemoryDeliveryStore implements DeliveryStore {
     const current = this.deliveries.get(key);
     if (!current || current.attempt_count !== delivery.attempt_count || !isParkable(current)) return "moved_on";
     if (leaseIsLive(current, park.now.getTime())) return "moved_on";
-    if (!this.breakers?.isParking(park.breaker)) return "breaker_closed";
-    this.breakers.lowerParkedFrom(park.breaker, delivery.id);
     this.deliveries.set(key, {
       ...current,
       status: "parked",
       next_attempt_at: park.nextAttemptAt,
       updated_at: park.updatedAt,
     });
-    return "parked";
+    // As the DynamoDB store: a delivery the breaker's walks reach is parked; an older one moves
+    // their start back while the breaker parks, or is handed back to be sent.
+    if (park.parkedFrom !== null && delivery.id >= park.parkedFrom) return "parked";
+    if (this.breakers?.isParking(park.breaker)) {
+      this.breakers.lowerParkedFrom(park.breaker, delivery.id);
+      return "parked";
+    }
+    const from = this.breakers?.parkedFromOf(park.breaker);
+    return from !== null && from !== undefined && from <= delivery.id ? "parked" : "breaker_closed";
   }
 
   async listParked(webhookId: string, from: string, limit: number): Promise<ParkedPage> {
@@ -214,14 +235,14 @@ export class MemoryEndpoints implements Pick<WebhookStore, "get" | "list">, Endp
 
   async recordSuccess(endpoint: WebhookEndpoint, state: Exclude<HealthState, "open">, at: string): Promise<void> {
     const health = this.healthOf(endpoint);
-    if (health.state === "open") return;
+    if (isParking(health)) return;
     const since = health.state === state ? health.since : at;
     this.setHealth(endpoint, { ...health, state, since, consecutive_failures: 0 }, at);
   }
 
   async openBreaker(endpoint: WebhookEndpoint, opening: BreakerOpening): Promise<boolean> {
     const health = this.healthOf(endpoint);
-    if (health.state === "open") return false;
+    if (isParking(health)) return false;
     this.setHealth(endpoint, {
       ...health,
       state: "open",
@@ -275,13 +296,17 @@ export class MemoryEndpoints implements Pick<WebhookStore, "get" | "list">, Endp
 
   async finishDrain(endpoint: WebhookEndpoint): Promise<void> {
     const health = this.healthOf(endpoint);
-    if (health.state !== "open") this.setHealth(endpoint, { ...health, parked_from: null });
+    if (!isParking(health)) this.setHealth(endpoint, { ...health, parked_from: null });
   }
 
   /** Whether the breaker a parked delivery relies on is still the open one that parks. */
   isParking(breaker: BreakerGuard): boolean {
     const health = this.find(breaker.tenant_id, breaker.webhook_id)?.health;
     return !!health && this.isOpenAt(health, breaker.opened_at) && health.next_probe_at !== null;
+  }
+
+  parkedFromOf(breaker: BreakerGuard): string | null | undefined {
+    return this.find(breaker.tenant_id, breaker.webhook_id)?.health.parked_from;
   }
 
   lowerParkedFrom(breaker: BreakerGuard, deliveryId: string): void {
@@ -380,9 +405,17 @@ export class NoScheduler implements RetryScheduler {
 /** The slow lane as a list: a test or the bench hands its messages to a worker when it likes. */
 export class MemorySlowLane implements SlowLane {
   readonly messages: { message: SlowLaneMessage; delaySeconds: number }[] = [];
+  /** Messages sent so far by endpoint (webhook id), taken or not. */
+  readonly sentTo = new Map<string, number>();
 
   async send(message: SlowLaneMessage, delaySeconds = 0): Promise<void> {
+    this.sentTo.set(message.webhook_id, (this.sentTo.get(message.webhook_id) ?? 0) + 1);
     this.messages.push({ message, delaySeconds });
+  }
+
+  /** Takes up to `max` of the oldest messages, as one ReceiveMessage does; their delays are the taker's to honour. */
+  receive(max: number): { message: SlowLaneMessage; delaySeconds: number }[] {
+    return this.messages.splice(0, max);
   }
 
   /** Takes every message queued so far. */

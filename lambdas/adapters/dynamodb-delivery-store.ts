@@ -10,7 +10,6 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { MAX_FAN_OUT_WRITES, type Delivery, type DeliveryAttempt, type DeliverySummaryView, SUMMARY_FIELDS, type StoredEvent } from "../core/delivery/model";
 import type {
-  BreakerGuard,
   ClaimFrom,
   DeliveryLog,
   DeliveryLogPage,
@@ -45,9 +44,9 @@ const CLAIMABLE: Record<ClaimFrom, { condition: string; values: Record<string, s
 /** Still to be sent, or waiting for a breaker's probe. */
 const UNFINISHED = { ...OPEN, ":parked": "parked" } as const;
 const IS_UNFINISHED = "#status IN (:pending, :retrying, :parked)";
-/** What may be parked: due (pending, retrying), or being resent after it ended failed or skipped. */
-const PARKABLE = { ...OPEN, ":failed": "failed", ":skipped": "skipped" } as const;
-const IS_PARKABLE = "#status IN (:pending, :retrying, :failed, :skipped)";
+/** What may be parked: due (pending, retrying, or parked already), or being resent after it ended failed or skipped. */
+const PARKABLE = { ...OPEN, ":parked": "parked", ":failed": "failed", ":skipped": "skipped" } as const;
+const IS_PARKABLE = "#status IN (:pending, :retrying, :parked, :failed, :skipped)";
 /** A breaker still open and parking (it has a next probe), as the writer read it. */
 const BREAKER_PARKING = "health_state = :open AND opened_at = :opened AND attribute_type(next_probe_at, :string)";
 /** Parked deliveries a listParked query reads per page at most, filtered. */
@@ -70,10 +69,8 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
   ) {}
 
   async recordFanOut(event: StoredEvent, deliveries: readonly Delivery[], write: FanOutWrite): Promise<FanOutRecord> {
-    if (deliveries.length + write.breakers.length > MAX_FAN_OUT_WRITES) {
-      throw new Error(
-        `a fan-out writes at most ${MAX_FAN_OUT_WRITES} deliveries and breaker checks, not ${deliveries.length + write.breakers.length}`,
-      );
+    if (deliveries.length > MAX_FAN_OUT_WRITES) {
+      throw new Error(`an event can fan out to at most ${MAX_FAN_OUT_WRITES} endpoints, not ${deliveries.length}`);
     }
     if (this.retentionMs === undefined) throw new Error("this delivery store was made without a retention");
     const now = Date.now();
@@ -114,36 +111,21 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
                   ConditionExpression: "attribute_not_exists(pk)",
                 },
               })),
-              // A parked delivery is written only while its breaker parks: one that closed since
-              // it was read has drained already and would never come back for it.
-              ...write.breakers.map((breaker) => ({ ConditionCheck: this.breakerParking(breaker) })),
             ],
           }),
         );
       }
       return { recorded: true, lease };
     } catch (error) {
-      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
-      const failed = (i: number) => reasons[i]?.Code === "ConditionalCheckFailed";
-      const breakersFrom = 1 + deliveries.length;
-      if (reasons.some((_, i) => i >= breakersFrom && failed(i)) && !failed(0)) {
-        return { recorded: false, breakerClosed: true };
-      }
-      const duplicate = error instanceof ConditionalCheckFailedException || failed(0);
+      const duplicate =
+        error instanceof ConditionalCheckFailedException ||
+        (error instanceof TransactionCanceledException &&
+          error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed");
       if (!duplicate) throw error;
       const existing = await this.getEvent(event.tenant_id, event.id);
       if (!existing) throw new Error(`event ${event.id} was a duplicate but is not stored`, { cause: error });
       return { recorded: false, existing };
     }
-  }
-
-  private breakerParking(breaker: BreakerGuard) {
-    return {
-      TableName: this.tableName,
-      Key: keys.health(breaker.tenant_id, breaker.webhook_id),
-      ConditionExpression: BREAKER_PARKING,
-      ExpressionAttributeValues: { ":open": "open", ":opened": breaker.opened_at, ":string": "S" },
-    };
   }
 
   async getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined> {
@@ -268,47 +250,59 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
   }
 
   async park(delivery: Delivery, park: ParkWrite): Promise<"parked" | "breaker_closed" | "moved_on"> {
-    const deliveryUpdate = {
-      TableName: this.tableName,
-      Key: keys.delivery(delivery.webhook_id, delivery.id),
-      UpdateExpression: "SET #status = :parked, next_attempt_at = :next, updated_at = :updated",
-      ConditionExpression: `attempt_count = :count AND ${IS_PARKABLE} AND (attribute_not_exists(lease_until) OR lease_until < :now)`,
-      ExpressionAttributeNames: { "#status": "status" },
-      ExpressionAttributeValues: {
-        ":parked": "parked",
-        ":next": park.nextAttemptAt,
-        ":updated": park.updatedAt,
-        ":count": delivery.attempt_count,
-        ":now": park.now.getTime(),
-        ...PARKABLE,
-      },
-    };
-    const guard = this.breakerParking(park.breaker);
-    // Older than where the drain will start (a retry due since before the breaker opened): move the start back.
-    const lowers = park.parkedFrom === null || delivery.id < park.parkedFrom;
-    const breakerWrite = lowers
-      ? {
-          Update: {
-            TableName: guard.TableName,
-            Key: guard.Key,
-            UpdateExpression: "SET parked_from = :id",
-            ConditionExpression: `${BREAKER_PARKING} AND (attribute_not_exists(parked_from) OR parked_from > :id)`,
-            ExpressionAttributeValues: { ...guard.ExpressionAttributeValues, ":id": delivery.id },
-          },
-        }
-      : { ConditionCheck: guard };
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: [{ Update: deliveryUpdate }, breakerWrite] }));
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.delivery(delivery.webhook_id, delivery.id),
+          UpdateExpression: "SET #status = :parked, next_attempt_at = :next, updated_at = :updated",
+          ConditionExpression: `attempt_count = :count AND ${IS_PARKABLE} AND (attribute_not_exists(lease_until) OR lease_until < :now)`,
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":next": park.nextAttemptAt,
+            ":updated": park.updatedAt,
+            ":count": delivery.attempt_count,
+            ":now": park.now.getTime(),
+            ...PARKABLE,
+          },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return "moved_on";
+      throw error;
+    }
+    // A delivery at or after where the breaker's walks start is found by them (their last pass
+    // comes after any worker that read the breaker open has finished); an older one moves it back.
+    if (park.parkedFrom !== null && delivery.id >= park.parkedFrom) return "parked";
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.health(park.breaker.tenant_id, park.breaker.webhook_id),
+          UpdateExpression: "SET parked_from = :id",
+          ConditionExpression: `${BREAKER_PARKING} AND (attribute_not_exists(parked_from) OR parked_from > :id)`,
+          ExpressionAttributeValues: {
+            ":open": "open",
+            ":opened": park.breaker.opened_at,
+            ":string": "S",
+            ":id": delivery.id,
+          },
+        }),
+      );
       return "parked";
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const [deliveryReason, breakerReason] = error.CancellationReasons ?? [];
-      if (deliveryReason?.Code === "ConditionalCheckFailed") return "moved_on";
-      if (breakerReason?.Code !== "ConditionalCheckFailed") throw error;
-      // Another park moved the start back further first: park with the start where it is.
-      if (lowers) return this.park(delivery, { ...park, parkedFrom: "" });
-      return "breaker_closed";
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+    // Moved back further by another park, or no longer parking: still found if a walk starts before it.
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.health(park.breaker.tenant_id, park.breaker.webhook_id),
+        ConsistentRead: true,
+      }),
+    );
+    const from = typeof Item?.parked_from === "string" ? Item.parked_from : undefined;
+    return from !== undefined && from <= delivery.id ? "parked" : "breaker_closed";
   }
 
   async listParked(webhookId: string, from: string, limit: number): Promise<ParkedPage> {
@@ -326,7 +320,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
         ":parked": "parked",
       },
     };
-    do {
+    for (let examined = 0; ; ) {
       const page = await this.client.send(
         new QueryCommand({ ...input, Limit: PARKED_QUERY_LIMIT, ExclusiveStartKey: startKey, ConsistentRead: true }),
       );
@@ -336,8 +330,14 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
         items.push(toDelivery(item));
       }
       startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return { items };
+      if (!startKey) return { items };
+      examined += page.ScannedCount ?? 0;
+      // The work bound, in a log delivered past since the breaker opened: the next page goes on
+      // from the last delivery looked at.
+      if (examined >= MAX_EXAMINED_PER_PAGE) {
+        return { items, next: String(startKey.sk).slice(DELIVERY_SK_PREFIX.length) };
+      }
+    }
   }
 
   async listDeliveries(webhookId: string, query: DeliveryLogQuery): Promise<DeliveryLogPage> {

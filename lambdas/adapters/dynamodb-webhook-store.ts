@@ -47,7 +47,8 @@ const stale = () => new StaleWriteError();
 /** Health attribute names and the values conditions compare them with. */
 const HEALTH_NAMES = { "#state": "health_state" } as const;
 const IS_OPEN = "#state = :open AND opened_at = :opened";
-const NOT_OPEN = "attribute_not_exists(#state) OR #state <> :open";
+/** Not open, or open but no longer probing (its last probe failed): such a breaker parks nothing. */
+const NOT_PARKING = "attribute_not_exists(#state) OR #state <> :open OR attribute_type(next_probe_at, :nullType)";
 
 /**
  * Webhook endpoints in DynamoDB. Next to each endpoint the tenant's partition
@@ -172,7 +173,7 @@ export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler, End
         onConditionFailed: stale,
       },
     ];
-    if (guard.resetHealth) writes.push(this.dropHealth(after));
+    if (guard.resetHealth) writes.push(this.resetHealth(after));
     if (after.slug !== before.slug) writes.push(this.releaseSlug(before), this.claimSlug(after));
     if (after.url !== before.url) {
       writes.push(
@@ -239,12 +240,13 @@ export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler, End
   async recordSuccess(endpoint: WebhookEndpoint, state: Exclude<HealthState, "open">, at: string): Promise<void> {
     await this.updateHealth(endpoint, {
       UpdateExpression: "SET consecutive_failures = :zero, #state = :state, since = :since",
-      ConditionExpression: NOT_OPEN,
+      ConditionExpression: NOT_PARKING,
       ExpressionAttributeValues: {
         ":zero": 0,
         ":state": state,
         ":since": endpoint.health.state === state ? endpoint.health.since : at,
         ":open": "open",
+        ":nullType": "NULL",
       },
     });
   }
@@ -256,9 +258,10 @@ export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler, End
           "SET #state = :open, since = :at, opened_at = :at, probes = :zero, next_probe_at = :next, " +
           // An unfinished drain's start is older, and still parked deliveries are there.
           "parked_from = if_not_exists(parked_from, :from)",
-        ConditionExpression: NOT_OPEN,
+        ConditionExpression: NOT_PARKING,
         ExpressionAttributeValues: {
           ":open": "open",
+          ":nullType": "NULL",
           ":at": opening.openedAt,
           ":zero": 0,
           ":next": opening.nextProbeAt,
@@ -320,8 +323,8 @@ export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler, End
   async finishDrain(endpoint: WebhookEndpoint): Promise<void> {
     await this.updateHealth(endpoint, {
       UpdateExpression: "REMOVE parked_from",
-      ConditionExpression: `attribute_exists(pk) AND (${NOT_OPEN})`,
-      ExpressionAttributeValues: { ":open": "open" },
+      ConditionExpression: `attribute_exists(pk) AND (${NOT_PARKING})`,
+      ExpressionAttributeValues: { ":open": "open", ":nullType": "NULL" },
     });
   }
 
@@ -348,6 +351,26 @@ export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler, End
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Healthy again, with no failures and no probes; where its last breaker's parked deliveries
+   * start is kept, so a probe or drain of that breaker still finds them.
+   */
+  private resetHealth(endpoint: WebhookEndpoint): GuardedWrite {
+    return {
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.health(endpoint.tenant_id, endpoint.id),
+          UpdateExpression:
+            "SET #state = :healthy, consecutive_failures = :zero, probes = :zero, next_probe_at = :null REMOVE since",
+          ExpressionAttributeNames: HEALTH_NAMES,
+          ExpressionAttributeValues: { ":healthy": "healthy", ":zero": 0, ":null": null },
+        },
+      },
+      onConditionFailed: stale,
+    };
   }
 
   private dropHealth(endpoint: WebhookEndpoint): GuardedWrite {

@@ -69,6 +69,9 @@ export const drainMessageSchema = z.strictObject({
   from: z.string(),
   /** Not before this time (a Retry-After longer than SQS can hold a message back). */
   not_before: z.iso.datetime({ offset: true }).optional(),
+  /** Where the walk began; its last pass, the sweep, goes over it again from there. */
+  start: z.string().optional(),
+  sweep: z.boolean().optional(),
 });
 export type DrainMessage = z.output<typeof drainMessageSchema>;
 export type DrainMode = DrainMessage["mode"];

@@ -21,6 +21,7 @@ import {
   SECRET_ROTATION_OVERLAP_MS,
   type WebhookEndpointView,
 } from "./webhook-endpoint";
+import { isParking } from "./delivery/policy";
 import { findEndpoint } from "./webhook-queries";
 import { buildWebhookRequest } from "./webhook-request";
 import { describeAttempt, isSuccessfulAttempt, type WebhookSender } from "./webhook-sender";
@@ -202,15 +203,18 @@ export function webhookManagement(deps: WebhookManagementDeps) {
         const before = await findEndpoint(store, tenantId, id);
         const now = clock().toISOString();
         const reactivated = changes.is_active === true && !before.is_active;
-        // A breaker still probing keeps its probes and what it parked; one that gave up is forgotten.
-        const resetHealth = reactivated && !(before.health.state === "open" && before.health.next_probe_at !== null);
+        // A breaker still probing keeps its probes; one that gave up is forgotten, all but where
+        // its parked deliveries start, so that a walk of them still finds them.
+        const resetHealth = reactivated && !isParking(before.health);
         const deactivated = changes.is_active === false && before.is_active;
         const after: WebhookEndpoint = {
           ...before,
           ...changes,
           ...(reactivated ? { disabled_reason: null, disabled_at: null } : {}),
           // Re-enabling starts the endpoint afresh: a breaker that disabled it must not park its next delivery.
-          ...(resetHealth ? { health: HEALTHY } : {}),
+          ...(resetHealth
+            ? { health: { ...HEALTHY, opened_at: before.health.opened_at, parked_from: before.health.parked_from } }
+            : {}),
           ...(deactivated ? { disabled_reason: "manual" as const, disabled_at: now } : {}),
           updated_at: laterThan(before.updated_at, new Date(now)),
           version: before.version + 1,

@@ -58,7 +58,7 @@ export async function runWorker(...bodies: string[]): Promise<SQSBatchResponse> 
 /** A fan-out write that leases attempt 1 of each pending delivery for the caller, as a worker's own fan-out does. */
 export function leaseAll(deliveries: readonly Delivery[], idempotentUntil: Date, leaseUntil: Date): FanOutWrite {
   const leased = new Set(deliveries.filter((d) => d.status === "pending").map((d) => d.id));
-  return { idempotentUntil, leaseUntil, leased, breakers: [] };
+  return { idempotentUntil, leaseUntil, leased };
 }
 
 /** The production store, as the local platform configures it (a 30-day log). */

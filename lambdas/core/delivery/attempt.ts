@@ -35,6 +35,12 @@ export interface AttemptClaim {
   readonly lease?: string | undefined;
 }
 
+/**
+ * Work that must be in place before the attempt is recorded, such as the next retry's
+ * schedule: once the record is written, nothing comes back to do it if this run dies.
+ */
+export type BeforeRecord<T> = (decision: T) => Promise<void>;
+
 export function attempts(ctx: DeliveryContext) {
   const { deliveries, log } = ctx;
 
@@ -49,6 +55,7 @@ export function attempts(ctx: DeliveryContext) {
     endpoint: WebhookEndpoint,
     claim: AttemptClaim,
     decide: (result: AttemptResult, now: Date, firstAttemptAt: Date) => T,
+    beforeRecord?: BeforeRecord<T>,
   ): Promise<Sent<T>> {
     const started = ctx.now();
     const claimed =
@@ -82,6 +89,7 @@ export function attempts(ctx: DeliveryContext) {
     const startedAt = started.toISOString();
     const firstAttemptAt = delivery.first_attempt_at ?? startedAt;
     const decision = decide(result, now, new Date(firstAttemptAt));
+    await beforeRecord?.(decision);
     const record: DeliveryAttempt = {
       number,
       attempted_at: startedAt,

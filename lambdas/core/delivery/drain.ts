@@ -5,6 +5,12 @@
  * recorded skipped (so recover resends them), after it is deleted cancelled.
  * A part that dies comes back from the queue and starts where it started: what
  * it sent is no longer parked, and a live lease makes it wait.
+ *
+ * Parking is not fenced against the breaker closing (a fence on the breaker's one
+ * item would make every fan-out to a busy endpoint contend for it): a worker that
+ * read the breaker open may park a delivery just after a walk went past it. So a
+ * walk ends with a sweep, a second pass from where it began, after the longest a
+ * worker can hold such a read: its function's timeout.
  */
 import type { DrainMessage } from "../queue-message";
 import type { WebhookEndpoint } from "../webhook-endpoint";
@@ -12,12 +18,15 @@ import { asMessageResult } from "./attempt";
 import { type DeliveryContext, type MessageResult, worst } from "./context";
 import type { Delivered, FollowUps } from "./follow-ups";
 import type { Delivery } from "./model";
+import { isParking } from "./policy";
 
 /** Parked deliveries one part looks at; a part sends them a few at a time. */
 export const DRAIN_PART_SIZE = 20;
 const DRAIN_CONCURRENCY = 5;
 /** SQS holds a message back 15 minutes at most; a longer Retry-After is waited out in several parts. */
 const MAX_DELAY_SECONDS = 900;
+/** Twice the delivery workers' 60 s timeout: no worker that read the breaker open parks after this. */
+export const SWEEP_DELAY_SECONDS = 120;
 
 export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliver">) {
   const { deliveries, endpoints, log } = ctx;
@@ -28,7 +37,7 @@ export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliv
     if (!endpoint) mode = "cancel";
     else if (!endpoint.is_active && mode === "send") mode = "skip";
     // Open again: its own probes own the parked deliveries now (its parked_from still reaches them).
-    if (mode === "send" && endpoint?.health.state === "open") return "done";
+    if (mode === "send" && endpoint && isParking(endpoint.health)) return "done";
     const started = ctx.now().getTime();
     const wait = message.not_before ? Date.parse(message.not_before) - started : 0;
     if (mode === "send" && wait > 0) {
@@ -47,7 +56,8 @@ export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliv
       if (sent.stopped === "reopened") return worst(sent.results);
       // Or disabled the endpoint: what is still parked is skipped, as after a breaker's last probe.
       if (sent.stopped === "disabled") {
-        await ctx.slowLane.send({ kind: "drain", tenant_id: message.tenant_id, webhook_id: message.webhook_id, mode: "skip", from: sent.unsent ?? message.from });
+        const from = sent.unsent ?? message.from;
+        await ctx.slowLane.send({ kind: "drain", tenant_id: message.tenant_id, webhook_id: message.webhook_id, mode: "skip", from });
         return worst(sent.results);
       }
       results = sent.results;
@@ -62,6 +72,12 @@ export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliv
     }
     // A delivery another worker holds makes this part come back, from where it started.
     if (worst(results) === "retry_later") return "retry_later";
+    const { not_before: _waited, ...part } = message;
+    const start = message.start ?? message.from;
+    if (next === undefined && !message.sweep) {
+      await ctx.slowLane.send({ ...part, mode, from: start, start, sweep: true }, SWEEP_DELAY_SECONDS);
+      return "done";
+    }
     if (next === undefined) {
       if (mode === "send" && endpoint) await endpoints.finishDrain(endpoint);
       log.info("parked deliveries walked", { webhook_id: message.webhook_id, mode });
@@ -72,8 +88,7 @@ export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliv
     const delayMs = Math.max(pace - elapsed, retryAfterMs);
     const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(delayMs / 1000));
     const notBefore = retryAfterMs > 0 ? { not_before: new Date(started + elapsed + retryAfterMs).toISOString() } : {};
-    const { not_before: _done, ...part } = message;
-    await ctx.slowLane.send({ ...part, mode, from: next, ...notBefore }, delaySeconds);
+    await ctx.slowLane.send({ ...part, mode, from: next, start, ...notBefore }, delaySeconds);
     return "done";
   }
 
@@ -92,7 +107,7 @@ export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliv
       if (i > 0 && results.length > 0 && failedSince) {
         const fresh = await endpoints.get(endpoint.tenant_id, endpoint.id);
         if (!fresh?.is_active) return { results, retryAfterMs, unsent: parked[i]?.id, stopped: "disabled" as const };
-        if (fresh.health.state === "open") return { results, retryAfterMs, unsent: parked[i]?.id, stopped: "reopened" as const };
+        if (isParking(fresh.health)) return { results, retryAfterMs, unsent: parked[i]?.id, stopped: "reopened" as const };
         current = fresh;
         failedSince = false;
       }

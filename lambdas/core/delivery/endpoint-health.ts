@@ -107,8 +107,13 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) 
     const { health } = endpoint;
     if (health.opened_at !== message.opened_at) return "done"; // a probe of a breaker that did not open
     if (!endpoint.is_active) {
-      // Disabled meanwhile: stop parking first, so the walk that skips them sees every one.
+      // Disabled meanwhile (by the tenant, or by this breaker in a run that died before it
+      // finished): stop parking, tell the tenant again if it was this breaker, skip the rest.
       const stopped = health.state === "open" ? await endpoints.stopParking(endpoint, message.opened_at) : health;
+      const byThisBreaker = endpoint.disabled_reason !== "manual" && (endpoint.disabled_at ?? "") >= message.opened_at;
+      if (byThisBreaker && endpoint.disabled_reason && endpoint.disabled_at) {
+        await notifyDisabled(endpoint, endpoint.disabled_reason, breakerCause(message), endpoint.disabled_at);
+      }
       await walkParked(endpoint, "skip", (stopped ?? health).parked_from);
       return "done";
     }
@@ -117,14 +122,14 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) 
       await walkParked(endpoint, "send", health.parked_from);
       return "done";
     }
-    if (health.probes >= message.probe) {
+    if (health.probes === message.probe) {
       // Its failure is recorded already (this message is back after an error): finish what follows it.
       await afterFailedProbe(endpoint, message, undefined, health.next_probe_at === null ? health : undefined);
       return "done";
     }
     if (health.probes !== message.probe - 1) return "done";
 
-    const page = await deliveries.listParked(endpoint.id, health.parked_from ?? "", PROBE_CANDIDATES);
+    const page = await oldestParked(endpoint.id, health.parked_from ?? "");
     for (const candidate of page.items) {
       const event = await deliveries.getEvent(candidate.tenant_id, candidate.event_id);
       if (!event) {
@@ -157,11 +162,11 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) 
       await afterProbe(endpoint, message, outcome, candidate);
       return "done";
     }
-    if (page.items.length > 0) return "retry_later";
+    if (page.items.length > 0 || page.next !== undefined) return "retry_later";
     // Nothing is waiting, so nothing to probe with: close it half-way, one failure short of
-    // the threshold, so that the next delivery is the probe.
+    // the threshold, so that the next delivery is the probe, from the slow lane.
     const closed = await endpoints.closeBreaker(endpoint, message.opened_at, {
-      state: "healthy",
+      state: "slow",
       at: ctx.now().toISOString(),
       consecutiveFailures: Math.max(0, ctx.breakerThreshold - 1),
     });
@@ -186,17 +191,18 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) 
           at,
           consecutiveFailures: 0,
         });
-        if (!closed) return;
+        if (!closed) return cancelIfDeleted(endpoint);
         metrics.endpointHealth(outcome.state);
         log.warn("circuit breaker closed: draining parked deliveries", { webhook_id: endpoint.id });
-        // Read after closing: no delivery is parked once it is closed, so the drain sees them all.
+        // Read after closing, with every park that moved the start back.
         await walkParked(endpoint, "send", closed.parked_from);
         return;
       }
       case "gone": {
         const stopped = await endpoints.stopParking(endpoint, message.opened_at);
-        await disable(endpoint, "gone", probed.id, at);
-        await walkParked(endpoint, "skip", stopped?.parked_from);
+        if (!stopped) return cancelIfDeleted(endpoint);
+        await disable(endpoint, "gone", breakerCause(message), at);
+        await walkParked(endpoint, "skip", stopped.parked_from);
         return;
       }
       case "next_probe":
@@ -226,8 +232,23 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) 
     const stopped = recorded ?? (await endpoints.recordFailedProbe(endpoint, message.opened_at, message.probe, null));
     if (!stopped) return;
     const at = ctx.now().toISOString();
-    await disable(endpoint, "delivery_failed", probed?.id ?? `${message.opened_at}_probe`, at);
+    await disable(endpoint, "delivery_failed", breakerCause(message), at);
     await walkParked(endpoint, "skip", stopped.parked_from);
+  }
+
+  /** The oldest parked deliveries, past pages a store's work bound ended with nothing parked. */
+  async function oldestParked(webhookId: string, from: string) {
+    let page = await deliveries.listParked(webhookId, from, PROBE_CANDIDATES);
+    for (let pages = 1; page.items.length === 0 && page.next !== undefined && pages < 10; pages++) {
+      page = await deliveries.listParked(webhookId, page.next, PROBE_CANDIDATES);
+    }
+    return page;
+  }
+
+  /** A breaker move refused because the endpoint was deleted meanwhile: cancel what it parked. */
+  async function cancelIfDeleted(endpoint: WebhookEndpoint): Promise<void> {
+    if (await endpoints.get(endpoint.tenant_id, endpoint.id)) return;
+    await walkParked(endpoint, "cancel", "");
   }
 
   /** Disables a dead endpoint and tells the tenant's other endpoints (SPEC 5). */
@@ -263,6 +284,10 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) 
 }
 
 export type EndpointHealthRules = ReturnType<typeof endpointHealth>;
+
+/** What a breaker's disable is named by, the same in every run: its notice is deduplicated by it. */
+const breakerCause = (message: ProbeMessage) =>
+  `${message.webhook_id}_${Date.parse(message.opened_at).toString(36)}`;
 
 function probeMessage(endpoint: WebhookEndpoint, openedAt: string, probe: number): ProbeMessage {
   return { kind: "probe", tenant_id: endpoint.tenant_id, webhook_id: endpoint.id, opened_at: openedAt, probe };

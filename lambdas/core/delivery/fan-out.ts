@@ -17,12 +17,8 @@ import {
   worst,
 } from "./context";
 import { type FollowUps, retryMessage } from "./follow-ups";
-import { type Delivery, type DeliveryStatus, MAX_FAN_OUT_WRITES, type StoredEvent } from "./model";
-import type { BreakerGuard } from "./ports";
+import type { Delivery, DeliveryStatus, StoredEvent } from "./model";
 import { type Route, routeFor } from "./policy";
-
-/** A breaker that closes between reading the endpoints and writing makes the fan-out read them again. */
-const MAX_FAN_OUT_ROUNDS = 3;
 
 export function newDelivery(
   endpoint: WebhookEndpoint,
@@ -71,46 +67,28 @@ export function fanOuts(ctx: DeliveryContext, { deliver, finishRecordedAttempt }
   }
 
   async function fanOut(event: EventToDeliver, excludeWebhookId?: string): Promise<MessageResult> {
-    for (let round = 1; ; round++) {
-      const subscribed = (await endpoints.list(event.tenant_id)).filter(
-        (e) => e.id !== excludeWebhookId && matchesAny(e.events, event.type),
-      );
-      // Read after the endpoints, so a parked delivery is never older than the breaker it waits on.
-      const now = ctx.now();
-      let routed = subscribed.map((endpoint) => route(endpoint, event, now));
-      const stored: StoredEvent = {
-        ...event,
-        deliveries: routed.map(({ delivery }) => ({ webhook_id: delivery.webhook_id, delivery_id: delivery.id })),
-      };
-      let breakers: BreakerGuard[] = routed
-        .filter((r) => r.route === "park")
-        .map((r) => ({
-          tenant_id: r.endpoint.tenant_id,
-          webhook_id: r.endpoint.id,
-          opened_at: r.endpoint.health.opened_at ?? "",
-        }));
-      if (routed.length + breakers.length > MAX_FAN_OUT_WRITES) {
-        // No room for the breaker checks in one transaction: those deliveries are parked one by one
-        // from the slow lane instead.
-        routed = routed.map((r) =>
-          r.route === "park" ? { ...r, route: "slow_lane", delivery: { ...r.delivery, status: "pending", next_attempt_at: null } } : r,
-        );
-        breakers = [];
-      }
-      const outcome = await deliveries.recordFanOut(stored, routed.map((r) => r.delivery), {
+    const subscribed = (await endpoints.list(event.tenant_id)).filter(
+      (e) => e.id !== excludeWebhookId && matchesAny(e.events, event.type),
+    );
+    // Read after the endpoints, so a parked delivery is never older than the breaker it waits on.
+    const now = ctx.now();
+    const routed = subscribed.map((endpoint) => route(endpoint, event, now));
+    const stored: StoredEvent = {
+      ...event,
+      deliveries: routed.map(({ delivery }) => ({ webhook_id: delivery.webhook_id, delivery_id: delivery.id })),
+    };
+    const outcome = await deliveries.recordFanOut(
+      stored,
+      routed.map((r) => r.delivery),
+      {
         idempotentUntil: new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS),
         leased: new Set(routed.filter((r) => r.route === "send").map((r) => r.delivery.id)),
         leaseUntil: new Date(now.getTime() + ATTEMPT_LEASE_MS),
-        breakers,
-      });
-      if ("breakerClosed" in outcome) {
-        if (round < MAX_FAN_OUT_ROUNDS) continue;
-        return "retry_later";
-      }
-      if (!outcome.recorded) return resumeDuplicate(outcome.existing);
-      log.debug("event fanned out", { event_id: event.id, event_type: event.type, deliveries: routed.length });
-      return sendRouted(routed, stored, outcome.lease);
-    }
+      },
+    );
+    if (!outcome.recorded) return resumeDuplicate(outcome.existing);
+    log.debug("event fanned out", { event_id: event.id, event_type: event.type, deliveries: routed.length });
+    return sendRouted(routed, stored, outcome.lease);
   }
 
   /** The fan-out wrote attempt 1 of each delivery it sends itself, already claimed by this run. */

@@ -23,6 +23,8 @@ export interface Delivered {
 export interface DeliverOptions extends Partial<AttemptClaim> {
   /** Send it in this run whatever its lane (an operator's resend now); an open breaker still parks it. */
   readonly here?: boolean | undefined;
+  /** Routed again after its breaker changed while it was being parked. */
+  readonly rerouted?: boolean;
 }
 
 export function followUps(ctx: DeliveryContext, { sendAttempt, oneOffAttempt }: Attempts, health: EndpointHealthRules) {
@@ -53,19 +55,34 @@ export function followUps(ctx: DeliveryContext, { sendAttempt, oneOffAttempt }: 
     if (route === "park") {
       const parked = await health.park(delivery, endpoint);
       if (parked !== "breaker_closed") return { outcome: parked };
-      // Closed since it was read: read it again and go the way it says now (never park twice).
+      // Parked, but the breaker stopped parking since it was read and no walk of it will reach
+      // this delivery: go the way the endpoint says now, taking it from parked.
+      // Once only: a breaker that keeps changing under it leaves the message to come back.
+      if (options.rerouted) return { outcome: "leased" };
       const current = await endpoints.get(endpoint.tenant_id, endpoint.id);
-      if (!current || routeFor(current.health) === "park") return { outcome: "moved_on" };
-      return deliver(delivery, number, event, current, statusIfInactive, { from, here: options.here });
+      const parkedNow = { ...delivery, status: "parked" as const };
+      return deliver(parkedNow, number, event, current, statusIfInactive, { ...options, from: "parked", rerouted: true });
     }
     if (route === "slow_lane" && ctx.lane === "main") {
       await ctx.slowLane.send(retryMessage(delivery, number));
       return { outcome: "forwarded" };
     }
-    const sent = await sendAttempt(delivery, number, event, endpoint, { from, lease }, (result, now, first) => {
-      const step = nextStep(result, { attempt: number, firstAttemptAt: first, now, schedule: ctx.schedule });
-      return { ...deliveryStatusAfter(step), label: step.kind, step };
-    });
+    const sent = await sendAttempt(
+      delivery,
+      number,
+      event,
+      endpoint,
+      { from, lease },
+      (result, now, first) => {
+        const step = nextStep(result, { attempt: number, firstAttemptAt: first, now, schedule: ctx.schedule });
+        return { ...deliveryStatusAfter(step), label: step.kind, step };
+      },
+      // The retry's schedule exists before the attempt is recorded: a walk or a fan-out that
+      // dies after the record never comes back to schedule it (a retry message would).
+      async ({ step }) => {
+        if (step.kind === "retry") await ctx.scheduler.scheduleRetry(retryMessage(delivery, number + 1), step.at);
+      },
+    );
     if (sent.outcome !== "sent") return { outcome: sent.outcome };
     const { step } = sent.decision;
     await health.afterAttempt(endpoint, sent.result);
@@ -75,7 +92,6 @@ export function followUps(ctx: DeliveryContext, { sendAttempt, oneOffAttempt }: 
         break;
       case "retry":
         metrics.delivery("retried");
-        await ctx.scheduler.scheduleRetry(retryMessage(delivery, number + 1), step.at);
         break;
       case "gone":
       case "failed":
@@ -101,7 +117,10 @@ export function followUps(ctx: DeliveryContext, { sendAttempt, oneOffAttempt }: 
         new Date(delivery.next_attempt_at),
       );
     }
-    if (delivery.status === "failed" && endpoint) await finishFailure(delivery, endpoint);
+    // Failed by its last scheduled attempt (or a 410): a one-off resend that failed disables nothing.
+    const gone = delivery.attempts.at(-1)?.status_code === 410;
+    const lastScheduled = delivery.attempt_count === ctx.schedule.length;
+    if (delivery.status === "failed" && endpoint && (gone || lastScheduled)) await finishFailure(delivery, endpoint);
   }
 
   /**
@@ -149,12 +168,14 @@ export function followUps(ctx: DeliveryContext, { sendAttempt, oneOffAttempt }: 
     }
     // A first attempt is the event's, as at fan-out: recorded skipped, so recover can resend it.
     const statusIfInactive = message.attempt === 1 ? "skipped" : "cancelled";
-    return asMessageResult((await deliver(delivery, message.attempt, event, endpoint, statusIfInactive)).outcome);
+    // A parked one is due too: its breaker closed, and the drain has not reached it yet.
+    const from = delivery.status === "parked" ? "parked" : "open";
+    return asMessageResult((await deliver(delivery, message.attempt, event, endpoint, statusIfInactive, { from })).outcome);
   }
 
   /**
-   * A resend that recover queued: made once, if the delivery is still where recover found it.
-   * While the endpoint's breaker is open it is parked, as a new delivery would be.
+   * A resend that recover queued, in the slow lane: made once, if the delivery is still where
+   * recover found it. While the endpoint's breaker is open it is parked, as a new delivery would be.
    */
   async function resend(message: ResendMessage): Promise<MessageResult> {
     const delivery = await deliveryOf(message);
@@ -174,11 +195,8 @@ export function followUps(ctx: DeliveryContext, { sendAttempt, oneOffAttempt }: 
       log.error("resend whose event is no longer stored: dropped", { delivery_id: delivery.id });
       return "done";
     }
-    const route = routeFor(endpoint.health);
     // Closed since it was read: it goes out now instead.
-    if (route === "park" && (await health.park(delivery, endpoint)) !== "breaker_closed") return "done";
-    if (route === "slow_lane" && ctx.lane === "main") {
-      await ctx.slowLane.send(message);
+    if (routeFor(endpoint.health) === "park" && (await health.park(delivery, endpoint)) !== "breaker_closed") {
       return "done";
     }
     return asMessageResult(await oneOffAttempt(delivery, message.attempt, event, endpoint));

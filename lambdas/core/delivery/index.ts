@@ -75,18 +75,20 @@ export function eventDelivery(deps: EventDeliveryDeps) {
           return fanOut(platformEvent(message), message.exclude_webhook_id);
         case "retry":
           return follow.retry(message);
-        case "resend":
-          return follow.resend(message);
+
         case "recover":
           await deps.recovery.continueRecovery(message);
           return "done";
+        case "resend":
         case "probe":
         case "drain":
-          // Both wait on a troubled endpoint, so they run in the slow lane, whichever queue they came in on.
+          // Recover's resends (often thousands, to an endpoint that just had trouble), probes and
+          // drains run in the slow lane, whichever queue they came in on.
           if (ctx.lane === "main") {
             await ctx.slowLane.send(message);
             return "done";
           }
+          if (message.kind === "resend") return follow.resend(message);
           return message.kind === "probe" ? health.probe(message) : drain(message);
       }
     },
@@ -112,7 +114,6 @@ export function eventDelivery(deps: EventDeliveryDeps) {
           idempotentUntil: new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS),
           leased: new Set([delivery.id]),
           leaseUntil: new Date(now.getTime() + ATTEMPT_LEASE_MS),
-          breakers: [],
         },
       );
       await attempt.oneOffAttempt(delivery, 1, event, endpoint, recorded.recorded ? recorded.lease : undefined);

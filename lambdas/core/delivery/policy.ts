@@ -59,9 +59,17 @@ export const SLOW_ATTEMPT_MS = 1000;
 /** Where a delivery to an endpoint goes now. */
 export type Route = "send" | "slow_lane" | "park";
 
+/**
+ * Whether the endpoint's breaker is open and still probing, so that its deliveries are
+ * parked. A breaker whose last probe failed parks nothing more: its endpoint is being
+ * disabled, and should a tenant re-enable it first, it is sent to as a slow one.
+ */
+export const isParking = (health: EndpointHealth): boolean =>
+  health.state === "open" && health.next_probe_at !== null;
+
 export function routeFor(health: EndpointHealth): Route {
-  if (health.state === "open") return "park";
-  return health.state === "slow" ? "slow_lane" : "send";
+  if (isParking(health)) return "park";
+  return health.state === "healthy" ? "send" : "slow_lane";
 }
 
 /**
@@ -80,14 +88,14 @@ export function healthChange(health: EndpointHealth, result: AttemptResult): Hea
   if (!isSuccessfulAttempt(result)) return { kind: "failure", slow };
   const state = slow ? "slow" : "healthy";
   // An open breaker is closed by its probe alone; a success already in flight when it opened does not.
-  if (health.state === "open") return { kind: "none" };
+  if (isParking(health)) return { kind: "none" };
   if (health.state === state && health.consecutive_failures === 0) return { kind: "none" };
   return { kind: "success", state };
 }
 
 /** Whether the count after a failure opens the breaker. */
 export const opensBreaker = (health: EndpointHealth, threshold: number): boolean =>
-  health.state !== "open" && health.consecutive_failures >= threshold;
+  !isParking(health) && health.consecutive_failures >= threshold;
 
 /**
  * Probe n of a breaker (1-based) is due at the schedule's n-th offset from when it

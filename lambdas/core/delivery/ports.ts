@@ -21,7 +21,7 @@ export interface DeliveryUpdate {
   readonly updated_at: string;
 }
 
-/** An open breaker, as the writer of a parked delivery read it: the write holds only while it still is. */
+/** An open breaker, as the writer of a parked delivery read it. */
 export interface BreakerGuard {
   readonly tenant_id: string;
   readonly webhook_id: string;
@@ -34,15 +34,11 @@ export interface FanOutWrite {
   /** The pending deliveries this run sends itself: attempt 1 is claimed for it until `leaseUntil`. */
   readonly leased: ReadonlySet<string>;
   readonly leaseUntil: Date;
-  /** The breakers the parked deliveries of the fan-out rely on being open. */
-  readonly breakers: readonly BreakerGuard[];
 }
 
 export type FanOutRecord =
   | { readonly recorded: true; readonly lease: string }
-  | { readonly recorded: false; readonly existing: StoredEvent }
-  /** A breaker closed between reading the endpoints and writing: read them again. */
-  | { readonly recorded: false; readonly breakerClosed: true };
+  | { readonly recorded: false; readonly existing: StoredEvent };
 
 /** What the delivery use case needs from the outside world (adapters implement these). */
 export interface DeliveryStore {
@@ -53,8 +49,6 @@ export interface DeliveryStore {
    * `leased` are written with attempt 1 claimed for the caller until
    * `leaseUntil`, as claimAttempt would claim it, and the answer carries that
    * lease: the first attempt after a fan-out needs no write of its own.
-   * Parked deliveries are written only while every breaker in `breakers` is
-   * still the open one the caller read.
    */
   recordFanOut(event: StoredEvent, deliveries: readonly Delivery[], write: FanOutWrite): Promise<FanOutRecord>;
   getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined>;
@@ -83,10 +77,11 @@ export interface DeliveryStore {
   /** Ends a pending, retrying or parked delivery without sending: its endpoint is deleted or disabled. */
   close(delivery: Delivery, status: "skipped" | "cancelled", updatedAt: string): Promise<void>;
   /**
-   * Parks a delivery that is due (pending, retrying, or failed or skipped and
-   * being resent) and not leased, while the breaker is still open and parking
-   * (it has a next probe); lowers the breaker's `parked_from` when the delivery
-   * is older than it.
+   * Parks a delivery that is due (pending, retrying, parked, or failed or
+   * skipped and being resent) and not leased. One older than the breaker's
+   * `parked_from` moves it back, while the breaker still parks; when it no
+   * longer does and no walk of its parked deliveries would reach this one, the
+   * answer is "breaker_closed" and the caller sends it instead.
    */
   park(delivery: Delivery, park: ParkWrite): Promise<"parked" | "breaker_closed" | "moved_on">;
   /** Parked deliveries of an endpoint, oldest first, from delivery id `from` on (inclusive). */
@@ -106,7 +101,10 @@ export interface ParkWrite {
 
 export interface ParkedPage {
   readonly items: readonly Delivery[];
-  /** Where the next page starts, or undefined when no delivery after these is parked. */
+  /**
+   * Where the next page starts, or undefined when no delivery after these is parked. A store
+   * may bound the work of a page: it can then hold fewer than asked (even none) and a `next`.
+   */
   readonly next?: string;
 }
 

@@ -79,7 +79,7 @@ describe("DynamoDbWebhookStore health", () => {
     expect(afterReenable.health).toEqual(endpoint.health);
   });
 
-  it("forgets the health of an endpoint its breaker gave up on, when it is re-enabled", async () => {
+  it("resets the health of an endpoint its breaker gave up on when it is re-enabled, keeping where its parked ones start", async () => {
     const { tenant, endpoint, guard } = await openEndpoint();
     await webhookStore().recordFailedProbe(endpoint, guard.opened_at, 1, null);
     await webhookStore().disable(tenant.tenantId, endpoint.id, "delivery_failed", new Date().toISOString());
@@ -87,7 +87,13 @@ describe("DynamoDbWebhookStore health", () => {
     const res = await tenant.api("PUT", `/v1/webhooks/${endpoint.id}`, { body: { is_active: true } });
 
     expect(res.json.data.health).toEqual({ state: "healthy", since: null, consecutive_failures: 0, next_probe_at: null });
-    expect((await storedEndpoint(tenant, endpoint.id)).health).toMatchObject({ state: "healthy", opened_at: null });
+    // A walk of that breaker's parked deliveries (or its probe, back after a crash) still finds them.
+    expect((await storedEndpoint(tenant, endpoint.id)).health).toMatchObject({
+      state: "healthy",
+      probes: 0,
+      opened_at: guard.opened_at,
+      parked_from: endpoint.health.parked_from,
+    });
   });
 
   it("moves a breaker only when it is the one the caller names", async () => {
@@ -169,7 +175,7 @@ describe("DynamoDbDeliveryStore parking", () => {
     expect((await storedEndpoint(tenant, endpoint.id)).health.parked_from).toBe(old.id);
   });
 
-  it("refuses to park once the breaker closed, or a fan-out behind it, and says so", async () => {
+  it("after the breaker closed, parks what its drain's last pass will reach and hands back an older one", async () => {
     const { endpoint, guard } = await openEndpoint();
     await webhookStore().closeBreaker(endpoint, guard.opened_at, {
       state: "healthy",
@@ -177,26 +183,32 @@ describe("DynamoDbDeliveryStore parking", () => {
       consecutiveFailures: 0,
     });
     const store = deliveryStore();
-    const due = pendingDelivery({ tenant_id: guard.tenant_id, webhook_id: endpoint.id, status: "retrying", attempt_count: 1 });
-    await store.recordFanOut(eventFor(due), [due], leaseAll([], new Date(Date.now() + 60_000), new Date()));
-    const fresh = pendingDelivery({ tenant_id: guard.tenant_id, webhook_id: endpoint.id, status: "parked" });
-
-    const parked = await store.park(due, {
+    const recent = pendingDelivery({ tenant_id: guard.tenant_id, webhook_id: endpoint.id, status: "retrying", attempt_count: 1 });
+    const old = pendingDelivery({
+      id: `msg_${firstUlidAt(Date.now() - 86_400_000)}`,
+      tenant_id: guard.tenant_id,
+      webhook_id: endpoint.id,
+      status: "retrying",
+      attempt_count: 1,
+    });
+    for (const d of [recent, old]) {
+      await store.recordFanOut(eventFor(d), [d], leaseAll([], new Date(Date.now() + 60_000), new Date()));
+    }
+    const park = {
       breaker: guard,
       parkedFrom: endpoint.health.parked_from,
       nextAttemptAt: hour(),
       updatedAt: new Date().toISOString(),
       now: new Date(),
-    });
-    const fannedOut = await store.recordFanOut(eventFor(fresh), [fresh], {
-      ...leaseAll([], new Date(Date.now() + 60_000), new Date()),
-      breakers: [guard],
-    });
+    };
 
-    expect(parked).toBe("breaker_closed");
-    expect(fannedOut).toEqual({ recorded: false, breakerClosed: true });
-    expect(await store.getDelivery(endpoint.id, fresh.id)).toBeUndefined();
-    expect((await store.getDelivery(endpoint.id, due.id))?.status).toBe("retrying");
+    const parkedRecent = await store.park(recent, park);
+    const parkedOld = await store.park(old, park);
+
+    // The drain of the closed breaker walks from parked_from, so it reaches the recent one;
+    // the old one is behind it, and the worker that parked it sends it instead.
+    expect(parkedRecent).toBe("parked");
+    expect(parkedOld).toBe("breaker_closed");
   });
 
   it("does not park a delivery another worker holds a live lease on", async () => {

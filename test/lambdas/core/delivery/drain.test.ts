@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DRAIN_PART_SIZE } from "../../../../lambdas/core/delivery/drain";
+import { DRAIN_PART_SIZE, SWEEP_DELAY_SECONDS } from "../../../../lambdas/core/delivery/drain";
 import type { Delivery } from "../../../../lambdas/core/delivery/model";
 import type { DrainMessage } from "../../../../lambdas/core/queue-message";
 import { type DeliveryWorld, deliveryWorld, ok, openWithParked, serverError, TENANT } from "./harness";
@@ -34,12 +34,16 @@ describe("draining parked deliveries", () => {
 
     // Assess
     const parts = drainParts(world);
+    const first = parts[0]?.message.from;
+    // Then a sweep from where the walk began, after the longest a worker holds a read.
     expect(parts.map((p) => p.message.from).slice(1)).toEqual([
       toDrain[DRAIN_PART_SIZE]?.id,
       toDrain[2 * DRAIN_PART_SIZE]?.id,
+      first,
     ]);
+    expect(parts.at(-1)?.message).toMatchObject({ sweep: true, start: first });
     // 20 deliveries at 10 a second: each part after the first waits two seconds.
-    expect(parts.map((p) => p.delaySeconds)).toEqual([0, 2, 2]);
+    expect(parts.map((p) => p.delaySeconds)).toEqual([0, 2, 2, SWEEP_DELAY_SECONDS]);
     const sent = world.sender.sent.slice(sentBefore);
     expect(sent.map((s) => s.deliveryId)).toEqual(toDrain.map((d) => d.id));
     const sentAt = [...new Set(sent.map((s) => s.at))];
@@ -71,6 +75,7 @@ describe("draining parked deliveries", () => {
       webhook_id: hook.id,
       mode: "send",
       from: toDrain[sentInPart.length]?.id,
+      start: expect.any(String),
       not_before: expect.any(String),
     });
     expect(next?.delaySeconds).toBeGreaterThanOrEqual(30);
@@ -179,9 +184,10 @@ describe("draining parked deliveries", () => {
     expect(world.deliveriesTo(hook.id).filter((d) => toDrain.some((p) => p.id === d.id)).map((d) => d.status)).toEqual(
       Array(toDrain.length).fill("cancelled"),
     );
-    expect(drainParts(world).map((p) => [p.message.mode, p.delaySeconds])).toEqual([
-      ["send", 0],
-      ["cancel", 0],
+    expect(drainParts(world).map((p) => [p.message.mode, p.delaySeconds, p.message.sweep ?? false])).toEqual([
+      ["send", 0, false],
+      ["cancel", 0, false],
+      ["cancel", SWEEP_DELAY_SECONDS, true],
     ]);
   });
 

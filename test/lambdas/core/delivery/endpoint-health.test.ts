@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { HEALTHY } from "../../../../lambdas/core/webhook-endpoint";
 import {
   deliveryWorld,
   ok,

@@ -222,7 +222,7 @@ export function deliveryWorld(options: WorldOptions = {}) {
       await deliveries.recordFanOut(
         { ...event, deliveries: [{ webhook_id: hook.id, delivery_id: delivery.id }] },
         [delivery],
-        { idempotentUntil: now, leased: new Set(), leaseUntil: now, breakers: [] },
+        { idempotentUntil: now, leased: new Set(), leaseUntil: now },
       );
       return delivery;
     },

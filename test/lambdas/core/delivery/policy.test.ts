@@ -79,15 +79,24 @@ describe("nextStep", () => {
 const compressed = parseRetrySchedule("0s,1s,2s,3s,4s,5s,6s");
 const openedAt = "2026-02-15T10:00:00.000Z";
 const health = (fields: Partial<EndpointHealth> = {}): EndpointHealth => ({ ...HEALTHY, ...fields });
+/** An open breaker still probing: its next probe is due. */
+const probing = { state: "open", opened_at: openedAt, next_probe_at: "2026-02-15T10:20:00.000Z" } as const;
 const timedOut: AttemptResult = { status_code: null, error: "timeout", duration_ms: 3000, response_body: "" };
 
 describe("routeFor", () => {
   it.each([
     ["healthy", "send"],
     ["slow", "slow_lane"],
-    ["open", "park"],
   ] as const)("routes a delivery to a %s endpoint to %s", (state, route) => {
     expect(routeFor(health({ state }))).toBe(route);
+  });
+
+  it("parks the deliveries of an open breaker that still probes", () => {
+    expect(routeFor(health(probing))).toBe("park");
+  });
+
+  it("parks nothing more once the breaker's last probe failed: it goes to the slow lane", () => {
+    expect(routeFor(health({ ...probing, next_probe_at: null }))).toBe("slow_lane");
   });
 });
 
@@ -124,7 +133,7 @@ describe("healthChange", () => {
   });
 
   it("changes nothing on a success while the breaker is open: only its probe closes it", () => {
-    expect(healthChange(health({ state: "open", opened_at: openedAt }), answered(200))).toEqual({ kind: "none" });
+    expect(healthChange(health(probing), answered(200))).toEqual({ kind: "none" });
   });
 });
 
@@ -136,7 +145,7 @@ describe("opensBreaker", () => {
   });
 
   it("does not open a breaker that is open already", () => {
-    expect(opensBreaker(health({ state: "open", consecutive_failures: 9 }), 3)).toBe(false);
+    expect(opensBreaker(health({ ...probing, consecutive_failures: 9 }), 3)).toBe(false);
   });
 });
 
