@@ -275,14 +275,18 @@ export function webhookManagement(deps: WebhookManagementDeps) {
     },
 
     async remove(tenantId: string, id: string): Promise<{ id: string; deleted: true }> {
-      const endpoint = await findEndpoint(store, tenantId, id);
-      try {
-        await store.remove(endpoint);
-      } catch (error) {
-        if (error instanceof EndpointGoneError) throw new NotFoundError(`no webhook endpoint ${id}`);
-        throw error;
-      }
-      return { id: endpoint.id, deleted: true };
+      // Again on a race: the delivery worker may be writing the endpoint's health at that moment.
+      const removed = await retryOnRace(async () => {
+        const endpoint = await findEndpoint(store, tenantId, id);
+        try {
+          await store.remove(endpoint);
+        } catch (error) {
+          if (error instanceof EndpointGoneError) throw new NotFoundError(`no webhook endpoint ${id}`);
+          throw error;
+        }
+        return endpoint;
+      });
+      return { id: removed.id, deleted: true };
     },
   };
 }
