@@ -25,7 +25,6 @@ import {
   cpuPerDelivery,
   fmt,
   median,
-  percentile,
   perSecond,
   printTable,
   type ReceiverProcess,
@@ -34,6 +33,8 @@ import {
   startReceiverProcess,
   type WindowResult,
 } from "./harness";
+import { isolation } from "./isolation";
+import { localLatency } from "./local-latency";
 import {
   laneDefaults,
   CountingMetrics,
@@ -43,27 +44,37 @@ import {
   noQueue,
   noRecovery,
   silentLog,
-  TimedSender,
 } from "./memory-ports";
+import { outage } from "./outage";
+import { inRounds, roundRatios } from "./rounds";
+import {
+  BATCH,
+  ignoreNodeVersionWarning,
+  nextEventId,
+  QUICK,
+  ROUNDS,
+  SKIP_BUNDLES,
+  SKIP_DYNAMODB,
+  SKIP_LATENCY,
+  TIMEOUT_MS,
+  WINDOW_MS,
+  WORKERS,
+} from "./settings";
+import { printTargets, type TargetResult, verdict } from "./targets";
 
 /**
  * `npm run bench`: what a delivery costs in the delivery handler, next to a
- * plain undici POST loop to the same receiver in the same run; throughput to
- * healthy endpoints while some endpoints hang; the same through the
- * production handler on DynamoDB Local; and the bundle sizes. Method and
- * results: docs/performance.md. Options: --quick (shorter windows),
- * --no-dynamodb, --no-bundles.
+ * plain undici POST loop to the same receiver in the same run (sections 1-2);
+ * healthy endpoints while 10% of endpoints hang, refuse or answer 500, with the
+ * main and the slow lane running (3, bench/isolation.ts); an outage parked
+ * behind an open breaker and its drain (4, bench/outage.ts); the production
+ * handler on DynamoDB Local (5); the local event-to-POST latency (6,
+ * bench/local-latency.ts); the bundle sizes (7); then every target with its
+ * figure. Method and results: docs/performance.md. Options: bench/settings.ts.
  */
-const args = new Set(process.argv.slice(2));
-const QUICK = args.has("--quick");
-/** Messages per batch, as the stack's event source mapping delivers them (batchSize 10). */
-const BATCH = 10;
-/** Batches in flight at once in this process, each worked like one Lambda invocation. */
-const WORKERS = 2;
-const ROUNDS = 3;
-const WINDOW_MS = QUICK ? 500 : 1500;
-const TIMEOUT_MS = 3000;
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** The handler's CPU per delivery, storage excluded, at most this multiple of a plain POST's. */
+const MAX_HANDLER_RATIO = 1.5;
 
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
@@ -146,16 +157,14 @@ function senderBatch(sender: WebhookSender, url: string, size: number): () => Pr
   };
 }
 
-let sequence = 0;
-
 /** One batch of BATCH producer events for `tenant`, each fanning out to `fanOut` endpoints. */
 function handlerBatch(delivery: EventDelivery, tenant: string, fanOut: number, after?: () => void) {
   const message = messageFactory(tenant);
   return async () => {
     const results = await Promise.all(
       Array.from({ length: BATCH }, () => {
-        const n = sequence++;
-        return delivery.handleMessage(message(`evt_${n}`), `sqs-${n}`);
+        const { id, messageId } = nextEventId();
+        return delivery.handleMessage(message(id), messageId);
       }),
     );
     after?.();
@@ -175,11 +184,8 @@ interface Scenario {
 }
 
 /** CPU per delivery over the baseline's, round by round (each window against the baseline window of its round). */
-function ratiosTo(windows: readonly WindowResult[], baseline: readonly WindowResult[]): number[] {
-  return baseline.length
-    ? windows.map((w, i) => cpuPerDelivery(w) / cpuPerDelivery(baseline[i] as WindowResult))
-    : [];
-}
+const ratiosTo = (windows: readonly WindowResult[], baseline: readonly WindowResult[]) =>
+  roundRatios(windows, baseline, cpuPerDelivery);
 
 /** Runs every scenario once per round, in alternating order to cancel drift, and prints medians. */
 async function interleaved(
@@ -188,19 +194,12 @@ async function interleaved(
   scenarios: readonly Scenario[],
   rounds: number,
 ): Promise<Map<string, WindowResult[]>> {
-  const results = new Map<string, WindowResult[]>(scenarios.map((s) => [s.name, []]));
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? scenarios : [...scenarios].reverse();
-    for (const s of order) {
-      const w = await runWindow(
-        { workers: WORKERS, durationMs: s.durationMs ?? WINDOW_MS },
-        receiver,
-        s.batch,
-      );
-      s.check?.(w);
-      results.get(s.name)?.push(w);
-    }
-  }
+  const byScenario = await inRounds(scenarios, rounds, async (s) => {
+    const w = await runWindow({ workers: WORKERS, durationMs: s.durationMs ?? WINDOW_MS }, receiver, s.batch);
+    s.check?.(w);
+    return w;
+  });
+  const results = new Map(scenarios.map((s) => [s.name, byScenario.get(s) ?? []]));
   console.log(`\n## ${title}\n`);
   const rows = scenarios.map((s) => {
     const ws = results.get(s.name) ?? [];
@@ -247,7 +246,7 @@ function expectSucceeded(metrics: CountingMetrics, label: string) {
   };
 }
 
-async function inMemoryHandler(receiver: ReceiverProcess, sender: UndiciWebhookSender) {
+async function inMemoryHandler(receiver: ReceiverProcess, sender: UndiciWebhookSender): Promise<TargetResult[]> {
   const schedule = parseRetrySchedule(DEFAULT_RETRY_SCHEDULE);
   const store = new MemoryDeliveryStore();
   const endpoints = new MemoryEndpoints();
@@ -349,11 +348,19 @@ async function inMemoryHandler(receiver: ReceiverProcess, sender: UndiciWebhookS
   const r1 = ratio("handler, fan-out 1", "plain POST x10");
   const r10 = ratio("handler, fan-out 10", "plain POST x100");
   console.log(
-    `\ntarget (handler CPU per delivery, storage excluded, within 1.5x of the plain POST): ` +
-      `fan-out 1 ${fmt(r1, 2)}x, fan-out 10 ${fmt(r10, 2)}x: ${r1 <= 1.5 && r10 <= 1.5 ? "met" : "NOT met"}`,
+    `\ntarget (handler CPU per delivery, storage excluded, within ${MAX_HANDLER_RATIO}x of the plain POST): ` +
+      `fan-out 1 ${fmt(r1, 2)}x, fan-out 10 ${fmt(r10, 2)}x: ` +
+      verdict(r1 <= MAX_HANDLER_RATIO && r10 <= MAX_HANDLER_RATIO),
   );
   await agent.close();
   await pieces(receiver.healthyOrigin, logger, common);
+  const target = (fanOut: number, r: number): TargetResult => ({
+    what: `handler CPU per delivery vs plain POST, fan-out ${fanOut}`,
+    figure: `${fmt(r, 2)}x`,
+    target: `<= ${MAX_HANDLER_RATIO}x`,
+    met: r <= MAX_HANDLER_RATIO,
+  });
+  return [target(1, r1), target(10, r10)];
 }
 
 const noop = () => {};
@@ -472,132 +479,6 @@ async function pieces(
   );
 }
 
-/** Healthy deliveries while some endpoints never answer (the sender's 3 s timeout ends them). */
-async function slowEndpoints(receiver: ReceiverProcess, sender: UndiciWebhookSender) {
-  const schedule = parseRetrySchedule(DEFAULT_RETRY_SCHEDULE);
-  const store = new MemoryDeliveryStore();
-  const endpoints = new MemoryEndpoints();
-  const hangsAt = (url: string) => url.startsWith(receiver.hangOrigin) || url.includes("/hang/");
-  const timed = new TimedSender(sender, hangsAt);
-  const counted = new CountingMetrics();
-  const scheduler = new NoScheduler();
-  const delivery = eventDelivery({
-    deliveries: store,
-    endpoints,
-    sender: timed,
-    scheduler,
-    queue: noQueue,
-    recovery: noRecovery,
-    metrics: counted,
-    log: silentLog,
-    schedule,
-    ...laneDefaults(),
-  });
-  const healthyUrl = (t: string, i: number) => `${receiver.healthyOrigin}/hooks/${t}/${i}`;
-  // Endpoints 9 and 19 of 20 hang: 10%.
-  const hanging = (i: number) => i % 10 === 9;
-  for (let i = 0; i < 20; i++) {
-    endpoints.add(endpoint("all-ok", i, healthyUrl("all-ok", i)));
-    endpoints.add(
-      endpoint(
-        "own-host",
-        i,
-        hanging(i) ? `${receiver.hangOrigin}/hooks/own/${i}` : healthyUrl("own-host", i),
-      ),
-    );
-    endpoints.add(
-      endpoint(
-        "same-host",
-        i,
-        hanging(i) ? `${receiver.healthyOrigin}/hang/same/${i}` : healthyUrl("same-host", i),
-      ),
-    );
-    endpoints.add(endpoint(`one-ok-${i}`, 0, healthyUrl(`one-ok-${i}`, 0)));
-    endpoints.add(
-      endpoint(
-        `one-${i}`,
-        0,
-        hanging(i) ? `${receiver.hangOrigin}/hooks/one/${i}` : healthyUrl(`one-${i}`, 0),
-      ),
-    );
-  }
-  /** Each message of a batch to another of 20 tenants with one endpoint each. */
-  const spreadBatch = (prefix: string) => {
-    const messages = Array.from({ length: 20 }, (_, i) => messageFactory(`${prefix}${i}`));
-    let next = 0;
-    return async () => {
-      await Promise.all(
-        Array.from({ length: BATCH }, () => {
-          const n = sequence++;
-          const make = messages[next++ % 20] as (id: string) => string;
-          return delivery.handleMessage(make(`evt_${n}`), `sqs-${n}`);
-        }),
-      );
-      return BATCH;
-    };
-  };
-  const cases = [
-    { name: "fan-out 20, all healthy", batch: handlerBatch(delivery, "all-ok", 20), hang: false },
-    { name: "fan-out 20, 2 hang (own host)", batch: handlerBatch(delivery, "own-host", 20), hang: true },
-    { name: "fan-out 20, 2 hang (same host)", batch: handlerBatch(delivery, "same-host", 20), hang: true },
-    { name: "fan-out 1 x 20 tenants, all healthy", batch: spreadBatch("one-ok-"), hang: false },
-    { name: "fan-out 1 x 20 tenants, 2 hang", batch: spreadBatch("one-"), hang: true },
-  ];
-  const rows: string[][] = [];
-  for (const c of cases) {
-    if (!c.hang) await runWindow({ workers: WORKERS, durationMs: 300 }, receiver, c.batch);
-    timed.reset();
-    const w = await runWindow(
-      c.hang ? { workers: WORKERS, batchesPerWorker: 2 } : { workers: WORKERS, durationMs: WINDOW_MS },
-      receiver,
-      c.batch,
-    );
-    const ok = timed.healthy.filter((s) => s.ok);
-    const okMs = ok.map((s) => s.ms);
-    const failedHealthy = timed.healthy.length - ok.length;
-    rows.push([
-      c.name,
-      fmt((ok.length / w.wallMs) * 1000),
-      fmt(percentile(okMs, 50), 1),
-      fmt(percentile(okMs, 99), 1),
-      fmt(Math.max(...okMs), 0),
-      String(failedHealthy),
-      timed.hanging.length
-        ? fmt(
-            percentile(
-              timed.hanging.map((s) => s.ms),
-              50,
-            ),
-            0,
-          )
-        : "-",
-      fmt(percentile(w.batchMs, 50), 0),
-      fmt(Math.max(...w.batchMs), 0),
-    ]);
-    timed.reset();
-    counted.reset();
-    store.clear();
-  }
-  console.log(
-    `\n## 3. Healthy endpoints while 10% of endpoints time out (${TIMEOUT_MS} ms sender timeout, ` +
-      `${WORKERS} batches of ${BATCH} in flight)\n`,
-  );
-  printTable(
-    [
-      "scenario",
-      "healthy deliveries/s",
-      "healthy p50 ms",
-      "p99 ms",
-      "max ms",
-      "healthy failed",
-      "hanging ms",
-      "batch p50 ms",
-      "batch max ms",
-    ],
-    rows,
-  );
-}
-
 /** The production handler (middy, Powertools, DynamoDB/SQS/Scheduler adapters) on DynamoDB Local. */
 async function withDynamoDbLocal(receiver: ReceiverProcess) {
   // As deployed: metrics on, INFO logs (both to /dev/null below).
@@ -663,11 +544,11 @@ async function withDynamoDbLocal(receiver: ReceiverProcess) {
       const message = messageFactory(tenant);
       return async () => {
         const Records = Array.from({ length: BATCH }, (): SQSRecord => {
-          const n = sequence++;
+          const { id, messageId } = nextEventId();
           return {
-            messageId: `sqs-${n}`,
-            receiptHandle: `rh-${n}`,
-            body: message(`evt_${n}`),
+            messageId,
+            receiptHandle: `rh-${messageId}`,
+            body: message(id),
             attributes: {
               ApproximateReceiveCount: "1",
               SentTimestamp: String(Date.now()),
@@ -719,7 +600,7 @@ async function withDynamoDbLocal(receiver: ReceiverProcess) {
       await runWindow({ workers: WORKERS, durationMs: QUICK ? ms / 4 : ms }, receiver, s.batch);
     }
     await interleaved(
-      `4. Production handler with storage: DynamoDB Local (started in ${fmt(startMs / 1000, 1)} s)`,
+      `5. Production handler with storage: DynamoDB Local (started in ${fmt(startMs / 1000, 1)} s)`,
       receiver,
       scenarios,
       2,
@@ -752,7 +633,7 @@ async function withDynamoDbLocal(receiver: ReceiverProcess) {
 }
 
 function bundleSizes(): Promise<void> {
-  console.log("\n## 5. Bundles (bench/bundle-size.ts)\n");
+  console.log("\n## 7. Bundles (bench/bundle-size.ts)\n");
   return new Promise((ok, fail) => {
     execFile(
       process.execPath,
@@ -768,21 +649,19 @@ function bundleSizes(): Promise<void> {
 }
 
 async function main() {
-  // The AWS SDK warns that its 2027 releases need Node 22; true, and not this benchmark's business.
-  process.removeAllListeners("warning");
-  process.on("warning", (warning) => {
-    if (!`${warning.name} ${warning.message}`.includes("NodeVersionSupportWarning"))
-      console.warn(`${warning.name}: ${warning.message}`);
-  });
+  ignoreNodeVersionWarning();
   machine();
+  const targets: TargetResult[] = [];
   const receiver = await startReceiverProcess();
   const sender = new UndiciWebhookSender({ allowPrivateAddresses: true, timeoutMs: TIMEOUT_MS });
   try {
-    await inMemoryHandler(receiver, sender);
+    targets.push(...(await inMemoryHandler(receiver, sender)));
     console.log(`(${elapsed()})`);
-    await slowEndpoints(receiver, sender);
+    targets.push(...(await isolation(receiver, sender)));
     console.log(`(${elapsed()})`);
-    if (!args.has("--no-dynamodb")) {
+    targets.push(...(await outage(receiver, sender)));
+    console.log(`(${elapsed()})`);
+    if (!SKIP_DYNAMODB) {
       await withDynamoDbLocal(receiver);
       console.log(`(${elapsed()})`);
     }
@@ -790,8 +669,14 @@ async function main() {
     await sender.close();
     await receiver.stop();
   }
-  if (!args.has("--no-bundles")) await bundleSizes();
+  if (!SKIP_LATENCY) {
+    targets.push(...(await localLatency()));
+    console.log(`(${elapsed()})`);
+  }
+  if (!SKIP_BUNDLES) await bundleSizes();
   closeSync(devNull);
+  console.log("\n## Targets\n");
+  printTargets(targets);
   console.log(`\ntotal ${elapsed()}; load average now ${loadavg()[0]?.toFixed(2)}`);
 }
 
