@@ -39,8 +39,8 @@ const sections = {
   endpointHealth: z.object({
     // Consecutive failed attempts, across an endpoint's deliveries, that open its circuit breaker.
     BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(10),
-    // Parked deliveries a drain sends per second once the breaker closes.
-    DRAIN_RATE_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(20),
+    // Parked deliveries a drain sends per second once the breaker closes: a part a second, of at most 100.
+    DRAIN_RATE_PER_SECOND: z.coerce.number().int().min(1).max(100).default(20),
   }),
   endpointPolicy: z.object({
     // An event and its deliveries are written in one DynamoDB transaction of at most 100 items.

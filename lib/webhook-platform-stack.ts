@@ -93,7 +93,8 @@ export interface WebhookPlatformStackProps extends StackProps {
   readonly breakerThreshold?: number;
   /**
    * Parked deliveries a drain sends per second once an endpoint's breaker
-   * closes (slower when the endpoint answers Retry-After). 1 to 1000.
+   * closes (slower when the endpoint answers Retry-After), in parts of a
+   * second's worth. 1 to 100.
    * @default 20
    */
   readonly drainRatePerSecond?: number;

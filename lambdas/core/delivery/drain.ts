@@ -20,9 +20,13 @@ import type { Delivered, FollowUps } from "./follow-ups";
 import type { Delivery } from "./model";
 import { isParking } from "./policy";
 
-/** Parked deliveries one part looks at; a part sends them a few at a time. */
-export const DRAIN_PART_SIZE = 20;
-const DRAIN_CONCURRENCY = 5;
+/**
+ * A part is a second's worth of deliveries at the drain's rate, sent ten at a time at most;
+ * the next part is held back for the rest of that second (SQS delays are whole seconds).
+ */
+export const drainPartSize = (ratePerSecond: number): number => Math.max(1, Math.min(100, Math.floor(ratePerSecond)));
+const PART_PACE_MS = 1000;
+const MAX_CONCURRENCY = 10;
 /** SQS holds a message back 15 minutes at most; a longer Retry-After is waited out in several parts. */
 const MAX_DELAY_SECONDS = 900;
 /** Twice the delivery workers' 60 s timeout: no worker that read the breaker open parks after this. */
@@ -46,7 +50,7 @@ export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliv
       return "done";
     }
 
-    const page = await deliveries.listParked(message.webhook_id, message.from, DRAIN_PART_SIZE);
+    const page = await deliveries.listParked(message.webhook_id, message.from, drainPartSize(ctx.drainRatePerSecond));
     let results: MessageResult[];
     let retryAfterMs = 0;
     let next = page.next;
@@ -83,7 +87,7 @@ export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliv
       log.info("parked deliveries walked", { webhook_id: message.webhook_id, mode });
       return "done";
     }
-    const pace = mode === "send" ? (DRAIN_PART_SIZE / ctx.drainRatePerSecond) * 1000 : 0;
+    const pace = mode === "send" ? PART_PACE_MS : 0;
     const elapsed = ctx.now().getTime() - started;
     const delayMs = Math.max(pace - elapsed, retryAfterMs);
     const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(delayMs / 1000));
@@ -103,7 +107,8 @@ export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliv
     let current = endpoint;
     let failedSince = false;
     let i = 0;
-    for (; i < parked.length && retryAfterMs === 0; i += DRAIN_CONCURRENCY) {
+    const concurrency = Math.min(MAX_CONCURRENCY, drainPartSize(ctx.drainRatePerSecond));
+    for (; i < parked.length && retryAfterMs === 0; i += concurrency) {
       if (i > 0 && results.length > 0 && failedSince) {
         const fresh = await endpoints.get(endpoint.tenant_id, endpoint.id);
         if (!fresh?.is_active) return { results, retryAfterMs, unsent: parked[i]?.id, stopped: "disabled" as const };
@@ -112,7 +117,7 @@ export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliv
         failedSince = false;
       }
       const sent = await Promise.all(
-        parked.slice(i, i + DRAIN_CONCURRENCY).map(async (delivery) => {
+        parked.slice(i, i + concurrency).map(async (delivery) => {
           const event = await deliveries.getEvent(delivery.tenant_id, delivery.event_id);
           if (!event) {
             log.error("parked delivery whose event is no longer stored: cancelled", { delivery_id: delivery.id });

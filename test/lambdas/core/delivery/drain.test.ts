@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { DRAIN_PART_SIZE, SWEEP_DELAY_SECONDS } from "../../../../lambdas/core/delivery/drain";
+import { drainPartSize, SWEEP_DELAY_SECONDS } from "../../../../lambdas/core/delivery/drain";
 import type { Delivery } from "../../../../lambdas/core/delivery/model";
 import type { DrainMessage } from "../../../../lambdas/core/queue-message";
 import { type DeliveryWorld, deliveryWorld, ok, openWithParked, serverError, TENANT } from "./harness";
 
+/** The harness drains at 20 a second: parts of 20. */
+const DRAIN_PART_SIZE = drainPartSize(20);
 const parkedOf = (world: DeliveryWorld, webhookId: string): Delivery[] =>
   world.deliveriesTo(webhookId).filter((d) => d.status === "parked");
 const drainParts = (world: DeliveryWorld) =>
@@ -23,9 +25,9 @@ async function closedWithDrainQueued(world: DeliveryWorld, parked: number) {
 }
 
 describe("draining parked deliveries", () => {
-  it("goes in parts of DRAIN_PART_SIZE chained through the slow lane, each held back to keep the pace", async () => {
+  it("goes in parts of a second's worth chained through the slow lane, each held back to keep the pace", async () => {
     // Prepare
-    const world = deliveryWorld({ drainRatePerSecond: 10 });
+    const world = deliveryWorld({ drainRatePerSecond: 20 });
     const { hook, toDrain, sentBefore } = await closedWithDrainQueued(world, 2 * DRAIN_PART_SIZE + 5);
     expect(toDrain).toHaveLength(2 * DRAIN_PART_SIZE + 4);
 
@@ -42,8 +44,8 @@ describe("draining parked deliveries", () => {
       first,
     ]);
     expect(parts.at(-1)?.message).toMatchObject({ sweep: true, start: first });
-    // 20 deliveries at 10 a second: each part after the first waits two seconds.
-    expect(parts.map((p) => p.delaySeconds)).toEqual([0, 2, 2, SWEEP_DELAY_SECONDS]);
+    // 20 deliveries a part at 20 a second: each part after the first waits out its second.
+    expect(parts.map((p) => p.delaySeconds)).toEqual([0, 1, 1, SWEEP_DELAY_SECONDS]);
     const sent = world.sender.sent.slice(sentBefore);
     expect(sent.map((s) => s.deliveryId)).toEqual(toDrain.map((d) => d.id));
     const sentAt = [...new Set(sent.map((s) => s.at))];
