@@ -97,6 +97,7 @@ export function twoLaneWorld(sender: UndiciWebhookSender, isBadUrl: (url: string
   const lanes = twoLanes({
     deliveries: store,
     endpoints,
+    healthStore: endpoints,
     sender: timed,
     scheduler,
     queue: noQueue,

@@ -100,6 +100,7 @@ async function outageWorld(sender: UndiciWebhookSender): Promise<Outage> {
   const lanes = twoLanes({
     deliveries: store,
     endpoints,
+    healthStore: endpoints,
     sender: timed,
     scheduler,
     queue: noQueue,

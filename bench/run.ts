@@ -256,6 +256,7 @@ async function inMemoryHandler(receiver: ReceiverProcess, sender: UndiciWebhookS
   const common = {
     deliveries: store,
     endpoints,
+    healthStore: endpoints,
     sender,
     scheduler: new NoScheduler(),
     queue: noQueue,
@@ -451,6 +452,7 @@ async function pieces(
   const noHttp = eventDelivery({
     ...common,
     endpoints,
+    healthStore: endpoints,
     sender: nullSender,
     metrics: counted,
     log: silentLog,

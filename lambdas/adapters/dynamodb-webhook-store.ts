@@ -7,21 +7,9 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
-  type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import type {
-  BreakerClosing,
-  BreakerOpening,
-  EndpointDisabler,
-  EndpointHealthStore,
-} from "../core/delivery/ports";
-import {
-  type DisabledReason,
-  type EndpointHealth,
-  HEALTHY,
-  type HealthState,
-  type WebhookEndpoint,
-} from "../core/webhook-endpoint";
+import type { EndpointDisabler } from "../core/delivery/ports";
+import { type DisabledReason, type EndpointHealth, HEALTHY, type WebhookEndpoint } from "../core/webhook-endpoint";
 import {
   EndpointGoneError,
   EndpointLimitReachedError,
@@ -32,6 +20,7 @@ import {
   type UrlRegistrations,
   type WebhookStore,
 } from "../core/webhook-store";
+import { HEALTH_NAMES, toHealth } from "./dynamodb-endpoint-health-store";
 import { keys, withoutKeys } from "./table-keys";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
@@ -44,12 +33,6 @@ interface GuardedWrite {
 
 const stale = () => new StaleWriteError();
 
-/** Health attribute names and the values conditions compare them with. */
-const HEALTH_NAMES = { "#state": "health_state" } as const;
-const IS_OPEN = "#state = :open AND opened_at = :opened";
-/** Not open, or open but no longer probing (its last probe failed): such a breaker parks nothing. */
-const NOT_PARKING = "attribute_not_exists(#state) OR #state <> :open OR attribute_type(next_probe_at, :nullType)";
-
 /**
  * Webhook endpoints in DynamoDB. Next to each endpoint the tenant's partition
  * holds marker items written in the same transaction: SLUG#<slug> (slug
@@ -57,11 +40,13 @@ const NOT_PARKING = "attribute_not_exists(#state) OR #state <> :open OR attribut
  * url+event rule) and TENANT (the endpoint count, for the per-tenant limit).
  *
  * An endpoint's health is an item of its own beside it (WEBHOOK#<id>#HEALTH),
- * read by the same query as the endpoint and written only by the delivery
- * worker: a tenant's versioned write of the endpoint never overwrites a
- * failure count, and a failure never makes a tenant's write stale.
+ * read by the same query as the endpoint (get and list answer it with the
+ * endpoint) and written by the delivery worker through the health store
+ * (./dynamodb-endpoint-health-store.ts): a tenant's versioned write of the
+ * endpoint never overwrites a failure count, and a failure never makes a
+ * tenant's write stale. Re-enabling resets it and delete removes it.
  */
-export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler, EndpointHealthStore {
+export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -216,143 +201,6 @@ export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler, End
     ]);
   }
 
-  async recordFailure(endpoint: WebhookEndpoint, at: string): Promise<EndpointHealth> {
-    const { Attributes } = await this.client.send(
-      new UpdateCommand({
-        ...this.healthKey(endpoint),
-        // An increment, not a write of a count read before: concurrent failures each add one.
-        UpdateExpression: "ADD consecutive_failures :one SET last_failure_at = :at",
-        ExpressionAttributeValues: { ":one": 1, ":at": at },
-        ReturnValues: "ALL_NEW",
-      }),
-    );
-    return toHealth(Attributes ?? {});
-  }
-
-  async markSlow(endpoint: WebhookEndpoint, at: string): Promise<void> {
-    await this.updateHealth(endpoint, {
-      UpdateExpression: "SET #state = :slow, since = :at",
-      ConditionExpression: "attribute_not_exists(#state) OR #state = :healthy",
-      ExpressionAttributeValues: { ":slow": "slow", ":healthy": "healthy", ":at": at },
-    });
-  }
-
-  async recordSuccess(endpoint: WebhookEndpoint, state: Exclude<HealthState, "open">, at: string): Promise<void> {
-    await this.updateHealth(endpoint, {
-      UpdateExpression: "SET consecutive_failures = :zero, #state = :state, since = :since",
-      ConditionExpression: NOT_PARKING,
-      ExpressionAttributeValues: {
-        ":zero": 0,
-        ":state": state,
-        ":since": endpoint.health.state === state ? endpoint.health.since : at,
-        ":open": "open",
-        ":nullType": "NULL",
-      },
-    });
-  }
-
-  async openBreaker(endpoint: WebhookEndpoint, opening: BreakerOpening): Promise<boolean> {
-    return (
-      (await this.updateHealth(endpoint, {
-        UpdateExpression:
-          "SET #state = :open, since = :at, opened_at = :at, probes = :zero, next_probe_at = :next, " +
-          // An unfinished drain's start is older, and still parked deliveries are there.
-          "parked_from = if_not_exists(parked_from, :from)",
-        ConditionExpression: NOT_PARKING,
-        ExpressionAttributeValues: {
-          ":open": "open",
-          ":nullType": "NULL",
-          ":at": opening.openedAt,
-          ":zero": 0,
-          ":next": opening.nextProbeAt,
-          ":from": opening.parkedFrom,
-        },
-      })) !== undefined
-    );
-  }
-
-  async recordFailedProbe(
-    endpoint: WebhookEndpoint,
-    openedAt: string,
-    probe: number,
-    nextProbeAt: string | null,
-  ): Promise<EndpointHealth | undefined> {
-    return this.updateHealth(endpoint, {
-      UpdateExpression: "SET probes = :probe, next_probe_at = :next ADD consecutive_failures :one",
-      ConditionExpression: `${IS_OPEN} AND probes = :previous`,
-      ExpressionAttributeValues: {
-        ":open": "open",
-        ":opened": openedAt,
-        ":probe": probe,
-        ":previous": probe - 1,
-        ":next": nextProbeAt,
-        ":one": 1,
-      },
-    });
-  }
-
-  async stopParking(endpoint: WebhookEndpoint, openedAt: string): Promise<EndpointHealth | undefined> {
-    return this.updateHealth(endpoint, {
-      UpdateExpression: "SET next_probe_at = :null",
-      ConditionExpression: IS_OPEN,
-      ExpressionAttributeValues: { ":open": "open", ":opened": openedAt, ":null": null },
-    });
-  }
-
-  async closeBreaker(
-    endpoint: WebhookEndpoint,
-    openedAt: string,
-    closing: BreakerClosing,
-  ): Promise<EndpointHealth | undefined> {
-    return this.updateHealth(endpoint, {
-      UpdateExpression:
-        "SET #state = :state, since = :at, consecutive_failures = :failures, probes = :zero, next_probe_at = :null",
-      ConditionExpression: IS_OPEN,
-      ExpressionAttributeValues: {
-        ":open": "open",
-        ":opened": openedAt,
-        ":state": closing.state,
-        ":at": closing.at,
-        ":failures": closing.consecutiveFailures,
-        ":zero": 0,
-        ":null": null,
-      },
-    });
-  }
-
-  async finishDrain(endpoint: WebhookEndpoint): Promise<void> {
-    await this.updateHealth(endpoint, {
-      UpdateExpression: "REMOVE parked_from",
-      ConditionExpression: `attribute_exists(pk) AND (${NOT_PARKING})`,
-      ExpressionAttributeValues: { ":open": "open", ":nullType": "NULL" },
-    });
-  }
-
-  private healthKey(endpoint: WebhookEndpoint) {
-    return { TableName: this.tableName, Key: keys.health(endpoint.tenant_id, endpoint.id) };
-  }
-
-  /** A conditional write of the health item: the health after it, or undefined when its condition failed. */
-  private async updateHealth(
-    endpoint: WebhookEndpoint,
-    update: Pick<UpdateCommandInput, "UpdateExpression" | "ConditionExpression" | "ExpressionAttributeValues">,
-  ): Promise<EndpointHealth | undefined> {
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          ...this.healthKey(endpoint),
-          ...update,
-          ExpressionAttributeNames: HEALTH_NAMES,
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return toHealth(Attributes ?? {});
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
-  }
-
   /**
    * Healthy again, with no failures and no probes; where its last breaker's parked deliveries
    * start is kept, so a probe or drain of that breaker still finds them.
@@ -480,19 +328,4 @@ function withHealth(items: readonly Record<string, unknown>[]): WebhookEndpoint[
     ...(withoutKeys(item) as unknown as Omit<WebhookEndpoint, "health">),
     health: health.get(String(item.sk)) ?? HEALTHY,
   }));
-}
-
-function toHealth(item: Record<string, unknown>): EndpointHealth {
-  const text = (value: unknown) => (typeof value === "string" ? value : null);
-  const count = (value: unknown) => (typeof value === "number" ? value : 0);
-  const state = item.health_state;
-  return {
-    state: state === "slow" || state === "open" ? state : "healthy",
-    since: text(item.since),
-    consecutive_failures: count(item.consecutive_failures),
-    next_probe_at: text(item.next_probe_at),
-    opened_at: text(item.opened_at),
-    probes: count(item.probes),
-    parked_from: text(item.parked_from),
-  };
 }

@@ -6,6 +6,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDbApiKeyStore } from "../adapters/dynamodb-api-key-store";
 import { DynamoDbDeliveryStore } from "../adapters/dynamodb-delivery-store";
+import { DynamoDbEndpointHealthStore } from "../adapters/dynamodb-endpoint-health-store";
 import { DynamoDbWebhookStore } from "../adapters/dynamodb-webhook-store";
 import { EventBridgeRetryScheduler } from "../adapters/eventbridge-retry-scheduler";
 import { SqsEventQueue, SqsSlowLane } from "../adapters/sqs-event-queue";
@@ -40,6 +41,10 @@ export const apiKeyStore = /* @__PURE__ */ once(() => new DynamoDbApiKeyStore(do
 
 export const webhookStore = /* @__PURE__ */ once(
   () => new DynamoDbWebhookStore(documentClient(), tableName()),
+);
+
+export const endpointHealthStore = /* @__PURE__ */ once(
+  () => new DynamoDbEndpointHealthStore(documentClient(), tableName()),
 );
 
 export const webhookQueries = /* @__PURE__ */ once(() => createWebhookQueries(webhookStore()));

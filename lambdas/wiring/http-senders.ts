@@ -9,6 +9,7 @@ import { recovery as createRecovery } from "../core/delivery/recovery";
 import { webhookManagement as createWebhookManagement } from "../core/webhook-management";
 import {
   deliveryStore,
+  endpointHealthStore,
   eventPublisher,
   eventQueue,
   logger,
@@ -49,6 +50,7 @@ export function newEventDelivery(queue: EventQueue, overrides: Partial<EventDeli
   return createEventDelivery({
     deliveries: deliveryStore(),
     endpoints: webhookStore(),
+    healthStore: endpointHealthStore(),
     sender: webhookSender(),
     scheduler: retryScheduler(),
     queue,

@@ -6,7 +6,7 @@ import type { DrainMessage, SlowLaneMessage } from "../../lambdas/core/queue-mes
 import { parseRetrySchedule } from "../../lambdas/core/retry-schedule";
 import { firstUlidAt } from "../../lambdas/core/ulid";
 import type { WebhookSender } from "../../lambdas/core/webhook-sender";
-import { webhookStore } from "../../lambdas/wiring/aws";
+import { endpointHealthStore, webhookStore } from "../../lambdas/wiring/aws";
 import { waitFor } from "../../local/wait-for";
 import {
   createEndpoint,
@@ -227,7 +227,7 @@ describe("the circuit breaker", () => {
 
     // Each worker read the endpoint with no failures; each adds its own.
     await Promise.all(
-      Array.from({ length: 25 }, () => webhookStore().recordFailure(endpoint, new Date().toISOString())),
+      Array.from({ length: 25 }, () => endpointHealthStore().recordFailure(endpoint, new Date().toISOString())),
     );
 
     expect((await healthOf(tenant, hook.id)).health).toMatchObject({ consecutive_failures: 25 });
@@ -243,7 +243,7 @@ describe("a drain", () => {
     const opened = await store.get(tenant.tenantId, hook.id);
     if (!opened) throw new Error("the endpoint is stored");
     // A breaker opened with its first probe an hour away, so nothing but this test moves its deliveries.
-    await store.openBreaker(opened, {
+    await endpointHealthStore().openBreaker(opened, {
       openedAt,
       nextProbeAt: new Date(Date.now() + 3_600_000).toISOString(),
       parkedFrom: `msg_${firstUlidAt(Date.now() - 60_000)}`,
@@ -253,7 +253,7 @@ describe("a drain", () => {
     await awaitAll(events, (d) => d.status === "parked");
     const open = await store.get(tenant.tenantId, hook.id);
     if (!open) throw new Error("the endpoint is stored");
-    const closed = await store.closeBreaker(open, openedAt, {
+    const closed = await endpointHealthStore().closeBreaker(open, openedAt, {
       state: "healthy",
       at: new Date().toISOString(),
       consecutiveFailures: 0,

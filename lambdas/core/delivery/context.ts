@@ -23,7 +23,9 @@ export type Lane = "main" | "slow";
 
 export interface EventDeliveryDeps {
   readonly deliveries: DeliveryStore;
-  readonly endpoints: Pick<WebhookStore, "get" | "list"> & EndpointDisabler & EndpointHealthStore;
+  readonly endpoints: Pick<WebhookStore, "get" | "list"> & EndpointDisabler;
+  /** The endpoints' health, read with them and written apart from them. */
+  readonly healthStore: EndpointHealthStore;
   readonly sender: WebhookSender;
   readonly scheduler: RetryScheduler;
   readonly queue: EventQueue;

@@ -33,7 +33,7 @@ const MAX_DELAY_SECONDS = 900;
 export const SWEEP_DELAY_SECONDS = 120;
 
 export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliver">) {
-  const { deliveries, endpoints, log } = ctx;
+  const { deliveries, endpoints, healthStore, log } = ctx;
 
   async function drain(message: DrainMessage): Promise<MessageResult> {
     const endpoint = await endpoints.get(message.tenant_id, message.webhook_id);
@@ -83,7 +83,7 @@ export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliv
       return "done";
     }
     if (next === undefined) {
-      if (mode === "send" && endpoint) await endpoints.finishDrain(endpoint);
+      if (mode === "send" && endpoint) await healthStore.finishDrain(endpoint);
       log.info("parked deliveries walked", { webhook_id: message.webhook_id, mode });
       return "done";
     }

@@ -25,7 +25,7 @@ const PARKED_FROM_MARGIN_MS = 60_000;
 const PROBE_CANDIDATES = 3;
 
 export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) {
-  const { endpoints, deliveries, metrics, log } = ctx;
+  const { endpoints, healthStore, deliveries, metrics, log } = ctx;
 
   /** Updates the endpoint's health after a scheduled attempt; writes nothing for a fast success when healthy. */
   async function afterAttempt(endpoint: WebhookEndpoint, result: AttemptResult): Promise<void> {
@@ -33,14 +33,14 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) 
     const at = ctx.now().toISOString();
     if (change.kind === "none") return;
     if (change.kind === "success") {
-      await endpoints.recordSuccess(endpoint, change.state, at);
+      await healthStore.recordSuccess(endpoint, change.state, at);
       if (change.state !== endpoint.health.state) metrics.endpointHealth(change.state);
       return;
     }
-    const health = await endpoints.recordFailure(endpoint, at);
+    const health = await healthStore.recordFailure(endpoint, at);
     if (opensBreaker(health, ctx.breakerThreshold)) await openBreaker(endpoint, at);
     else if (change.slow && health.state === "healthy") {
-      await endpoints.markSlow(endpoint, at);
+      await healthStore.markSlow(endpoint, at);
       metrics.endpointHealth("slow");
       log.info("endpoint moved to the slow lane", { webhook_id: endpoint.id, duration_ms: result.duration_ms });
     }
@@ -55,7 +55,7 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) 
   async function openBreaker(endpoint: WebhookEndpoint, at: string): Promise<void> {
     const nextProbeAt = probeDueAt(at, 1, ctx.schedule) ?? new Date(at);
     await ctx.scheduler.scheduleProbe(probeMessage(endpoint, at, 1), nextProbeAt);
-    const opened = await endpoints.openBreaker(endpoint, {
+    const opened = await healthStore.openBreaker(endpoint, {
       openedAt: at,
       nextProbeAt: nextProbeAt.toISOString(),
       parkedFrom: `msg_${firstUlidAt(Date.parse(at) - PARKED_FROM_MARGIN_MS)}`,
@@ -109,7 +109,7 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) 
     if (!endpoint.is_active) {
       // Disabled meanwhile (by the tenant, or by this breaker in a run that died before it
       // finished): stop parking, tell the tenant again if it was this breaker, skip the rest.
-      const stopped = health.state === "open" ? await endpoints.stopParking(endpoint, message.opened_at) : health;
+      const stopped = health.state === "open" ? await healthStore.stopParking(endpoint, message.opened_at) : health;
       const byThisBreaker = endpoint.disabled_reason !== "manual" && (endpoint.disabled_at ?? "") >= message.opened_at;
       if (byThisBreaker && endpoint.disabled_reason && endpoint.disabled_at) {
         await notifyDisabled(endpoint, endpoint.disabled_reason, breakerCause(message), endpoint.disabled_at);
@@ -165,7 +165,7 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) 
     if (page.items.length > 0 || page.next !== undefined) return "retry_later";
     // Nothing is waiting, so nothing to probe with: close it half-way, one failure short of
     // the threshold, so that the next delivery is the probe, from the slow lane.
-    const closed = await endpoints.closeBreaker(endpoint, message.opened_at, {
+    const closed = await healthStore.closeBreaker(endpoint, message.opened_at, {
       state: "slow",
       at: ctx.now().toISOString(),
       consecutiveFailures: Math.max(0, ctx.breakerThreshold - 1),
@@ -186,7 +186,7 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) 
     const at = ctx.now().toISOString();
     switch (outcome.kind) {
       case "close": {
-        const closed = await endpoints.closeBreaker(endpoint, message.opened_at, {
+        const closed = await healthStore.closeBreaker(endpoint, message.opened_at, {
           state: outcome.state,
           at,
           consecutiveFailures: 0,
@@ -199,7 +199,7 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) 
         return;
       }
       case "gone": {
-        const stopped = await endpoints.stopParking(endpoint, message.opened_at);
+        const stopped = await healthStore.stopParking(endpoint, message.opened_at);
         if (!stopped) return cancelIfDeleted(endpoint);
         await disable(endpoint, "gone", breakerCause(message), at);
         await walkParked(endpoint, "skip", stopped.parked_from);
@@ -226,10 +226,10 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) 
     const next = probeDueAt(message.opened_at, message.probe + 1, ctx.schedule);
     if (next) {
       await ctx.scheduler.scheduleProbe(probeMessage(endpoint, message.opened_at, message.probe + 1), next);
-      await endpoints.recordFailedProbe(endpoint, message.opened_at, message.probe, next.toISOString());
+      await healthStore.recordFailedProbe(endpoint, message.opened_at, message.probe, next.toISOString());
       return;
     }
-    const stopped = recorded ?? (await endpoints.recordFailedProbe(endpoint, message.opened_at, message.probe, null));
+    const stopped = recorded ?? (await healthStore.recordFailedProbe(endpoint, message.opened_at, message.probe, null));
     if (!stopped) return;
     const at = ctx.now().toISOString();
     await disable(endpoint, "delivery_failed", breakerCause(message), at);

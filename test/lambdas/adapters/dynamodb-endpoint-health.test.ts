@@ -3,7 +3,7 @@ import type { Delivery, StoredEvent } from "../../../lambdas/core/delivery/model
 import type { BreakerGuard } from "../../../lambdas/core/delivery/ports";
 import { firstUlidAt } from "../../../lambdas/core/ulid";
 import type { WebhookEndpoint } from "../../../lambdas/core/webhook-endpoint";
-import { webhookStore } from "../../../lambdas/wiring/aws";
+import { endpointHealthStore, webhookStore } from "../../../lambdas/wiring/aws";
 import { createEndpoint, deliveryStore, leaseAll, pendingDelivery } from "../../support/delivery";
 import { newTenant, type TestTenant } from "../../support/platform";
 
@@ -23,7 +23,7 @@ async function openEndpoint(): Promise<{ tenant: TestTenant; endpoint: WebhookEn
   const tenant = await newTenant("health-store");
   const hook = await createEndpoint(tenant, "http://127.0.0.1:9/never", { verify: false });
   const openedAt = new Date().toISOString();
-  const opened = await webhookStore().openBreaker(await storedEndpoint(tenant, hook.id), {
+  const opened = await endpointHealthStore().openBreaker(await storedEndpoint(tenant, hook.id), {
     openedAt,
     nextProbeAt: hour(),
     parkedFrom: `msg_${firstUlidAt(Date.now() - 60_000)}`,
@@ -44,7 +44,7 @@ function eventFor(delivery: Delivery): StoredEvent {
   };
 }
 
-describe("DynamoDbWebhookStore health", () => {
+describe("DynamoDbEndpointHealthStore, with the webhook store that reads it", () => {
   it("opens a breaker once however many workers try at the same time", async () => {
     const tenant = await newTenant("health-store");
     const hook = await createEndpoint(tenant, "http://127.0.0.1:9/never", { verify: false });
@@ -52,7 +52,7 @@ describe("DynamoDbWebhookStore health", () => {
 
     const opened = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        webhookStore().openBreaker(endpoint, {
+        endpointHealthStore().openBreaker(endpoint, {
           openedAt: new Date(Date.now() + i).toISOString(),
           nextProbeAt: hour(),
           parkedFrom: "msg_0",
@@ -81,7 +81,7 @@ describe("DynamoDbWebhookStore health", () => {
 
   it("resets the health of an endpoint its breaker gave up on when it is re-enabled, keeping where its parked ones start", async () => {
     const { tenant, endpoint, guard } = await openEndpoint();
-    await webhookStore().recordFailedProbe(endpoint, guard.opened_at, 1, null);
+    await endpointHealthStore().recordFailedProbe(endpoint, guard.opened_at, 1, null);
     await webhookStore().disable(tenant.tenantId, endpoint.id, "delivery_failed", new Date().toISOString());
 
     const res = await tenant.api("PUT", `/v1/webhooks/${endpoint.id}`, { body: { is_active: true } });
@@ -98,7 +98,7 @@ describe("DynamoDbWebhookStore health", () => {
 
   it("moves a breaker only when it is the one the caller names", async () => {
     const { tenant, endpoint, guard } = await openEndpoint();
-    const store = webhookStore();
+    const store = endpointHealthStore();
 
     const wrongProbe = await store.recordFailedProbe(endpoint, guard.opened_at, 2, hour());
     const otherBreaker = await store.closeBreaker(endpoint, "2020-01-01T00:00:00.000Z", {
@@ -177,7 +177,7 @@ describe("DynamoDbDeliveryStore parking", () => {
 
   it("after the breaker closed, parks what its drain's last pass will reach and hands back an older one", async () => {
     const { endpoint, guard } = await openEndpoint();
-    await webhookStore().closeBreaker(endpoint, guard.opened_at, {
+    await endpointHealthStore().closeBreaker(endpoint, guard.opened_at, {
       state: "healthy",
       at: new Date().toISOString(),
       consecutiveFailures: 0,

@@ -140,6 +140,7 @@ export function deliveryWorld(options: WorldOptions = {}) {
   const deps: EventDeliveryDeps = {
     deliveries,
     endpoints,
+    healthStore: endpoints,
     sender,
     scheduler,
     queue,
