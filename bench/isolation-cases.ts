@@ -7,21 +7,10 @@
  */
 import type { UndiciWebhookSender } from "../lambdas/adapters/undici-webhook-sender";
 import type { EventDelivery } from "../lambdas/core/delivery";
-import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from "../lambdas/core/retry-schedule";
 import type { WebhookEndpoint } from "../lambdas/core/webhook-endpoint";
 import { endpoint, messageFactory } from "./fixtures";
-import { type TwoLanes, twoLanes } from "./lanes";
-import {
-  CountingMetrics,
-  laneDefaults,
-  MemoryDeliveryStore,
-  MemoryEndpoints,
-  NoScheduler,
-  noQueue,
-  noRecovery,
-  silentLog,
-  TimedSender,
-} from "./memory-ports";
+import { inMemoryLanes, type TwoLanes } from "./lanes";
+import { type MemoryDeliveryStore, type MemoryEndpoints, type NoScheduler, TimedSender } from "./memory-ports";
 import { BATCH, nextEventId } from "./settings";
 
 const ENDPOINTS = 20;
@@ -89,25 +78,8 @@ export interface Case {
 }
 
 export function twoLaneWorld(sender: UndiciWebhookSender, isBadUrl: (url: string) => boolean): World {
-  const endpoints = new MemoryEndpoints();
-  const store = new MemoryDeliveryStore(endpoints);
   const timed = new TimedSender(sender, isBadUrl);
-  const scheduler = new NoScheduler();
-  const metrics = new CountingMetrics();
-  const lanes = twoLanes({
-    deliveries: store,
-    endpoints,
-    healthStore: endpoints,
-    sender: timed,
-    scheduler,
-    queue: noQueue,
-    recovery: noRecovery,
-    metrics,
-    log: silentLog,
-    schedule: parseRetrySchedule(DEFAULT_RETRY_SCHEDULE),
-    ...laneDefaults(),
-  });
-  return { ...lanes, endpoints, store, timed, scheduler };
+  return { ...inMemoryLanes(timed), timed };
 }
 
 const urlOf = (origins: Origins, tenant: string, i: number, failure: Failure | undefined) =>

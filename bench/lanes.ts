@@ -8,7 +8,19 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type EventDelivery, type EventDeliveryDeps, eventDelivery } from "../lambdas/core/delivery";
 import type { SlowLaneMessage } from "../lambdas/core/queue-message";
-import type { MemorySlowLane } from "./memory-ports";
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from "../lambdas/core/retry-schedule";
+import type { WebhookSender } from "../lambdas/core/webhook-sender";
+import {
+  CountingMetrics,
+  laneDefaults,
+  MemoryDeliveryStore,
+  MemoryEndpoints,
+  type MemorySlowLane,
+  NoScheduler,
+  noQueue,
+  noRecovery,
+  silentLog,
+} from "./memory-ports";
 
 /** The stack's slow lane has maxConcurrency 5 for 20 of the main lane; this process runs 2 main-lane batches. */
 const SLOW_LANE_BATCHES = 3;
@@ -23,6 +35,39 @@ export interface TwoLanes {
   readonly slow: EventDelivery;
   readonly slowLane: MemorySlowLane;
   readonly consumer: SlowLaneConsumer;
+}
+
+export interface InMemoryLanes extends TwoLanes {
+  readonly endpoints: MemoryEndpoints;
+  readonly store: MemoryDeliveryStore;
+  readonly scheduler: NoScheduler;
+  readonly metrics: CountingMetrics;
+}
+
+/** Both lanes over in-memory stores, a recording scheduler and `sender`, with the stack's settings but `overrides`. */
+export function inMemoryLanes(
+  sender: WebhookSender,
+  overrides: Partial<Pick<EventDeliveryDeps, "drainRatePerSecond" | "breakerThreshold">> = {},
+): InMemoryLanes {
+  const endpoints = new MemoryEndpoints();
+  const store = new MemoryDeliveryStore(endpoints);
+  const scheduler = new NoScheduler();
+  const metrics = new CountingMetrics();
+  const lanes = twoLanes({
+    deliveries: store,
+    endpoints,
+    healthStore: endpoints,
+    sender,
+    scheduler,
+    queue: noQueue,
+    recovery: noRecovery,
+    metrics,
+    log: silentLog,
+    schedule: parseRetrySchedule(DEFAULT_RETRY_SCHEDULE),
+    ...laneDefaults(),
+    ...overrides,
+  });
+  return { ...lanes, endpoints, store, scheduler, metrics };
 }
 
 /** A main-lane and a slow-lane worker over the same ports, and the slow lane's consumer (not started). */

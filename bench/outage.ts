@@ -10,21 +10,16 @@
 import type { UndiciWebhookSender } from "../lambdas/adapters/undici-webhook-sender";
 import type { EventDelivery } from "../lambdas/core/delivery";
 import { drainPartSize } from "../lambdas/core/delivery/drain";
-import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from "../lambdas/core/retry-schedule";
 import type { WebhookEndpoint } from "../lambdas/core/webhook-endpoint";
 import { isSuccessfulAttempt } from "../lambdas/core/webhook-sender";
 import { endpoint, messageFactory } from "./fixtures";
 import { fmt, printTable, type ReceiverProcess, runWindow } from "./harness";
-import { type TwoLanes, twoLanes } from "./lanes";
+import { inMemoryLanes, type TwoLanes } from "./lanes";
 import {
-  CountingMetrics,
-  laneDefaults,
-  MemoryDeliveryStore,
-  MemoryEndpoints,
-  NoScheduler,
-  noQueue,
-  noRecovery,
-  silentLog,
+  type CountingMetrics,
+  type MemoryDeliveryStore,
+  type MemoryEndpoints,
+  type NoScheduler,
   TimedSender,
 } from "./memory-ports";
 import { BATCH, nextEventId, QUICK, WORKERS } from "./settings";
@@ -90,27 +85,11 @@ export async function outage(receiver: ReceiverProcess, sender: UndiciWebhookSen
 
 async function outageWorld(sender: UndiciWebhookSender): Promise<Outage> {
   const server = await startStatusServer(500);
-  const endpoints = new MemoryEndpoints();
-  const store = new MemoryDeliveryStore(endpoints);
   const dead = endpoint("outage", 0, `${server.origin}/hooks/outage/0`);
-  endpoints.add(dead);
   const timed = new TimedSender(sender, (url) => url === dead.url);
-  const scheduler = new NoScheduler();
-  const metrics = new CountingMetrics();
-  const lanes = twoLanes({
-    deliveries: store,
-    endpoints,
-    healthStore: endpoints,
-    sender: timed,
-    scheduler,
-    queue: noQueue,
-    recovery: noRecovery,
-    metrics,
-    log: silentLog,
-    schedule: parseRetrySchedule(DEFAULT_RETRY_SCHEDULE),
-    ...laneDefaults(),
-    drainRatePerSecond: DRAIN_RATE_PER_SECOND,
-  });
+  const lanes = inMemoryLanes(timed, { drainRatePerSecond: DRAIN_RATE_PER_SECOND });
+  const { endpoints, store, scheduler, metrics } = lanes;
+  endpoints.add(dead);
   const listing = timeListParked(store);
   const batch = outageBatch(lanes.main, messageFactory(dead.tenant_id));
   return { ...lanes, server, dead, endpoints, store, timed, scheduler, metrics, listing, batch };
