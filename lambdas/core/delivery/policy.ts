@@ -32,8 +32,12 @@ export function nextStep(result: AttemptResult, context: AttemptContext): NextSt
   if (result.status_code === 410) return { kind: "gone" };
   const nextOffset = context.schedule[context.attempt];
   if (nextOffset === undefined) return { kind: "failed" };
-  const scheduled = context.firstAttemptAt.getTime() + nextOffset;
-  const notBefore = context.now.getTime() + (result.retry_after_ms ?? 0);
+  const now = context.now.getTime();
+  let scheduled = context.firstAttemptAt.getTime() + nextOffset;
+  // Past already (the delivery was parked behind a breaker for longer): keep the step's gap
+  // from now, rather than spend the attempts left a minute apart.
+  if (scheduled < now) scheduled = now + nextOffset - (context.schedule[context.attempt - 1] ?? 0);
+  const notBefore = now + (result.retry_after_ms ?? 0);
   return { kind: "retry", at: new Date(Math.max(scheduled, notBefore)) };
 }
 

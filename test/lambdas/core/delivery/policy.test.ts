@@ -83,6 +83,16 @@ const health = (fields: Partial<EndpointHealth> = {}): EndpointHealth => ({ ...H
 const probing = { state: "open", opened_at: openedAt, next_probe_at: "2026-02-15T10:20:00.000Z" } as const;
 const timedOut: AttemptResult = { status_code: null, error: "timeout", duration_ms: 3000, response_body: "" };
 
+describe("nextStep after a long park", () => {
+  it("keeps the step's gap from now when the schedule's time has passed", () => {
+    // Attempt 2 made a day after the first (it was parked): attempt 3 is due 40 min later, not at once.
+    expect(at(2, minutes(24 * 60), answered(500))).toEqual({
+      kind: "retry",
+      at: new Date(first.getTime() + minutes(24 * 60) + minutes(40)),
+    });
+  });
+});
+
 describe("routeFor", () => {
   it.each([
     ["healthy", "send"],
