@@ -70,6 +70,11 @@ export const slowLane = /* @__PURE__ */ once(
   () => new SqsSlowLane(sqsClient(), loadConfig("slowLane").SLOW_LANE_QUEUE_URL),
 );
 
+/** The slow lane's queue for batches of work: recover's resends go straight there (SPEC 5). */
+export const slowLaneWork = /* @__PURE__ */ once(
+  () => new SqsEventQueue(sqsClient(), loadConfig("slowLane").SLOW_LANE_QUEUE_URL),
+);
+
 export const deliveryStore = /* @__PURE__ */ once(
   () =>
     new DynamoDbDeliveryStore(

@@ -17,6 +17,7 @@ import {
   once,
   retryScheduler,
   slowLane,
+  slowLaneWork,
   webhookStore,
 } from "./aws";
 
@@ -41,8 +42,10 @@ export const webhookManagement = /* @__PURE__ */ once(() => {
   });
 });
 
+// Resends run in the slow lane (a recovery is often thousands, to an endpoint that just had
+// trouble): queued there directly, not through the events queue.
 const recovery = /* @__PURE__ */ once(() =>
-  createRecovery({ deliveries: deliveryStore(), queue: eventPublisher() }),
+  createRecovery({ deliveries: deliveryStore(), queue: slowLaneWork() }),
 );
 
 /** Delivery over the production adapters and `queue`; tests replace parts (a clock, a sender). */
