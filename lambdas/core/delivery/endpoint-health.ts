@@ -69,8 +69,9 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) 
   }
 
   /**
-   * Parks a due delivery of an open endpoint; answers "moved_on" if another run took it first
-   * and "breaker_closed" if the breaker closed since the endpoint was read.
+   * Parks a due delivery of an open endpoint; answers "moved_on" if another run took it first,
+   * and "breaker_closed" if the breaker stopped parking since the endpoint was read and no walk
+   * of it reaches this delivery (the caller then sends it).
    */
   async function park(delivery: Delivery, endpoint: WebhookEndpoint) {
     const { health } = endpoint;
