@@ -146,7 +146,20 @@ export function attempts(ctx: DeliveryContext) {
     return sent.outcome;
   }
 
-  return { sendAttempt, oneOffAttempt };
+  /**
+   * The stored event a due delivery sends, or undefined once the event has expired from the
+   * log: the delivery can never be sent then, and is closed as cancelled.
+   */
+  async function eventToSend(delivery: Delivery, what: string): Promise<EventToDeliver | undefined> {
+    const event = await deliveries.getEvent(delivery.tenant_id, delivery.event_id);
+    if (event) return event;
+    log.error(`${what} whose event is no longer stored: cancelled`, { delivery_id: delivery.id });
+    await deliveries.close(delivery, "cancelled", ctx.now().toISOString());
+    ctx.metrics.delivery("cancelled");
+    return undefined;
+  }
+
+  return { sendAttempt, oneOffAttempt, eventToSend };
 }
 
 export type Attempts = ReturnType<typeof attempts>;

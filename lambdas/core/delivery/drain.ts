@@ -14,8 +14,9 @@
  */
 import type { DrainMessage } from "../queue-message";
 import type { WebhookEndpoint } from "../webhook-endpoint";
-import { asMessageResult } from "./attempt";
+import { type Attempts, asMessageResult } from "./attempt";
 import { type DeliveryContext, type MessageResult, worst } from "./context";
+import type { EndpointHealthRules } from "./endpoint-health";
 import type { Delivered, FollowUps } from "./follow-ups";
 import type { Delivery } from "./model";
 import { isParking } from "./policy";
@@ -32,7 +33,12 @@ const MAX_DELAY_SECONDS = 900;
 /** Twice the delivery workers' 60 s timeout: no worker that read the breaker open parks after this. */
 export const SWEEP_DELAY_SECONDS = 120;
 
-export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliver">) {
+export function drains(
+  ctx: DeliveryContext,
+  { deliver }: Pick<FollowUps, "deliver">,
+  { walkParked }: Pick<EndpointHealthRules, "walkParked">,
+  { eventToSend }: Pick<Attempts, "eventToSend">,
+) {
   const { deliveries, endpoints, healthStore, log } = ctx;
 
   async function drain(message: DrainMessage): Promise<MessageResult> {
@@ -60,8 +66,7 @@ export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliv
       if (sent.stopped === "reopened") return worst(sent.results);
       // Or disabled the endpoint: what is still parked is skipped, as after a breaker's last probe.
       if (sent.stopped === "disabled") {
-        const from = sent.unsent ?? message.from;
-        await ctx.slowLane.send({ kind: "drain", tenant_id: message.tenant_id, webhook_id: message.webhook_id, mode: "skip", from });
+        await walkParked(endpoint, "skip", sent.unsent ?? message.from);
         return worst(sent.results);
       }
       results = sent.results;
@@ -88,10 +93,9 @@ export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliv
       return "done";
     }
     const pace = mode === "send" ? PART_PACE_MS : 0;
-    const elapsed = ctx.now().getTime() - started;
-    const delayMs = Math.max(pace - elapsed, retryAfterMs);
-    const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(delayMs / 1000));
-    const notBefore = retryAfterMs > 0 ? { not_before: new Date(started + elapsed + retryAfterMs).toISOString() } : {};
+    const now = ctx.now().getTime();
+    const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(Math.max(started + pace - now, retryAfterMs) / 1000));
+    const notBefore = retryAfterMs > 0 ? { not_before: new Date(now + retryAfterMs).toISOString() } : {};
     await ctx.slowLane.send({ ...part, mode, from: next, start, ...notBefore }, delaySeconds);
     return "done";
   }
@@ -109,7 +113,7 @@ export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliv
     let i = 0;
     const concurrency = Math.min(MAX_CONCURRENCY, drainPartSize(ctx.drainRatePerSecond));
     for (; i < parked.length && retryAfterMs === 0; i += concurrency) {
-      if (i > 0 && results.length > 0 && failedSince) {
+      if (failedSince) {
         const fresh = await endpoints.get(endpoint.tenant_id, endpoint.id);
         if (!fresh?.is_active) return { results, retryAfterMs, unsent: parked[i]?.id, stopped: "disabled" as const };
         if (isParking(fresh.health)) return { results, retryAfterMs, unsent: parked[i]?.id, stopped: "reopened" as const };
@@ -118,12 +122,8 @@ export function drains(ctx: DeliveryContext, { deliver }: Pick<FollowUps, "deliv
       }
       const sent = await Promise.all(
         parked.slice(i, i + concurrency).map(async (delivery) => {
-          const event = await deliveries.getEvent(delivery.tenant_id, delivery.event_id);
-          if (!event) {
-            log.error("parked delivery whose event is no longer stored: cancelled", { delivery_id: delivery.id });
-            await deliveries.close(delivery, "cancelled", ctx.now().toISOString());
-            return { outcome: "closed" } satisfies Delivered;
-          }
+          const event = await eventToSend(delivery, "parked delivery");
+          if (!event) return { outcome: "closed" } satisfies Delivered;
           return deliver(delivery, delivery.attempt_count + 1, event, current, "skipped", { from: "parked" });
         }),
       );

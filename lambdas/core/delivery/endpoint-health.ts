@@ -10,7 +10,7 @@ import { PLATFORM_EVENT_TYPES } from "../event-types";
 import { firstUlidAt } from "../ulid";
 import type { DisabledReason, EndpointHealth, WebhookEndpoint } from "../webhook-endpoint";
 import type { AttemptResult } from "../webhook-sender";
-import type { Attempts } from "./attempt";
+import type { Attempts, Decision } from "./attempt";
 import type { DeliveryContext, MessageResult } from "./context";
 import type { Delivery } from "./model";
 import { healthChange, opensBreaker, type ProbeOutcome, probeDueAt, probeOutcome } from "./policy";
@@ -24,14 +24,14 @@ const PARKED_FROM_MARGIN_MS = 60_000;
 /** Candidates a probe looks at when the oldest parked one cannot be sent (its event expired). */
 const PROBE_CANDIDATES = 3;
 
-export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) {
+export function endpointHealth(ctx: DeliveryContext, { sendAttempt, eventToSend }: Attempts) {
   const { endpoints, healthStore, deliveries, metrics, log } = ctx;
 
   /** Updates the endpoint's health after a scheduled attempt; writes nothing for a fast success when healthy. */
   async function afterAttempt(endpoint: WebhookEndpoint, result: AttemptResult): Promise<void> {
     const change = healthChange(endpoint.health, result);
-    const at = ctx.now().toISOString();
     if (change.kind === "none") return;
+    const at = ctx.now().toISOString();
     if (change.kind === "success") {
       await healthStore.recordSuccess(endpoint, change.state, at);
       if (change.state !== endpoint.health.state) metrics.endpointHealth(change.state);
@@ -125,42 +125,33 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) 
     }
     if (health.probes === message.probe) {
       // Its failure is recorded already (this message is back after an error): finish what follows it.
-      await afterFailedProbe(endpoint, message, undefined, health.next_probe_at === null ? health : undefined);
+      await afterFailedProbe(endpoint, message, health.next_probe_at === null ? health : undefined);
       return "done";
     }
     if (health.probes !== message.probe - 1) return "done";
 
     const page = await oldestParked(endpoint.id, health.parked_from ?? "");
     for (const candidate of page.items) {
-      const event = await deliveries.getEvent(candidate.tenant_id, candidate.event_id);
-      if (!event) {
-        log.error("parked delivery whose event is no longer stored: cancelled", { delivery_id: candidate.id });
-        await deliveries.close(candidate, "cancelled", ctx.now().toISOString());
-        continue;
-      }
-      let outcome: ProbeOutcome | undefined;
+      const event = await eventToSend(candidate, "parked delivery");
+      if (!event) continue;
       const sent = await sendAttempt(
         candidate,
         candidate.attempt_count + 1,
         event,
         endpoint,
         { from: "parked" },
-        (result) => {
-          outcome = probeOutcome(result, {
-            openedAt: message.opened_at,
-            probe: message.probe,
-            schedule: ctx.schedule,
-          });
+        (result): Decision & { outcome: ProbeOutcome } => {
+          const outcome = probeOutcome(result, { openedAt: message.opened_at, probe: message.probe, schedule: ctx.schedule });
           if (outcome.kind === "close") {
-            return { status: "succeeded", next_attempt_at: null, label: "probe succeeded" };
+            return { status: "succeeded", next_attempt_at: null, label: "probe succeeded", outcome };
           }
           const next = outcome.kind === "next_probe" ? outcome.at.toISOString() : null;
-          return { status: "parked", next_attempt_at: next, label: "probe failed" };
+          return { status: "parked", next_attempt_at: next, label: "probe failed", outcome };
         },
       );
       if (sent.outcome === "leased") return "retry_later";
-      if (sent.outcome !== "sent" || !outcome) continue;
-      await afterProbe(endpoint, message, outcome, candidate);
+      if (sent.outcome !== "sent") continue;
+      await afterProbe(endpoint, message, sent.decision.outcome);
       return "done";
     }
     if (page.items.length > 0 || page.next !== undefined) return "retry_later";
@@ -178,12 +169,7 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) 
     return "done";
   }
 
-  async function afterProbe(
-    endpoint: WebhookEndpoint,
-    message: ProbeMessage,
-    outcome: ProbeOutcome,
-    probed: Delivery,
-  ): Promise<void> {
+  async function afterProbe(endpoint: WebhookEndpoint, message: ProbeMessage, outcome: ProbeOutcome): Promise<void> {
     const at = ctx.now().toISOString();
     switch (outcome.kind) {
       case "close": {
@@ -208,7 +194,7 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) 
       }
       case "next_probe":
       case "disable":
-        await afterFailedProbe(endpoint, message, probed, undefined);
+        await afterFailedProbe(endpoint, message, undefined);
         return;
     }
   }
@@ -221,7 +207,6 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt }: Attempts) 
   async function afterFailedProbe(
     endpoint: WebhookEndpoint,
     message: ProbeMessage,
-    probed: Delivery | undefined,
     recorded: EndpointHealth | undefined,
   ): Promise<void> {
     const next = probeDueAt(message.opened_at, message.probe + 1, ctx.schedule);

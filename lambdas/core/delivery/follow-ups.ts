@@ -11,7 +11,7 @@ import { type AttemptClaim, type AttemptOutcome, type Attempts, asMessageResult 
 import type { DeliveryContext, EventToDeliver, MessageResult } from "./context";
 import type { EndpointHealthRules } from "./endpoint-health";
 import { type Delivery, RECOVERABLE_STATUSES } from "./model";
-import { deliveryStatusAfter, nextStep, routeFor } from "./policy";
+import { deliveryStatusAfter, disabledBy, nextStep, routeFor } from "./policy";
 
 /** What became of a scheduled attempt; `failed` and `retryAfterMs` once it was sent. */
 export interface Delivered {
@@ -27,7 +27,11 @@ export interface DeliverOptions extends Partial<AttemptClaim> {
   readonly rerouted?: boolean;
 }
 
-export function followUps(ctx: DeliveryContext, { sendAttempt, oneOffAttempt }: Attempts, health: EndpointHealthRules) {
+export function followUps(
+  ctx: DeliveryContext,
+  { sendAttempt, oneOffAttempt, eventToSend }: Attempts,
+  health: EndpointHealthRules,
+) {
   const { deliveries, endpoints, metrics, log } = ctx;
 
   /**
@@ -94,15 +98,12 @@ export function followUps(ctx: DeliveryContext, { sendAttempt, oneOffAttempt }: 
         metrics.delivery("retried");
         break;
       case "gone":
-      case "failed":
+      case "failed": {
         metrics.delivery("failed");
-        // Past its own schedule it is a resend (recover's, parked and drained): sent once, as
-        // a resend always is, it never disables the endpoint. 410 Gone always does.
-        if (step.kind === "gone" || number <= ctx.schedule.length) {
-          const reason = step.kind === "gone" ? "gone" : "delivery_failed";
-          await health.disable(endpoint, reason, delivery.id, sent.now.toISOString());
-        }
+        const reason = disabledBy(step.kind, number, ctx.schedule);
+        if (reason) await health.disable(endpoint, reason, delivery.id, sent.now.toISOString());
         break;
+      }
     }
     const failed = step.kind !== "succeeded";
     const retryAfterMs = sent.result.retry_after_ms;
@@ -117,10 +118,10 @@ export function followUps(ctx: DeliveryContext, { sendAttempt, oneOffAttempt }: 
         new Date(delivery.next_attempt_at),
       );
     }
-    // Failed by its last scheduled attempt (or a 410): a one-off resend that failed disables nothing.
+    if (delivery.status !== "failed" || !endpoint) return;
     const gone = delivery.attempts.at(-1)?.status_code === 410;
-    const lastScheduled = delivery.attempt_count === ctx.schedule.length;
-    if (delivery.status === "failed" && endpoint && (gone || lastScheduled)) await finishFailure(delivery, endpoint);
+    const reason = disabledBy(gone ? "gone" : "failed", delivery.attempt_count, ctx.schedule);
+    if (reason) await finishFailure(delivery, endpoint, reason);
   }
 
   /**
@@ -128,9 +129,7 @@ export function followUps(ctx: DeliveryContext, { sendAttempt, oneOffAttempt }: 
    * endpoint unless the tenant changed it since (re-enabling moves updated_at past the
    * failure), and re-send the notice if this failure disabled it.
    */
-  async function finishFailure(delivery: Delivery, endpoint: WebhookEndpoint): Promise<void> {
-    const gone = delivery.attempts.at(-1)?.status_code === 410;
-    const reason: DisabledReason = gone ? "gone" : "delivery_failed";
+  async function finishFailure(delivery: Delivery, endpoint: WebhookEndpoint, reason: DisabledReason): Promise<void> {
     const failedAt = delivery.updated_at;
     if (endpoint.is_active && endpoint.updated_at <= failedAt) {
       await health.disable(endpoint, reason, delivery.id, failedAt);
@@ -159,13 +158,8 @@ export function followUps(ctx: DeliveryContext, { sendAttempt, oneOffAttempt }: 
     }
     // Any other count: a stale copy (a schedule fired twice); an attempt is never repeated.
     if (delivery.attempt_count !== message.attempt - 1) return "done";
-    const event = await deliveries.getEvent(delivery.tenant_id, delivery.event_id);
-    if (!event) {
-      log.error("retry whose event is no longer stored: cancelled", { delivery_id: delivery.id });
-      await deliveries.close(delivery, "cancelled", ctx.now().toISOString());
-      metrics.delivery("cancelled");
-      return "done";
-    }
+    const event = await eventToSend(delivery, "retry");
+    if (!event) return "done";
     // A first attempt is the event's, as at fan-out: recorded skipped, so recover can resend it.
     const statusIfInactive = message.attempt === 1 ? "skipped" : "cancelled";
     // A parked one is due too: its breaker closed, and the drain has not reached it yet.

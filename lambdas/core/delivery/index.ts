@@ -36,7 +36,7 @@ export function eventDelivery(deps: EventDeliveryDeps) {
   const health = endpointHealth(ctx, attempt);
   const follow = followUps(ctx, attempt, health);
   const { fanOut } = fanOuts(ctx, follow);
-  const { drain } = drains(ctx, follow);
+  const { drain } = drains(ctx, follow, health, attempt);
 
   function producerEvent(event: EventMessage, messageId: string): EventToDeliver {
     const received = ctx.now().toISOString();

@@ -54,10 +54,7 @@ export interface DeliveryRef {
   readonly delivery_id: string;
 }
 
-/**
- * DynamoDB writes at most 100 items in one transaction: a fan-out writes its event and at most
- * this many more (its deliveries, and a check of each open breaker it parks behind).
- */
+/** DynamoDB writes at most 100 items in one transaction: a fan-out writes its event and up to 99 deliveries. */
 export const MAX_FAN_OUT_WRITES = 99;
 
 export const FINAL_STATUSES: ReadonlySet<DeliveryStatus> = new Set([

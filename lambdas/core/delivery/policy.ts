@@ -5,7 +5,7 @@
  * exceptions; the rest of the delivery code asks these functions.
  */
 import type { RetrySchedule } from "../retry-schedule";
-import type { EndpointHealth, HealthState } from "../webhook-endpoint";
+import type { DisabledReason, EndpointHealth, HealthState } from "../webhook-endpoint";
 import { type AttemptResult, isSuccessfulAttempt } from "../webhook-sender";
 import type { DeliveryStatus } from "./model";
 
@@ -55,6 +55,20 @@ export function deliveryStatusAfter(step: NextStep): {
     case "gone":
       return { status: "failed", next_attempt_at: null };
   }
+}
+
+/**
+ * Whether a delivery's failed attempt `attempt` disables its endpoint: a 410 always; any other
+ * failure only as the schedule's last attempt. One past it is a resend (recover's, parked and
+ * drained), sent once like every resend, and disables nothing.
+ */
+export function disabledBy(
+  kind: "gone" | "failed",
+  attempt: number,
+  schedule: RetrySchedule,
+): DisabledReason | undefined {
+  if (kind === "gone") return "gone";
+  return attempt === schedule.length ? "delivery_failed" : undefined;
 }
 
 /** An answer slower than this moves the endpoint to the slow lane (SPEC 5). */
