@@ -50,7 +50,7 @@ export function inMemoryLanes(
   overrides: Partial<Pick<EventDeliveryDeps, "drainRatePerSecond" | "breakerThreshold">> = {},
 ): InMemoryLanes {
   const endpoints = new MemoryEndpoints();
-  const store = new MemoryDeliveryStore(endpoints);
+  const store = new MemoryDeliveryStore();
   const scheduler = new NoScheduler();
   const metrics = new CountingMetrics();
   const lanes = twoLanes({

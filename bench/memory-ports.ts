@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import type { Delivery, DeliveryAttempt, StoredEvent } from "../lambdas/core/delivery/model";
 import type {
   BreakerClosing,
-  BreakerGuard,
   BreakerOpening,
   ClaimFrom,
   DeliveryMetrics,
@@ -58,9 +57,6 @@ const leaseIsLive = (d: StoredDelivery, now: number) => d.lease_until !== undefi
 export class MemoryDeliveryStore implements DeliveryStore {
   private readonly events = new Map<string, { event: StoredEvent; until: number }>();
   private readonly deliveries = new Map<string, StoredDelivery>();
-
-  /** The breakers parked deliveries rely on, as the endpoint store keeps them. */
-  constructor(private readonly breakers?: MemoryEndpoints) {}
 
   /** Forgets everything (between measurement windows, so the heap does not grow run over run). */
   clear(): void {
@@ -156,7 +152,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
     this.deliveries.set(key, { ...current, status, next_attempt_at: null, updated_at: updatedAt });
   }
 
-  async park(delivery: Delivery, park: ParkWrite): Promise<"parked" | "breaker_closed" | "moved_on"> {
+  async park(delivery: Delivery, park: ParkWrite): Promise<"parked" | "moved_on"> {
     const key = `${delivery.webhook_id}#${delivery.id}`;
     const current = this.deliveries.get(key);
     if (!current || current.attempt_count !== delivery.attempt_count || !isParkable(current)) return "moved_on";
@@ -167,15 +163,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
       next_attempt_at: park.nextAttemptAt,
       updated_at: park.updatedAt,
     });
-    // As the DynamoDB store: a delivery the breaker's walks reach is parked; an older one moves
-    // their start back while the breaker parks, or is handed back to be sent.
-    if (park.parkedFrom !== null && delivery.id >= park.parkedFrom) return "parked";
-    if (this.breakers?.isParking(park.breaker)) {
-      this.breakers.lowerParkedFrom(park.breaker, delivery.id);
-      return "parked";
-    }
-    const from = this.breakers?.parkedFromOf(park.breaker);
-    return from !== null && from !== undefined && from <= delivery.id ? "parked" : "breaker_closed";
+    return "parked";
   }
 
   async listParked(webhookId: string, from: string, limit: number): Promise<ParkedPage> {
@@ -299,22 +287,12 @@ export class MemoryEndpoints implements Pick<WebhookStore, "get" | "list">, Endp
     if (!isParking(health)) this.setHealth(endpoint, { ...health, parked_from: null });
   }
 
-  /** Whether the breaker a parked delivery relies on is still the open one that parks. */
-  isParking(breaker: BreakerGuard): boolean {
-    const health = this.find(breaker.tenant_id, breaker.webhook_id)?.health;
-    return !!health && this.isOpenAt(health, breaker.opened_at) && health.next_probe_at !== null;
-  }
-
-  parkedFromOf(breaker: BreakerGuard): string | null | undefined {
-    return this.find(breaker.tenant_id, breaker.webhook_id)?.health.parked_from;
-  }
-
-  lowerParkedFrom(breaker: BreakerGuard, deliveryId: string): void {
-    const endpoint = this.find(breaker.tenant_id, breaker.webhook_id);
-    const from = endpoint?.health.parked_from;
-    if (endpoint && (from === null || from === undefined || deliveryId < from)) {
-      this.setHealth(endpoint, { ...endpoint.health, parked_from: deliveryId });
-    }
+  async moveParkedFromBack(endpoint: WebhookEndpoint, openedAt: string, deliveryId: string): Promise<boolean> {
+    const health = this.healthOf(endpoint);
+    const from = health.parked_from;
+    if (!this.isOpenAt(health, openedAt) || !isParking(health) || (from !== null && from <= deliveryId)) return false;
+    this.setHealth(endpoint, { ...health, parked_from: deliveryId });
+    return true;
   }
 
   private isOpenAt(health: EndpointHealth, openedAt: string): boolean {

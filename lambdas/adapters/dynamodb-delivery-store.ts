@@ -47,8 +47,6 @@ const IS_UNFINISHED = "#status IN (:pending, :retrying, :parked)";
 /** What may be parked: due (pending, retrying, or parked already), or being resent after it ended failed or skipped. */
 const PARKABLE = { ...OPEN, ":parked": "parked", ":failed": "failed", ":skipped": "skipped" } as const;
 const IS_PARKABLE = "#status IN (:pending, :retrying, :parked, :failed, :skipped)";
-/** A breaker still open and parking (it has a next probe), as the writer read it. */
-const BREAKER_PARKING = "health_state = :open AND opened_at = :opened AND attribute_type(next_probe_at, :string)";
 /** Parked deliveries a listParked query reads per page at most, filtered. */
 const PARKED_QUERY_LIMIT = 200;
 
@@ -249,7 +247,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
     }
   }
 
-  async park(delivery: Delivery, park: ParkWrite): Promise<"parked" | "breaker_closed" | "moved_on"> {
+  async park(delivery: Delivery, park: ParkWrite): Promise<"parked" | "moved_on"> {
     try {
       await this.client.send(
         new UpdateCommand({
@@ -267,42 +265,11 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
           },
         }),
       );
+      return "parked";
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return "moved_on";
       throw error;
     }
-    // A delivery at or after where the breaker's walks start is found by them (their last pass
-    // comes after any worker that read the breaker open has finished); an older one moves it back.
-    if (park.parkedFrom !== null && delivery.id >= park.parkedFrom) return "parked";
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.health(park.breaker.tenant_id, park.breaker.webhook_id),
-          UpdateExpression: "SET parked_from = :id",
-          ConditionExpression: `${BREAKER_PARKING} AND (attribute_not_exists(parked_from) OR parked_from > :id)`,
-          ExpressionAttributeValues: {
-            ":open": "open",
-            ":opened": park.breaker.opened_at,
-            ":string": "S",
-            ":id": delivery.id,
-          },
-        }),
-      );
-      return "parked";
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-    // Moved back further by another park, or no longer parking: still found if a walk starts before it.
-    const { Item } = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: keys.health(park.breaker.tenant_id, park.breaker.webhook_id),
-        ConsistentRead: true,
-      }),
-    );
-    const from = typeof Item?.parked_from === "string" ? Item.parked_from : undefined;
-    return from !== undefined && from <= delivery.id ? "parked" : "breaker_closed";
   }
 
   async listParked(webhookId: string, from: string, limit: number): Promise<ParkedPage> {

@@ -99,6 +99,15 @@ export class DynamoDbEndpointHealthStore implements EndpointHealthStore {
     });
   }
 
+  async moveParkedFromBack(endpoint: WebhookEndpoint, openedAt: string, deliveryId: string): Promise<boolean> {
+    const moved = await this.updateHealth(endpoint, {
+      UpdateExpression: "SET parked_from = :id",
+      ConditionExpression: `${IS_OPEN} AND attribute_type(next_probe_at, :string) AND (attribute_not_exists(parked_from) OR parked_from > :id)`,
+      ExpressionAttributeValues: { ":open": "open", ":opened": openedAt, ":string": "S", ":id": deliveryId },
+    });
+    return moved !== undefined;
+  }
+
   async stopParking(endpoint: WebhookEndpoint, openedAt: string): Promise<EndpointHealth | undefined> {
     return this.updateHealth(endpoint, {
       UpdateExpression: "SET next_probe_at = :null",

@@ -73,18 +73,35 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt, eventToSend 
    * and "breaker_closed" if the breaker stopped parking since the endpoint was read and no walk
    * of it reaches this delivery (the caller then sends it).
    */
-  async function park(delivery: Delivery, endpoint: WebhookEndpoint) {
+  async function park(delivery: Delivery, endpoint: WebhookEndpoint): Promise<"parked" | "moved_on" | "breaker_closed"> {
     const { health } = endpoint;
     const now = ctx.now();
     const parked = await deliveries.park(delivery, {
-      breaker: { tenant_id: endpoint.tenant_id, webhook_id: endpoint.id, opened_at: health.opened_at ?? "" },
-      parkedFrom: health.parked_from,
       nextAttemptAt: health.next_probe_at,
       updatedAt: now.toISOString(),
       now,
     });
-    if (parked === "parked") metrics.delivery("parked");
-    return parked;
+    if (parked === "moved_on") return parked;
+    if (await reachedByWalks(delivery, endpoint)) {
+      metrics.delivery("parked");
+      return "parked";
+    }
+    return "breaker_closed";
+  }
+
+  /**
+   * Whether the breaker's walks reach a delivery just parked. Parking is not fenced against
+   * the breaker closing (./drain.ts says why): a walk's last pass comes after any worker that
+   * read the breaker open is done, so one at or after where the walks start is reached; an
+   * older one (a retry due since before the breaker opened) moves the start back while the
+   * breaker still parks, or is reached if another park moved it back further.
+   */
+  async function reachedByWalks(delivery: Delivery, endpoint: WebhookEndpoint): Promise<boolean> {
+    const { parked_from: from, opened_at: openedAt } = endpoint.health;
+    if (from !== null && delivery.id >= from) return true;
+    if (await healthStore.moveParkedFromBack(endpoint, openedAt ?? "", delivery.id)) return true;
+    const current = (await endpoints.get(endpoint.tenant_id, endpoint.id))?.health.parked_from;
+    return current !== null && current !== undefined && current <= delivery.id;
   }
 
   /** Puts the first part of a walk over the endpoint's parked deliveries on the slow lane. */

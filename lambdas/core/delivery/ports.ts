@@ -21,13 +21,6 @@ export interface DeliveryUpdate {
   readonly updated_at: string;
 }
 
-/** An open breaker, as the writer of a parked delivery read it. */
-export interface BreakerGuard {
-  readonly tenant_id: string;
-  readonly webhook_id: string;
-  readonly opened_at: string;
-}
-
 export interface FanOutWrite {
   /** Until when the (tenant, event id) is not fanned out again. */
   readonly idempotentUntil: Date;
@@ -78,12 +71,9 @@ export interface DeliveryStore {
   close(delivery: Delivery, status: "skipped" | "cancelled", updatedAt: string): Promise<void>;
   /**
    * Parks a delivery that is due (pending, retrying, parked, or failed or
-   * skipped and being resent) and not leased. One older than the breaker's
-   * `parked_from` moves it back, while the breaker still parks; when it no
-   * longer does and no walk of its parked deliveries would reach this one, the
-   * answer is "breaker_closed" and the caller sends it instead.
+   * skipped and being resent) and not leased; "moved_on" when it is neither.
    */
-  park(delivery: Delivery, park: ParkWrite): Promise<"parked" | "breaker_closed" | "moved_on">;
+  park(delivery: Delivery, park: ParkWrite): Promise<"parked" | "moved_on">;
   /** Parked deliveries of an endpoint, oldest first, from delivery id `from` on (inclusive). */
   listParked(webhookId: string, from: string, limit: number): Promise<ParkedPage>;
 }
@@ -91,9 +81,6 @@ export interface DeliveryStore {
 export type ClaimFrom = "open" | "parked" | "any";
 
 export interface ParkWrite {
-  readonly breaker: BreakerGuard;
-  /** The breaker's `parked_from` as read; a delivery older than it lowers it. */
-  readonly parkedFrom: string | null;
   readonly nextAttemptAt: string | null;
   readonly updatedAt: string;
   readonly now: Date;
@@ -134,6 +121,11 @@ export interface EndpointHealthStore {
     probe: number,
     nextProbeAt: string | null,
   ): Promise<EndpointHealth | undefined>;
+  /**
+   * Moves where the parked deliveries of the breaker opened at `openedAt` start back to
+   * `deliveryId`, if that is older and the breaker still parks; false when it did not.
+   */
+  moveParkedFromBack(endpoint: WebhookEndpoint, openedAt: string, deliveryId: string): Promise<boolean>;
   /** Stops the breaker opened at `openedAt` parking more deliveries (its endpoint is disabled). */
   stopParking(endpoint: WebhookEndpoint, openedAt: string): Promise<EndpointHealth | undefined>;
   /** Closes the breaker opened at `openedAt`; answers the health after it, or undefined if it was not open. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import type { Delivery, StoredEvent } from "../../../lambdas/core/delivery/model";
-import type { BreakerGuard } from "../../../lambdas/core/delivery/ports";
 import { firstUlidAt } from "../../../lambdas/core/ulid";
 import type { WebhookEndpoint } from "../../../lambdas/core/webhook-endpoint";
 import { endpointHealthStore, webhookStore } from "../../../lambdas/wiring/aws";
@@ -17,6 +16,13 @@ async function storedEndpoint(t: TestTenant, id: string): Promise<WebhookEndpoin
   const endpoint = await webhookStore().get(t.tenantId, id);
   if (!endpoint) throw new Error("the endpoint is stored");
   return endpoint;
+}
+
+/** The open breaker a test acts on, as a worker would name it. */
+interface BreakerGuard {
+  readonly tenant_id: string;
+  readonly webhook_id: string;
+  readonly opened_at: string;
 }
 
 async function openEndpoint(): Promise<{ tenant: TestTenant; endpoint: WebhookEndpoint; guard: BreakerGuard }> {
@@ -138,7 +144,7 @@ describe("DynamoDbDeliveryStore parking", () => {
       pendingDelivery({ tenant_id: guard.tenant_id, webhook_id: endpoint.id, status: "retrying", attempt_count: 1 }),
     );
     for (const d of due) await store.recordFanOut(eventFor(d), [d], leaseAll([], new Date(Date.now() + 60_000), new Date()));
-    const park = { breaker: guard, parkedFrom: endpoint.health.parked_from, nextAttemptAt: hour(), updatedAt: new Date().toISOString(), now: new Date() };
+    const park = { nextAttemptAt: hour(), updatedAt: new Date().toISOString(), now: new Date() };
 
     const results = await Promise.all([...due].reverse().map((d) => store.park(d, park)));
     const page = await store.listParked(endpoint.id, endpoint.health.parked_from ?? "", 2);
@@ -163,52 +169,29 @@ describe("DynamoDbDeliveryStore parking", () => {
     });
     await store.recordFanOut(eventFor(old), [old], leaseAll([], new Date(Date.now() + 60_000), new Date()));
 
-    const parked = await store.park(old, {
-      breaker: guard,
-      parkedFrom: endpoint.health.parked_from,
-      nextAttemptAt: hour(),
-      updatedAt: new Date().toISOString(),
-      now: new Date(),
-    });
+    const parked = await store.park(old, { nextAttemptAt: hour(), updatedAt: new Date().toISOString(), now: new Date() });
+    const moved = await endpointHealthStore().moveParkedFromBack(endpoint, guard.opened_at, old.id);
+    const again = await endpointHealthStore().moveParkedFromBack(endpoint, guard.opened_at, old.id);
 
     expect(parked).toBe("parked");
+    expect(moved).toBe(true);
+    expect(again).toBe(false);
     expect((await storedEndpoint(tenant, endpoint.id)).health.parked_from).toBe(old.id);
   });
 
-  it("after the breaker closed, parks what its drain's last pass will reach and hands back an older one", async () => {
-    const { endpoint, guard } = await openEndpoint();
+  it("does not move the start back once the breaker closed", async () => {
+    const { tenant, endpoint, guard } = await openEndpoint();
     await endpointHealthStore().closeBreaker(endpoint, guard.opened_at, {
       state: "healthy",
       at: new Date().toISOString(),
       consecutiveFailures: 0,
     });
-    const store = deliveryStore();
-    const recent = pendingDelivery({ tenant_id: guard.tenant_id, webhook_id: endpoint.id, status: "retrying", attempt_count: 1 });
-    const old = pendingDelivery({
-      id: `msg_${firstUlidAt(Date.now() - 86_400_000)}`,
-      tenant_id: guard.tenant_id,
-      webhook_id: endpoint.id,
-      status: "retrying",
-      attempt_count: 1,
-    });
-    for (const d of [recent, old]) {
-      await store.recordFanOut(eventFor(d), [d], leaseAll([], new Date(Date.now() + 60_000), new Date()));
-    }
-    const park = {
-      breaker: guard,
-      parkedFrom: endpoint.health.parked_from,
-      nextAttemptAt: hour(),
-      updatedAt: new Date().toISOString(),
-      now: new Date(),
-    };
+    const old = `msg_${firstUlidAt(Date.now() - 86_400_000)}`;
 
-    const parkedRecent = await store.park(recent, park);
-    const parkedOld = await store.park(old, park);
+    const moved = await endpointHealthStore().moveParkedFromBack(endpoint, guard.opened_at, old);
 
-    // The drain of the closed breaker walks from parked_from, so it reaches the recent one;
-    // the old one is behind it, and the worker that parked it sends it instead.
-    expect(parkedRecent).toBe("parked");
-    expect(parkedOld).toBe("breaker_closed");
+    expect(moved).toBe(false);
+    expect((await storedEndpoint(tenant, endpoint.id)).health.parked_from).toBe(endpoint.health.parked_from);
   });
 
   it("does not park a delivery another worker holds a live lease on", async () => {
@@ -217,13 +200,7 @@ describe("DynamoDbDeliveryStore parking", () => {
     const due = pendingDelivery({ tenant_id: guard.tenant_id, webhook_id: endpoint.id });
     await store.recordFanOut(eventFor(due), [due], leaseAll([due], new Date(Date.now() + 60_000), new Date(Date.now() + 60_000)));
 
-    const parked = await store.park(due, {
-      breaker: guard,
-      parkedFrom: endpoint.health.parked_from,
-      nextAttemptAt: hour(),
-      updatedAt: new Date().toISOString(),
-      now: new Date(),
-    });
+    const parked = await store.park(due, { nextAttemptAt: hour(), updatedAt: new Date().toISOString(), now: new Date() });
 
     expect(parked).toBe("moved_on");
     expect((await store.getDelivery(endpoint.id, due.id))?.status).toBe("pending");

@@ -10,7 +10,7 @@ import { RecordingQueue, SCHEDULE, ScriptedSender, START, TENANT } from "./harne
 function setup() {
   const clock = () => new Date(START);
   const endpoints = new MemoryEndpoints();
-  const store = new MemoryDeliveryStore(endpoints);
+  const store = new MemoryDeliveryStore();
   const sender = new ScriptedSender(clock);
   const ctx = deliveryContext({
     deliveries: store,

@@ -131,7 +131,7 @@ export function deliveryWorld(options: WorldOptions = {}) {
   let time = Date.parse(START);
   const clock = () => new Date(time);
   const endpoints = new MemoryEndpoints();
-  const deliveries = new MemoryDeliveryStore(endpoints);
+  const deliveries = new MemoryDeliveryStore();
   const scheduler = new NoScheduler();
   const slowLane = new MemorySlowLane();
   const sender = new ScriptedSender(clock);
