@@ -2,7 +2,7 @@ import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aw
 import type { EventQueue, SlowLane, WorkQueue } from "../core/delivery/ports";
 import type { EventPublisher } from "../core/event-ingest";
 import type { EventMessage } from "../core/event-message";
-import type { PlatformEventMessage, PlatformMessage, SlowLaneMessage } from "../core/queue-message";
+import type { PlatformEventMessage, PlatformMessage } from "../core/queue-message";
 
 /** SQS takes at most ten messages per SendMessageBatch. */
 const BATCH_SIZE = 10;
@@ -14,8 +14,11 @@ const MAX_BATCH_ROUNDS = 3;
  */
 const groupOf = (message: { readonly tenant_id: string }) => ({ MessageGroupId: message.tenant_id });
 
-/** The events queue: producers' events and the platform's own messages go in; bad ones go to its DLQ. */
-export class SqsEventQueue implements EventPublisher, EventQueue, WorkQueue {
+/**
+ * A work queue: the events queue (producers' events and the platform's own messages; bad ones
+ * go to its DLQ) or the slow lane's (deliveries to slow endpoints, probes, drains, resends).
+ */
+export class SqsEventQueue implements EventPublisher, EventQueue, WorkQueue, SlowLane {
   constructor(
     private readonly client: SQSClient,
     private readonly queueUrl: string,
@@ -23,8 +26,18 @@ export class SqsEventQueue implements EventPublisher, EventQueue, WorkQueue {
   ) {}
 
   async publish(message: EventMessage | PlatformEventMessage): Promise<void> {
+    await this.send(message);
+  }
+
+  /** `delaySeconds` (0-900) holds the message back, as a drain does to keep its pace. */
+  async send(message: EventMessage | PlatformMessage, delaySeconds = 0): Promise<void> {
     await this.client.send(
-      new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(message), ...groupOf(message) }),
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(message),
+        ...groupOf(message),
+        ...(delaySeconds > 0 ? { DelaySeconds: delaySeconds } : {}),
+      }),
     );
   }
 
@@ -59,25 +72,6 @@ export class SqsEventQueue implements EventPublisher, EventQueue, WorkQueue {
           failure_reason: { DataType: "String", StringValue: reason.slice(0, 4096) },
           source_message_id: { DataType: "String", StringValue: sourceMessageId },
         },
-      }),
-    );
-  }
-}
-
-/** The slow lane's queue: deliveries to slow endpoints, probes and drains, off the main lane. */
-export class SqsSlowLane implements SlowLane {
-  constructor(
-    private readonly client: SQSClient,
-    private readonly queueUrl: string,
-  ) {}
-
-  async send(message: SlowLaneMessage, delaySeconds = 0): Promise<void> {
-    await this.client.send(
-      new SendMessageCommand({
-        QueueUrl: this.queueUrl,
-        MessageBody: JSON.stringify(message),
-        ...groupOf(message),
-        ...(delaySeconds > 0 ? { DelaySeconds: delaySeconds } : {}),
       }),
     );
   }

@@ -9,7 +9,7 @@ import { DynamoDbDeliveryStore } from "../adapters/dynamodb-delivery-store";
 import { DynamoDbEndpointHealthStore } from "../adapters/dynamodb-endpoint-health-store";
 import { DynamoDbWebhookStore } from "../adapters/dynamodb-webhook-store";
 import { EventBridgeRetryScheduler } from "../adapters/eventbridge-retry-scheduler";
-import { SqsEventQueue, SqsSlowLane } from "../adapters/sqs-event-queue";
+import { SqsEventQueue } from "../adapters/sqs-event-queue";
 import { loadConfig } from "../config";
 import { deliveryLog as createDeliveryLog } from "../core/delivery/log";
 import { webhookQueries as createWebhookQueries } from "../core/webhook-queries";
@@ -66,12 +66,8 @@ export const eventQueue = /* @__PURE__ */ once(
     ),
 );
 
+/** The slow lane's queue (SPEC 5): forwarded work, drains' next parts, and recover's resends. */
 export const slowLane = /* @__PURE__ */ once(
-  () => new SqsSlowLane(sqsClient(), loadConfig("slowLane").SLOW_LANE_QUEUE_URL),
-);
-
-/** The slow lane's queue for batches of work: recover's resends go straight there (SPEC 5). */
-export const slowLaneWork = /* @__PURE__ */ once(
   () => new SqsEventQueue(sqsClient(), loadConfig("slowLane").SLOW_LANE_QUEUE_URL),
 );
 

@@ -17,7 +17,6 @@ import {
   once,
   retryScheduler,
   slowLane,
-  slowLaneWork,
   webhookStore,
 } from "./aws";
 
@@ -45,7 +44,7 @@ export const webhookManagement = /* @__PURE__ */ once(() => {
 // Resends run in the slow lane (a recovery is often thousands, to an endpoint that just had
 // trouble): queued there directly, not through the events queue.
 const recovery = /* @__PURE__ */ once(() =>
-  createRecovery({ deliveries: deliveryStore(), queue: slowLaneWork() }),
+  createRecovery({ deliveries: deliveryStore(), queue: slowLane() }),
 );
 
 /** Delivery over the production adapters and `queue`; tests replace parts (a clock, a sender). */
