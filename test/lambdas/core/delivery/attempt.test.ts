@@ -1,31 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { CountingMetrics, laneDefaults, MemoryDeliveryStore, MemoryEndpoints, NoScheduler, noRecovery, silentLog } from "../../../../bench/memory-ports";
+import type { MemoryDeliveryStore } from "../../../../bench/memory-ports";
 import { endpoint as fixtureEndpoint } from "../../../../bench/fixtures";
 import { attempts, type Decision } from "../../../../lambdas/core/delivery/attempt";
-import { ATTEMPT_LEASE_MS, deliveryContext } from "../../../../lambdas/core/delivery/context";
+import { ATTEMPT_LEASE_MS } from "../../../../lambdas/core/delivery/context";
 import type { Delivery } from "../../../../lambdas/core/delivery/model";
-import { RecordingQueue, SCHEDULE, ScriptedSender, START, TENANT } from "./harness";
+import { memoryContext, START, TENANT } from "./harness";
 
 /** One attempt over in-memory ports: the claim, the send, the record, and what runs before it. */
 function setup() {
-  const clock = () => new Date(START);
-  const endpoints = new MemoryEndpoints();
-  const store = new MemoryDeliveryStore();
-  const sender = new ScriptedSender(clock);
-  const ctx = deliveryContext({
-    deliveries: store,
-    endpoints,
-    healthStore: endpoints,
-    sender,
-    scheduler: new NoScheduler(),
-    queue: new RecordingQueue(),
-    metrics: new CountingMetrics(),
-    log: silentLog,
-    schedule: SCHEDULE,
-    recovery: noRecovery,
-    ...laneDefaults(),
-    clock,
-  });
+  const { ctx, store, endpoints, sender } = memoryContext();
   const hook = fixtureEndpoint(TENANT, 1, "https://receiver.example.com/hook");
   endpoints.add(hook);
   const delivery: Delivery = {

@@ -7,6 +7,7 @@
  */
 import {
   CountingMetrics,
+  laneDefaults,
   MemoryDeliveryStore,
   MemoryEndpoints,
   MemorySlowLane,
@@ -16,6 +17,7 @@ import {
 } from "../../../../bench/memory-ports";
 import { endpoint as fixtureEndpoint } from "../../../../bench/fixtures";
 import { type EventDeliveryDeps, eventDelivery, type MessageResult } from "../../../../lambdas/core/delivery";
+import { deliveryContext } from "../../../../lambdas/core/delivery/context";
 import { newDelivery } from "../../../../lambdas/core/delivery/fan-out";
 import type { Delivery, DeliveryAttempt } from "../../../../lambdas/core/delivery/model";
 import type { EventQueue } from "../../../../lambdas/core/delivery/ports";
@@ -381,4 +383,30 @@ export function openHealth(openedAt: string, fields: Partial<EndpointHealth> = {
     parked_from: `msg_${firstUlidAt(Date.parse(openedAt) - 60_000)}`,
     ...fields,
   };
+}
+
+/**
+ * A delivery context over fresh in-memory ports at START, for the tests of one part (an
+ * attempt, a park) that build the part itself rather than a whole world.
+ */
+export function memoryContext() {
+  const clock = () => new Date(START);
+  const endpoints = new MemoryEndpoints();
+  const store = new MemoryDeliveryStore();
+  const sender = new ScriptedSender(clock);
+  const ctx = deliveryContext({
+    deliveries: store,
+    endpoints,
+    healthStore: endpoints,
+    sender,
+    scheduler: new NoScheduler(),
+    queue: new RecordingQueue(),
+    metrics: new CountingMetrics(),
+    log: silentLog,
+    schedule: SCHEDULE,
+    recovery: noRecovery,
+    ...laneDefaults(),
+    clock,
+  });
+  return { ctx, store, endpoints, sender };
 }

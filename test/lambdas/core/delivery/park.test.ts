@@ -1,44 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { endpoint as fixtureEndpoint } from "../../../../bench/fixtures";
-import {
-  CountingMetrics,
-  laneDefaults,
-  MemoryDeliveryStore,
-  MemoryEndpoints,
-  NoScheduler,
-  noRecovery,
-  silentLog,
-} from "../../../../bench/memory-ports";
+import type { MemoryDeliveryStore } from "../../../../bench/memory-ports";
 import { attempts } from "../../../../lambdas/core/delivery/attempt";
-import { deliveryContext } from "../../../../lambdas/core/delivery/context";
 import { endpointHealth } from "../../../../lambdas/core/delivery/endpoint-health";
 import type { Delivery } from "../../../../lambdas/core/delivery/model";
 import { firstUlidAt } from "../../../../lambdas/core/ulid";
 import type { WebhookEndpoint } from "../../../../lambdas/core/webhook-endpoint";
-import { openHealth, RecordingQueue, SCHEDULE, ScriptedSender, START, TENANT } from "./harness";
+import { memoryContext, openHealth, START, TENANT } from "./harness";
 
 /**
  * Parking a due delivery when the breaker changed after the worker read it: parked when a walk
  * of the breaker reaches it, handed back to be sent when none will.
  */
 function setup() {
-  const clock = () => new Date(START);
-  const endpoints = new MemoryEndpoints();
-  const store = new MemoryDeliveryStore();
-  const ctx = deliveryContext({
-    deliveries: store,
-    endpoints,
-    healthStore: endpoints,
-    sender: new ScriptedSender(clock),
-    scheduler: new NoScheduler(),
-    queue: new RecordingQueue(),
-    metrics: new CountingMetrics(),
-    log: silentLog,
-    schedule: SCHEDULE,
-    recovery: noRecovery,
-    ...laneDefaults(),
-    clock,
-  });
+  const { ctx, store, endpoints } = memoryContext();
   const openedAt = START;
   const parkedFrom = `msg_${firstUlidAt(Date.parse(START) - 60_000)}`;
   // What the worker read: the breaker open and parking.
