@@ -36,6 +36,11 @@ const sections = {
       }),
   }),
   slowLane: z.object({ SLOW_LANE_QUEUE_URL: nonEmpty }),
+  catalog: z.object({
+    // How long ingest (the delivery workers, POST /v1/events) reuses the event-type catalog it read:
+    // an operator's change applies within this time. Endpoint create and update always read it fresh.
+    CATALOG_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  }),
   endpointHealth: z.object({
     // Consecutive failed attempts, across an endpoint's deliveries, that open its circuit breaker.
     BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(10),

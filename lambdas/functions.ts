@@ -16,6 +16,7 @@ export interface LambdaFunctionSpec {
 /** Both delivery workers read the same sections: they are one handler on two queues. */
 const DELIVERY_WORKER_CONFIG = [
   "table",
+  "catalog",
   "eventsQueue",
   "deadLetters",
   "slowLane",
@@ -49,8 +50,13 @@ export const lambdaFunctions = {
   },
   eventsApi: {
     entry: "lambdas/handlers/events-api.ts",
-    description: "Accepts producer events over HTTP and puts them on the events queue",
-    config: ["eventsQueue"],
+    description: "Checks producer events against the event-type catalog and puts them on the events queue",
+    config: ["table", "eventsQueue", "catalog"],
+  },
+  adminApi: {
+    entry: "lambdas/handlers/admin-api.ts",
+    description: "The operators' API: the event-type catalog and tenants' API keys (IAM-authorized)",
+    config: ["table"],
   },
   deliveryWorker: {
     entry: "lambdas/handlers/delivery-worker.ts",
@@ -73,22 +79,37 @@ export interface ApiRoute {
   /** API Gateway route path: `{name}` is a path parameter. */
   readonly path: string;
   readonly function: ApiFunctionName;
+  /**
+   * Who may call the route: a tenant with its API key (the Lambda authorizer), or the
+   * operator with an IAM identity (SigV4, `execute-api:Invoke`).
+   */
+  readonly auth: "apiKey" | "iam";
 }
 
 export const apiRoutes: readonly ApiRoute[] = [
-  { method: "GET", path: "/v1/webhooks", function: "webhookQueries" },
-  { method: "GET", path: "/v1/webhooks/events", function: "webhookQueries" },
-  { method: "GET", path: "/v1/webhooks/{id}", function: "webhookQueries" },
-  { method: "POST", path: "/v1/webhooks", function: "webhookCommands" },
-  { method: "PUT", path: "/v1/webhooks/{id}", function: "webhookCommands" },
-  { method: "DELETE", path: "/v1/webhooks/{id}", function: "webhookCommands" },
-  { method: "POST", path: "/v1/webhooks/{id}/rotate-secret", function: "webhookCommands" },
-  { method: "GET", path: "/v1/webhooks/{id}/deliveries", function: "webhookQueries" },
-  { method: "GET", path: "/v1/webhooks/{id}/deliveries/{delivery_id}", function: "webhookQueries" },
-  { method: "POST", path: "/v1/webhooks/{id}/test", function: "deliveryCommands" },
-  { method: "POST", path: "/v1/webhooks/{id}/deliveries/{delivery_id}/retry", function: "deliveryCommands" },
-  { method: "POST", path: "/v1/webhooks/{id}/recover", function: "deliveryCommands" },
-  { method: "POST", path: "/v1/events", function: "eventsApi" },
+  { method: "GET", path: "/v1/webhooks", function: "webhookQueries", auth: "apiKey" },
+  { method: "GET", path: "/v1/webhooks/events", function: "webhookQueries", auth: "apiKey" },
+  { method: "GET", path: "/v1/webhooks/{id}", function: "webhookQueries", auth: "apiKey" },
+  { method: "POST", path: "/v1/webhooks", function: "webhookCommands", auth: "apiKey" },
+  { method: "PUT", path: "/v1/webhooks/{id}", function: "webhookCommands", auth: "apiKey" },
+  { method: "DELETE", path: "/v1/webhooks/{id}", function: "webhookCommands", auth: "apiKey" },
+  { method: "POST", path: "/v1/webhooks/{id}/rotate-secret", function: "webhookCommands", auth: "apiKey" },
+  { method: "GET", path: "/v1/webhooks/{id}/deliveries", function: "webhookQueries", auth: "apiKey" },
+  { method: "GET", path: "/v1/webhooks/{id}/deliveries/{delivery_id}", function: "webhookQueries", auth: "apiKey" },
+  { method: "POST", path: "/v1/webhooks/{id}/test", function: "deliveryCommands", auth: "apiKey" },
+  { method: "POST", path: "/v1/webhooks/{id}/deliveries/{delivery_id}/retry", function: "deliveryCommands", auth: "apiKey" },
+  { method: "POST", path: "/v1/webhooks/{id}/recover", function: "deliveryCommands", auth: "apiKey" },
+  { method: "POST", path: "/v1/events", function: "eventsApi", auth: "apiKey" },
+  { method: "GET", path: "/admin/v1/event-types", function: "adminApi", auth: "iam" },
+  { method: "GET", path: "/admin/v1/event-types/{type}", function: "adminApi", auth: "iam" },
+  { method: "PUT", path: "/admin/v1/event-types/{type}", function: "adminApi", auth: "iam" },
+  { method: "DELETE", path: "/admin/v1/event-types/{type}", function: "adminApi", auth: "iam" },
+  { method: "POST", path: "/admin/v1/tenants/{tenant_id}/api-keys", function: "adminApi", auth: "iam" },
+  { method: "GET", path: "/admin/v1/tenants/{tenant_id}/api-keys", function: "adminApi", auth: "iam" },
+  { method: "DELETE", path: "/admin/v1/tenants/{tenant_id}/api-keys/{key_id}", function: "adminApi", auth: "iam" },
 ];
+
+/** Where the operators' API lives, below the API's URL. */
+export const ADMIN_BASE_PATH = "/admin/v1";
 
 export const routeKey = (route: Pick<ApiRoute, "method" | "path">): string => `${route.method} ${route.path}`;

@@ -13,8 +13,28 @@ export interface ItemKey {
 
 const tenant = (tenantId: string) => `TENANT#${tenantId}`;
 
+/**
+ * The partitions outside tenants' data, by the start of their key: what the operators' API and the
+ * authorizer may touch (the stack grants them these leading keys and no other).
+ */
+export const PARTITION_PREFIX = {
+  /** A key's lookup item, found from the key's hash. */
+  apiKey: "APIKEY#",
+  /** A tenant's keys, listed for the operator. */
+  tenantKeys: "TENANTKEYS#",
+  /** The operator's event-type catalog: one partition. */
+  catalog: "CATALOG",
+} as const;
+
 export const keys = {
-  apiKey: (keyHash: string): ItemKey => ({ pk: `APIKEY#${keyHash}`, sk: "APIKEY" }),
+  apiKey: (keyHash: string): ItemKey => ({ pk: `${PARTITION_PREFIX.apiKey}${keyHash}`, sk: "APIKEY" }),
+  tenantKey: (tenantId: string, keyId: string): ItemKey => ({
+    pk: `${PARTITION_PREFIX.tenantKeys}${tenantId}`,
+    sk: `KEY#${keyId}`,
+  }),
+  tenantKeysPartition: (tenantId: string) => `${PARTITION_PREFIX.tenantKeys}${tenantId}`,
+  eventType: (type: string): ItemKey => ({ pk: PARTITION_PREFIX.catalog, sk: `TYPE#${type}` }),
+  catalogPartition: PARTITION_PREFIX.catalog,
   tenant: (tenantId: string): ItemKey => ({ pk: tenant(tenantId), sk: "TENANT" }),
   webhook: (tenantId: string, id: string): ItemKey => ({ pk: tenant(tenantId), sk: `WEBHOOK#${id}` }),
   webhookPrefix: "WEBHOOK#",
