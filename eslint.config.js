@@ -22,7 +22,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["local/**", "bench/**", "bin/**", "test/**"],
+    files: ["local/**", "cli/**", "bench/**", "bin/**", "test/**"],
     rules: { "no-console": "off" },
   },
   {

@@ -1,4 +1,8 @@
 import { randomUUID } from "node:crypto";
+import exampleCatalog from "../catalogs/jurichat.json" with { type: "json" };
+import { cachedCatalog, type EventTypeStore } from "../lambdas/core/catalog/catalog";
+import { eventChecker } from "../lambdas/core/catalog/event-check";
+import type { EventTypeDefinition } from "../lambdas/core/catalog/event-type";
 import type { Delivery, DeliveryAttempt, StoredEvent } from "../lambdas/core/delivery/model";
 import type {
   BreakerClosing,
@@ -440,5 +444,53 @@ export class TimedSender implements WebhookSender {
 
 /** The lane settings of a main-lane worker with the stack's defaults, over an in-memory slow lane. */
 export function laneDefaults() {
-  return { slowLane: new MemorySlowLane(), lane: "main" as const, breakerThreshold: 10, drainRatePerSecond: 20 };
+  return {
+    slowLane: new MemorySlowLane(),
+    lane: "main" as const,
+    breakerThreshold: 10,
+    drainRatePerSecond: 20,
+    eventCheck: exampleEventCheck(),
+  };
+}
+
+/** The event-type catalog in memory. */
+export class MemoryEventTypeStore implements EventTypeStore {
+  readonly types = new Map<string, EventTypeDefinition>();
+
+  async list(): Promise<EventTypeDefinition[]> {
+    return [...this.types.values()];
+  }
+
+  async get(type: string): Promise<EventTypeDefinition | undefined> {
+    return this.types.get(type);
+  }
+
+  async put(definition: EventTypeDefinition): Promise<{ created: boolean; created_at: string }> {
+    const before = this.types.get(definition.type);
+    const created_at = before?.created_at ?? definition.created_at;
+    this.types.set(definition.type, { ...definition, created_at });
+    return { created: before === undefined, created_at };
+  }
+
+  async remove(type: string): Promise<boolean> {
+    return this.types.delete(type);
+  }
+}
+
+/** The local run's example catalog (catalogs/jurichat.json), in memory, as ingest checks it. */
+export function exampleEventCheck() {
+  const store = new MemoryEventTypeStore();
+  const at = "2026-01-01T00:00:00.000Z";
+  for (const entry of exampleCatalog.event_types) {
+    store.types.set(entry.type, {
+      type: entry.type,
+      description: entry.description,
+      schema: (entry as { schema?: Record<string, unknown> }).schema ?? null,
+      example: entry.example,
+      deprecated: false,
+      created_at: at,
+      updated_at: at,
+    });
+  }
+  return eventChecker(cachedCatalog(store, 60_000));
 }

@@ -140,7 +140,7 @@ function plainPostBatch(agent: Agent, url: string, size: number): () => Promise<
 function senderBatch(sender: WebhookSender, url: string, size: number): () => Promise<number> {
   const target = endpoint("sender", 0, url);
   const request = buildWebhookRequest({
-    target: { url, headers: target.headers, field_mapping: {}, secrets: [target.secret] },
+    target: { url, method: target.http_method, headers: target.headers, field_mapping: {}, secrets: [target.secret] },
     messageId: `msg_${ulid()}`,
     event: { id: "evt_1", type: EVENT_TYPE, created_at: OCCURRED_AT, data: EVENT_DATA },
     attempt: 1,
@@ -389,7 +389,13 @@ async function pieces(
   const event = { id: "evt_1", type: EVENT_TYPE, created_at: OCCURRED_AT, data: EVENT_DATA };
   const now = new Date();
   const input = {
-    target: { url: target.url, headers: target.headers, field_mapping: {}, secrets: [target.secret] },
+    target: {
+      url: target.url,
+      method: target.http_method,
+      headers: target.headers,
+      field_mapping: {},
+      secrets: [target.secret],
+    },
     messageId: `msg_${ulid()}`,
     event,
     attempt: 1,

@@ -8,7 +8,7 @@ import { WebhookPlatformStack } from "../lib/webhook-platform-stack";
  * `cdk synth -c maxEndpointsPerTenant=20 -c retrySchedule=0s,20m,1h -c allowedUrlSchemes=https
  *  -c allowPrivateAddresses=false -c removalPolicy=destroy -c logRetentionDays=30 -c deliveryLogRetentionDays=30
  *  -c deliveryFailureRateThreshold=0.25 -c breakerThreshold=10 -c drainRatePerSecond=20
- *  -c slowLaneMaxConcurrency=5 -c deliveryBatchingWindowSeconds=0`.
+ *  -c slowLaneMaxConcurrency=5 -c deliveryBatchingWindowSeconds=0 -c catalogCacheSeconds=30`.
  * A bad value stops the synth here (or in the stack, which checks the ranges) rather than failing
  * the Lambdas at their first cold start.
  */
@@ -37,13 +37,13 @@ function number(key: string): number | undefined {
   return value.trim() !== "" && Number.isFinite(parsed) ? parsed : invalid(key, value, "a number");
 }
 
-function seconds(key: string): Duration | undefined {
+/** Whole seconds, at most `max` where the stack leaves the range to this check. */
+function seconds(key: string, max?: number): Duration | undefined {
   const value = number(key);
   if (value === undefined) return undefined;
-  // Lambda's SQS event source takes a batching window of 0 to 300 whole seconds.
-  return Number.isInteger(value) && value >= 0 && value <= 300
+  return Number.isInteger(value) && value >= 0 && (max === undefined || value <= max)
     ? Duration.seconds(value)
-    : invalid(key, String(value), "whole seconds from 0 to 300");
+    : invalid(key, String(value), max === undefined ? "whole seconds" : `whole seconds from 0 to ${max}`);
 }
 
 function oneOf<T>(key: string, choices: Record<string, T>): T | undefined {
@@ -83,7 +83,10 @@ new WebhookPlatformStack(app, "Hookline", {
   breakerThreshold: positiveInteger("breakerThreshold"),
   drainRatePerSecond: positiveInteger("drainRatePerSecond"),
   slowLaneMaxConcurrency: positiveInteger("slowLaneMaxConcurrency"),
-  deliveryBatchingWindow: seconds("deliveryBatchingWindowSeconds"),
+  // Lambda's SQS event source takes a batching window of 0 to 300 whole seconds.
+  deliveryBatchingWindow: seconds("deliveryBatchingWindowSeconds", 300),
+  // The stack checks the range, against what ingest accepts.
+  catalogCacheTtl: seconds("catalogCacheSeconds"),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -46,7 +46,8 @@ export const lambdaFunctions = {
   deliveryCommands: {
     entry: "lambdas/handlers/delivery-commands.ts",
     description: "Sends test events, resends deliveries now and queues recovery of failed ones",
-    config: ["table", "eventsQueue", "slowLane", "scheduler", "retries", "retention", "endpointHealth", "endpointPolicy"],
+    // The same delivery code as the workers; it dead-letters nothing (bad input is the caller's 400).
+    config: DELIVERY_WORKER_CONFIG.filter((section) => section !== "deadLetters"),
   },
   eventsApi: {
     entry: "lambdas/handlers/events-api.ts",

@@ -4,10 +4,15 @@ import {
   HttpApi,
   HttpMethod,
   type HttpStage,
+  type IHttpRouteAuthorizer,
   LogGroupLogDestination,
   PayloadFormatVersion,
 } from "aws-cdk-lib/aws-apigatewayv2";
-import { HttpLambdaAuthorizer, HttpLambdaResponseType } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
+import {
+  HttpIamAuthorizer,
+  HttpLambdaAuthorizer,
+  HttpLambdaResponseType,
+} from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -18,7 +23,7 @@ export interface ManagementApiProps {
   readonly routes: readonly ApiRoute[];
   /** The function serving the routes of `routes` that name it. */
   readonly handlerOf: (name: ApiFunctionName) => IFunction;
-  /** Resolves the bearer API key of every request to its tenant. */
+  /** Resolves the bearer API key of every `apiKey` route's request to its tenant. */
   readonly authorizer: IFunction;
   /** How long API Gateway reuses an authorizer answer for the same Authorization header. */
   readonly authorizerCacheTtl: Duration;
@@ -30,7 +35,10 @@ export interface ManagementApiProps {
 // account's regional API Gateway quota (10,000 requests/s shared with every other API).
 const STAGE_THROTTLE = { rateLimit: 100, burstLimit: 200 };
 
-/** The HTTP API: every route of `routes`, all behind the API-key Lambda authorizer. */
+/**
+ * The HTTP API: every route of `routes`, the tenants' behind the API-key Lambda authorizer and
+ * the operators' behind IAM (SigV4, `execute-api:Invoke`), so no admin secret exists (SPEC 8).
+ */
 export class ManagementApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
@@ -38,15 +46,18 @@ export class ManagementApi extends Construct {
   constructor(scope: Construct, id: string, props: ManagementApiProps) {
     super(scope, id);
 
-    const authorizer = new HttpLambdaAuthorizer("ApiKeyAuthorizer", props.authorizer, {
-      // The cache key: requests without the header are refused before the authorizer runs.
-      identitySource: ["$request.header.Authorization"],
-      responseTypes: [HttpLambdaResponseType.SIMPLE],
-      resultsCacheTtl: props.authorizerCacheTtl,
-    });
+    // Each route names its authorizer: no default one that a route could fall back to by mistake.
+    const authorizers: Record<ApiRoute["auth"], IHttpRouteAuthorizer> = {
+      apiKey: new HttpLambdaAuthorizer("ApiKeyAuthorizer", props.authorizer, {
+        // The cache key: requests without the header are refused before the authorizer runs.
+        identitySource: ["$request.header.Authorization"],
+        responseTypes: [HttpLambdaResponseType.SIMPLE],
+        resultsCacheTtl: props.authorizerCacheTtl,
+      }),
+      iam: new HttpIamAuthorizer(),
+    };
     this.api = new HttpApi(this, "HttpApi", {
-      description: "Hookline webhook management and event ingest API",
-      defaultAuthorizer: authorizer,
+      description: "Hookline webhook management, event ingest and operators' API",
       // The default stage HttpApi would create takes no access log or throttle settings.
       createDefaultStage: false,
     });
@@ -95,6 +106,7 @@ export class ManagementApi extends Construct {
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: integrationFor(route.function),
+        authorizer: authorizers[route.auth],
       });
     }
   }

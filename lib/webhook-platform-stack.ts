@@ -1,11 +1,14 @@
 import { fileURLToPath } from "node:url";
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
+import { PARTITION_PREFIX } from "../lambdas/adapters/table-keys";
 import { type Config, type ConfigSection, loadConfig } from "../lambdas/config";
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from "../lambdas/core/retry-schedule";
 import {
+  ADMIN_BASE_PATH,
   apiRoutes,
   type LambdaFunctionName,
   type LambdaFunctionSpec,
@@ -53,11 +56,18 @@ export interface WebhookPlatformStackProps extends StackProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * How long API Gateway caches an authorizer answer per API key; a revoked key
-   * keeps working for up to this long.
-   * @default Duration.minutes(5)
+   * How long API Gateway caches an authorizer answer per API key: a revoked or
+   * expired key keeps working for up to this long.
+   * @default Duration.minutes(1)
    */
   readonly authorizerCacheTtl?: Duration;
+  /**
+   * How long ingest (POST /v1/events and the delivery workers) reuses the
+   * event-type catalog it read: an operator's change to the catalog applies
+   * within this time. 0 to 300 whole seconds. Checked at synth.
+   * @default Duration.seconds(30)
+   */
+  readonly catalogCacheTtl?: Duration;
   /**
    * Days a delivery attempt stays in the delivery log before TTL removes it, 2 to 3650.
    * Checked at synth.
@@ -158,9 +168,24 @@ type TableAction =
   // What TransactWriteItems needs beyond the Put/Update/Delete it contains: there is no IAM action for the transaction itself.
   | "ConditionCheckItem";
 
+/**
+ * Table actions allowed only on the items whose partition key matches one of `leadingKeys`
+ * (IAM's `dynamodb:LeadingKeys`, `*` a wildcard): for the partitions outside tenants' data.
+ */
+interface LeadingKeyGrant {
+  readonly actions: readonly TableAction[];
+  readonly leadingKeys: readonly string[];
+}
+
+/** Every partition key starting with `prefix`. */
+const keysStartingWith = (prefix: string): string => `${prefix}*`;
+
 /** What one function may do, and what it needs beyond the shared settings. */
 interface FunctionSettings {
+  /** On every item of the table. */
   readonly tableActions?: readonly TableAction[];
+  /** On the items of some partitions only. */
+  readonly leadingKeyGrants?: readonly LeadingKeyGrant[];
   readonly sendsEvents?: boolean;
   readonly deadLettersMessages?: boolean;
   readonly schedulesRetries?: boolean;
@@ -196,6 +221,11 @@ export class WebhookPlatformStack extends Stack {
       props.deliveryFailureRateThreshold ?? 0.25,
       { min: 0, max: 1, integer: false, why: "a share of delivery attempts" },
     );
+    const catalogCacheSeconds = checkRange(
+      "catalogCacheTtl in seconds",
+      (props.catalogCacheTtl ?? Duration.seconds(30)).toSeconds({ integral: false }),
+      { min: 0, max: 300, integer: true, why: "the range ingest accepts" },
+    );
 
     const dataStore = new DataStore(this, "DataStore", { removalPolicy });
     const ingest = new EventIngest(this, "EventIngest", { consumerTimeout: DELIVERY_TIMEOUT });
@@ -215,6 +245,7 @@ export class WebhookPlatformStack extends Stack {
       },
       retries: { RETRY_SCHEDULE: retrySchedule },
       slowLane: { SLOW_LANE_QUEUE_URL: ingest.slowLaneQueue.queueUrl },
+      catalog: { CATALOG_CACHE_SECONDS: String(catalogCacheSeconds) },
       endpointHealth: {
         BREAKER_THRESHOLD: String(props.breakerThreshold ?? 10),
         DRAIN_RATE_PER_SECOND: String(props.drainRatePerSecond ?? 20),
@@ -239,7 +270,13 @@ export class WebhookPlatformStack extends Stack {
 
     // Every function must be listed: a new entry in lambdas/functions.ts does not compile until its access is decided.
     const settings: Record<LambdaFunctionName, FunctionSettings> = {
-      apiAuthorizer: { tableActions: ["GetItem"] },
+      apiAuthorizer: {
+        leadingKeyGrants: [
+          { actions: ["GetItem"], leadingKeys: [keysStartingWith(PARTITION_PREFIX.apiKey)] },
+          // A key's last use, recorded on the tenant's key list at most once a minute.
+          { actions: ["UpdateItem"], leadingKeys: [keysStartingWith(PARTITION_PREFIX.tenantKeys)] },
+        ],
+      },
       webhookQueries: { tableActions: ["GetItem", "Query"] },
       webhookCommands: {
         tableActions: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"],
@@ -254,7 +291,26 @@ export class WebhookPlatformStack extends Stack {
         // A test or a resend waits up to 3 s for the receiver; recover pages through the log.
         timeout: OPERATIONS_TIMEOUT,
       },
-      eventsApi: { sendsEvents: true },
+      // Reads the event-type catalog to check events against it.
+      eventsApi: {
+        sendsEvents: true,
+        leadingKeyGrants: [{ actions: ["Query"], leadingKeys: [PARTITION_PREFIX.catalog] }],
+      },
+      // The catalog and tenants' API keys, and nothing of tenants' data. Issuing a key writes its
+      // lookup item and its entry in the tenant's list in one TransactWriteItems, which needs only
+      // the actions of the items inside.
+      adminApi: {
+        leadingKeyGrants: [
+          {
+            actions: ["GetItem", "Query", "PutItem", "DeleteItem", "UpdateItem"],
+            leadingKeys: [
+              PARTITION_PREFIX.catalog,
+              keysStartingWith(PARTITION_PREFIX.apiKey),
+              keysStartingWith(PARTITION_PREFIX.tenantKeys),
+            ],
+          },
+        ],
+      },
       deliveryWorker: {
         tableActions: ["GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem", "BatchWriteItem"],
         // Emits follow-up events onto the events queue, and moves invalid messages to its DLQ at once.
@@ -306,6 +362,19 @@ export class WebhookPlatformStack extends Stack {
       if (own.tableActions) {
         dataStore.table.grant(fn.role, ...own.tableActions.map((action) => `dynamodb:${action}`));
       }
+      for (const { actions, leadingKeys } of own.leadingKeyGrants ?? []) {
+        // The table only, not its indexes: a condition on the partition key of the table says
+        // nothing about an index's own keys.
+        fn.role.addToPrincipalPolicy(
+          new PolicyStatement({
+            actions: actions.map((action) => `dynamodb:${action}`),
+            resources: [dataStore.table.tableArn],
+            // Every partition key the request names must match. A request naming none (a Scan) would
+            // pass ForAllValues, which is why TableAction has no Scan.
+            conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": leadingKeys } },
+          }),
+        );
+      }
       if (own.sendsEvents) ingest.queue.grant(fn.role, "sqs:SendMessage");
       if (own.deadLettersMessages) ingest.deadLetterQueue.grant(fn.role, "sqs:SendMessage");
       if (own.schedulesRetries) retries.grantScheduling(fn.role);
@@ -336,7 +405,7 @@ export class WebhookPlatformStack extends Stack {
       routes: apiRoutes,
       handlerOf: (name) => functions[name].function,
       authorizer: functions.apiAuthorizer.function,
-      authorizerCacheTtl: props.authorizerCacheTtl ?? Duration.minutes(5),
+      authorizerCacheTtl: props.authorizerCacheTtl ?? Duration.minutes(1),
       logRetention,
       removalPolicy,
     });
@@ -357,6 +426,8 @@ export class WebhookPlatformStack extends Stack {
     });
 
     new CfnOutput(this, "ApiUrl", { value: api.stage.url });
+    // The $default stage's URL ends with "/".
+    new CfnOutput(this, "AdminUrl", { value: `${api.stage.url}${ADMIN_BASE_PATH.replace(/^\//, "")}` });
     new CfnOutput(this, "EventsQueueUrl", { value: ingest.queue.queueUrl });
     new CfnOutput(this, "EventsQueueArn", { value: ingest.queue.queueArn });
     new CfnOutput(this, "EventsDlqUrl", { value: ingest.deadLetterQueue.queueUrl });

@@ -2,29 +2,59 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type {
-  APIGatewayProxyEventV2WithLambdaAuthorizer,
+  APIGatewayEventRequestContextV2WithAuthorizer,
+  APIGatewayProxyEventV2WithRequestContext,
   APIGatewayProxyStructuredResultV2,
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from "aws-lambda";
 import type { ApiRoute } from "../lambdas/functions";
+import { type SignedRequest, type SigV4Credentials, SignatureVerificationError, sigV4Verifier } from "./sigv4";
 
 /**
  * The local stand-in for API Gateway's HTTP API: matches a route the way API
- * Gateway does (a literal segment beats a {parameter}), runs the Lambda
- * authorizer with its result cached per Authorization header, hands the route's
- * handler a payload-2.0 event and writes back what it returns.
+ * Gateway does (a literal segment beats a {parameter}), authorizes it as the
+ * route says (the Lambda authorizer, its result cached per Authorization header,
+ * or IAM: a SigV4 signature made with the local operator's key, SPEC 8), hands
+ * the route's handler a payload-2.0 event and writes back what it returns.
  */
 type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<Record<string, unknown>>;
 export type Authorizer = (
   event: APIGatewayRequestAuthorizerEventV2,
   context: Context,
 ) => Promise<AuthorizerResult>;
+
+/** `requestContext.authorizer` as API Gateway gives it to a Lambda-authorized or an IAM-authorized route. */
+type RouteAuthorizerContext =
+  | { readonly lambda: Record<string, unknown> }
+  | {
+      readonly iam: {
+        readonly accessKey: string;
+        readonly accountId: string;
+        readonly callerId: string;
+        readonly principalOrgId: null;
+        readonly userArn: string;
+        readonly userId: string;
+        readonly cognitoIdentity: null;
+      };
+    };
 export type RouteFunction = (
-  event: APIGatewayProxyEventV2WithLambdaAuthorizer<Record<string, unknown>>,
+  event: APIGatewayProxyEventV2WithRequestContext<
+    APIGatewayEventRequestContextV2WithAuthorizer<RouteAuthorizerContext>
+  >,
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2 | undefined>;
+
+/** The IAM identity whose key signs for the IAM routes in the local run. */
+export interface LocalOperator {
+  readonly credentials: SigV4Credentials;
+  readonly region: string;
+  readonly accountId: string;
+  readonly userArn: string;
+  /** The IAM user's unique id, which API Gateway reports as both userId and callerId. */
+  readonly userId: string;
+}
 
 export interface FrontDoorOptions {
   readonly port: number;
@@ -32,6 +62,7 @@ export interface FrontDoorOptions {
   readonly functions: Readonly<Record<string, RouteFunction>>;
   readonly authorizer: Authorizer;
   readonly authorizerCacheTtlMs: number;
+  readonly operator: LocalOperator;
   readonly context: (functionName: string) => Context;
 }
 
@@ -42,6 +73,14 @@ export interface FrontDoor {
 
 // API Gateway HTTP APIs accept request bodies up to 10 MB.
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+/** A route's authorizer context, or why the request is refused before the route runs. */
+type Authorization =
+  | { readonly context: RouteAuthorizerContext }
+  | { readonly refused: { readonly status: number; readonly code: string; readonly message: string } };
+const refused = (status: number, code: string, message: string): Authorization => ({
+  refused: { status, code, message },
+});
 
 interface CompiledRoute {
   readonly route: ApiRoute;
@@ -99,18 +138,48 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   // Literal routes first, so GET /v1/webhooks/events is not taken for GET /v1/webhooks/{id}.
   const compiled = options.routes.map(compile).sort((a, b) => a.parameters.length - b.parameters.length);
   const authorizations = new Map<string, { result: AuthorizerResult; expires: number }>();
+  const { operator } = options;
+  const verifySignature = sigV4Verifier({
+    credentials: operator.credentials,
+    region: operator.region,
+    service: "execute-api",
+  });
 
-  async function authorize(
-    event: APIGatewayRequestAuthorizerEventV2,
-    identity: string,
-  ): Promise<AuthorizerResult> {
-    const cached = authorizations.get(identity);
-    if (cached && cached.expires > Date.now()) return cached.result;
-    const result = await options.authorizer(event, options.context("apiAuthorizer"));
-    if (options.authorizerCacheTtlMs > 0) {
-      authorizations.set(identity, { result, expires: Date.now() + options.authorizerCacheTtlMs });
+  async function authorizeTenant(event: APIGatewayRequestAuthorizerEventV2): Promise<Authorization> {
+    // As on AWS, a request without the identity source never reaches the authorizer.
+    const identity = event.identitySource[0];
+    if (!identity) return refused(401, "unauthorized", "missing API key; send Authorization: Bearer <key>");
+    let cached = authorizations.get(identity);
+    if (!cached || cached.expires <= Date.now()) {
+      const result = await options.authorizer(event, options.context("apiAuthorizer"));
+      cached = { result, expires: Date.now() + options.authorizerCacheTtlMs };
+      if (options.authorizerCacheTtlMs > 0) authorizations.set(identity, cached);
     }
-    return result;
+    if (!cached.result.isAuthorized) return refused(403, "forbidden", "Forbidden");
+    return { context: { lambda: cached.result.context ?? {} } };
+  }
+
+  async function authorizeOperator(request: SignedRequest): Promise<Authorization> {
+    try {
+      const { accessKeyId } = await verifySignature(request);
+      const { accountId, userArn, userId } = operator;
+      return {
+        context: {
+          iam: {
+            accessKey: accessKeyId,
+            accountId,
+            callerId: userId,
+            principalOrgId: null,
+            userArn,
+            userId,
+            cognitoIdentity: null,
+          },
+        },
+      };
+    } catch (error) {
+      if (!(error instanceof SignatureVerificationError)) throw error;
+      return refused(403, "forbidden", error.message);
+    }
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -161,29 +230,28 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       ...(match.parameters.length ? { pathParameters } : {}),
     };
 
-    // As on AWS, a request without the identity source never reaches the authorizer.
-    const identity = headers.authorization;
-    if (!identity)
-      return envelope(res, 401, "unauthorized", "missing API key; send Authorization: Bearer <key>");
-    const authorization = await authorize(
-      {
-        ...common,
-        type: "REQUEST",
-        routeArn: `arn:aws:execute-api:us-east-1:123456789012:local/$default/${method}${match.route.path}`,
-        identitySource: [identity],
-        cookies: [],
-        requestContext,
-      } as APIGatewayRequestAuthorizerEventV2,
-      identity,
-    );
-    if (!authorization.isAuthorized) return envelope(res, 403, "forbidden", "Forbidden");
+    const authorization =
+      match.route.auth === "iam"
+        ? await authorizeOperator({ method, path: url.pathname, query: url.searchParams, headers, body })
+        : await authorizeTenant({
+            ...common,
+            type: "REQUEST",
+            routeArn: `arn:aws:execute-api:us-east-1:123456789012:local/$default/${method}${match.route.path}`,
+            identitySource: headers.authorization ? [headers.authorization] : [],
+            cookies: [],
+            requestContext,
+          } as APIGatewayRequestAuthorizerEventV2);
+    if ("refused" in authorization) {
+      const { status, code, message } = authorization.refused;
+      return envelope(res, status, code, message);
+    }
 
     const isText = !headers["content-type"] || TEXT_TYPES.test(headers["content-type"]);
     const event = {
       ...common,
       body: body.length ? (isText ? body.toString("utf8") : body.toString("base64")) : undefined,
       isBase64Encoded: body.length > 0 && !isText,
-      requestContext: { ...requestContext, authorizer: { lambda: authorization.context ?? {} } },
+      requestContext: { ...requestContext, authorizer: authorization.context },
     };
     const fn = options.functions[match.route.function];
     if (!fn) return envelope(res, 500, "internal_error", `no function ${match.route.function}`);

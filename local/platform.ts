@@ -13,12 +13,22 @@ import {
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createSqsServer } from "local-aws-sqs";
 import { DynamoDbApiKeyStore } from "../lambdas/adapters/dynamodb-api-key-store";
+import { DynamoDbEventTypeStore } from "../lambdas/adapters/dynamodb-event-type-store";
+import type { EventTypeStore } from "../lambdas/core/catalog/catalog";
+import { catalogAdmin } from "../lambdas/core/catalog/catalog-admin";
+import exampleCatalog from "../catalogs/jurichat.json" with { type: "json" };
 import { TABLE_KEY } from "../lambdas/adapters/table-keys";
 import { issueApiKey } from "../lambdas/core/api-keys";
 import { DEFAULT_RETRY_SCHEDULE } from "../lambdas/core/retry-schedule";
-import { apiRoutes, lambdaFunctions } from "../lambdas/functions";
+import { ADMIN_BASE_PATH, apiRoutes, lambdaFunctions } from "../lambdas/functions";
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local";
-import { type Authorizer, type FrontDoor, type RouteFunction, startFrontDoor } from "./front-door";
+import {
+  type Authorizer,
+  type FrontDoor,
+  type LocalOperator,
+  type RouteFunction,
+  startFrontDoor,
+} from "./front-door";
 import { lambdaContext } from "./lambda-context";
 import { startQueuePoller } from "./queue-poller";
 import { type SchedulerServer, startSchedulerServer } from "./scheduler-server";
@@ -36,6 +46,11 @@ export interface LocalPlatformOptions {
   readonly logLevel?: string;
   /** Consecutive failures that open an endpoint's breaker (BREAKER_THRESHOLD); the stack's default when undefined. */
   readonly breakerThreshold?: number;
+  /**
+   * How long the front door keeps the authorizer's answer for an Authorization header,
+   * so a revoked key keeps working for up to this long; the stack's default is 60 s.
+   */
+  readonly authorizerCacheTtlMs?: number;
   /** Where to write outputs.json; nothing is written when undefined. */
   readonly outputsFile?: string;
   readonly log?: (line: string) => void;
@@ -43,6 +58,10 @@ export interface LocalPlatformOptions {
 
 export interface LocalOutputs {
   readonly ApiUrl: string;
+  /** The operators' API (SPEC 8), signed with SigV4 using the local credentials below. */
+  readonly AdminUrl: string;
+  readonly LocalAccessKeyId: string;
+  readonly LocalSecretAccessKey: string;
   readonly ApiKey: string;
   readonly TenantId: string;
   readonly EventsQueueUrl: string;
@@ -67,6 +86,21 @@ const TABLE_NAME = "hookline-local";
 const SCHEDULE_GROUP = "hookline-retries";
 const ROLE_ARN = "arn:aws:iam::123456789012:role/hookline-scheduler";
 export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+/** The IAM user the local run's operators' API takes signatures from, with the local credentials. */
+const LOCAL_OPERATOR: LocalOperator = {
+  credentials: LOCAL_CREDENTIALS,
+  region: REGION,
+  accountId: "123456789012",
+  userArn: "arn:aws:iam::123456789012:user/local-operator",
+  userId: "AIDALOCALOPERATOR",
+};
+const DEFAULT_AUTHORIZER_CACHE_TTL_MS = 60_000;
+
+/** The local run starts with an example catalog (a deployed stack starts empty): JuriChat's events. */
+async function seedCatalog(store: EventTypeStore): Promise<void> {
+  const admin = catalogAdmin({ store });
+  for (const { type, ...definition } of exampleCatalog.event_types) await admin.put(type, definition);
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -207,6 +241,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       SLOW_LANE_QUEUE_URL: queues.slowLaneUrl,
       ...(options.breakerThreshold === undefined ? {} : { BREAKER_THRESHOLD: String(options.breakerThreshold) }),
       DELIVERY_LOG_RETENTION_DAYS: "30",
+      // Ingest reads the catalog for every event here, so an operator's change applies at once;
+      // a deployed stack reuses it for catalogCacheTtl (30 s).
+      CATALOG_CACHE_SECONDS: "0",
       SCHEDULER_GROUP_NAME: SCHEDULE_GROUP,
       SCHEDULER_ROLE_ARN: ROLE_ARN,
       SCHEDULER_TARGET_ARN: queues.queueArn,
@@ -236,6 +273,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS }),
     );
     await new DynamoDbApiKeyStore(documents, TABLE_NAME).save(record);
+    await seedCatalog(new DynamoDbEventTypeStore(documents, TABLE_NAME));
     documents.destroy();
 
     const frontDoor: FrontDoor = await startFrontDoor({
@@ -243,7 +281,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       routes: apiRoutes,
       functions,
       authorizer,
-      authorizerCacheTtlMs: 300_000,
+      authorizerCacheTtlMs: options.authorizerCacheTtlMs ?? DEFAULT_AUTHORIZER_CACHE_TTL_MS,
+      operator: LOCAL_OPERATOR,
       context: (name) => lambdaContext(name, 10_000),
     });
     stops.push(() => frontDoor.close());
@@ -260,6 +299,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
     const outputs: LocalOutputs = {
       ApiUrl: frontDoor.url,
+      AdminUrl: frontDoor.url + ADMIN_BASE_PATH,
+      LocalAccessKeyId: LOCAL_CREDENTIALS.accessKeyId,
+      LocalSecretAccessKey: LOCAL_CREDENTIALS.secretAccessKey,
       ApiKey: key,
       TenantId: tenantId,
       EventsQueueUrl: queues.queueUrl,

@@ -22,6 +22,7 @@ hookline is ready in ${((Date.now() - started) / 1000).toFixed(1)} s
 
   API URL        ${o.ApiUrl}
   API key        ${o.ApiKey}   (tenant "${o.TenantId}")
+  Admin URL      ${o.AdminUrl}   (SigV4 with key id "${o.LocalAccessKeyId}", region ${o.Region})
   Events queue   ${o.EventsQueueUrl}
   DynamoDB       ${o.DynamoDbEndpoint}   table ${o.TableName}
   SQS            ${o.SqsEndpoint}
@@ -29,6 +30,7 @@ hookline is ready in ${((Date.now() - started) / 1000).toFixed(1)} s
 
   Outputs written to .local/outputs.json. Try:
   curl -H "Authorization: Bearer ${o.ApiKey}" ${o.ApiUrl}/v1/webhooks/events
+  npm run admin -- keys create --tenant ${o.TenantId} --name laptop
 
 Press Ctrl-C to stop.`);
 

@@ -9,6 +9,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     port: 0,
     retrySchedule: TEST_RETRY_SCHEDULE,
     logLevel: "ERROR",
+    // A revoked key keeps working until the authorizer's cached answer expires (60 s by default,
+    // as on the stack); one second lets the tests watch revocation take effect.
+    authorizerCacheTtlMs: 1_000,
   });
   project.provide("platform", platform.outputs);
   return () => platform.stop();

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from "aws-lambda";
 import {
+  ForbiddenError,
   PayloadTooLargeError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
@@ -12,12 +13,26 @@ export interface AuthorizerContext {
   readonly tenantId: string;
 }
 
-export type ApiGatewayEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
+/** What API Gateway's IAM authorizer puts in the request context of an operator's route. */
+export interface IamIdentity {
+  readonly accessKey?: string;
+  readonly userArn?: string;
+}
+
+export type ApiGatewayEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext> & {
+  readonly requestContext: { readonly authorizer?: { readonly iam?: IamIdentity } };
+};
+
+/** Who a route serves: a tenant (its API key) or the operator (an IAM identity). */
+export type Caller = "tenant" | "operator";
 
 /** A request as the use cases see it: no API Gateway types past this point. */
 export interface ApiRequest {
   readonly routeKey: string;
+  /** The API key's tenant; empty on the operator's routes, which act for no tenant of their own. */
   readonly tenantId: string;
+  /** On the operator's routes: the IAM principal that signed the request. */
+  readonly operator?: string;
   readonly pathParameters: Readonly<Record<string, string>>;
   readonly query: Readonly<Record<string, string>>;
   /** The parsed JSON body; a 4xx error when it is missing, too large or not a JSON object. */
@@ -26,12 +41,22 @@ export interface ApiRequest {
   optionalJson(): unknown;
 }
 
-export function toApiRequest(event: ApiGatewayEvent, maxBodyBytes: number): ApiRequest {
-  const tenantId = event.requestContext.authorizer?.lambda?.tenantId;
-  if (!tenantId) throw new UnauthorizedError("missing or invalid API key; send Authorization: Bearer <key>");
+export function toApiRequest(event: ApiGatewayEvent, maxBodyBytes: number, caller: Caller = "tenant"): ApiRequest {
+  let tenantId = "";
+  let operator: string | undefined;
+  if (caller === "operator") {
+    // API Gateway lets no unsigned request through to these routes; this holds if a route is ever misconfigured.
+    const iam = event.requestContext.authorizer?.iam;
+    if (!iam) throw new ForbiddenError("the operators' API needs a request signed with AWS credentials (SigV4)");
+    operator = iam.userArn ?? iam.accessKey ?? "unknown";
+  } else {
+    tenantId = event.requestContext.authorizer?.lambda?.tenantId ?? "";
+    if (!tenantId) throw new UnauthorizedError("missing or invalid API key; send Authorization: Bearer <key>");
+  }
   return {
     routeKey: event.routeKey,
     tenantId,
+    operator,
     pathParameters: definedValues(event.pathParameters),
     query: definedValues(event.queryStringParameters),
     json: () => parseJsonBody(event, maxBodyBytes),

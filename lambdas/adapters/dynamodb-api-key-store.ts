@@ -1,6 +1,53 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+/**
+ * @module API keys in DynamoDB: two items per key, written and deleted
+ * together in one transaction. The lookup item (APIKEY#<hash>) is what the
+ * authorizer reads; the tenant's list item (TENANTKEYS#<tenant>, KEY#<key_id>)
+ * is what the operator lists, and holds when the key was last used.
+ */
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  paginateQuery,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { ApiKeyRecord, ApiKeyStore } from "../core/api-keys";
-import { keys, withoutKeys } from "./table-keys";
+import { keys } from "./table-keys";
+
+type Item = Record<string, unknown>;
+
+const text = (item: Item, name: string): string => {
+  const value = item[name];
+  if (typeof value !== "string") throw new Error(`stored API key item has no ${name}`);
+  return value;
+};
+const optionalText = (item: Item, name: string): string | null =>
+  typeof item[name] === "string" ? (item[name] as string) : null;
+
+/** The stored attributes of a key. `key_expires_at`, because `expires_at` is the table's TTL attribute. */
+function toRecord(item: Item): ApiKeyRecord {
+  return {
+    key_hash: text(item, "key_hash"),
+    tenant_id: text(item, "tenant_id"),
+    key_id: text(item, "key_id"),
+    name: optionalText(item, "name"),
+    created_at: text(item, "created_at"),
+    expires_at: optionalText(item, "key_expires_at"),
+    last_used_at: optionalText(item, "last_used_at"),
+  };
+}
+
+function toItem(record: ApiKeyRecord): Item {
+  return {
+    key_hash: record.key_hash,
+    tenant_id: record.tenant_id,
+    key_id: record.key_id,
+    name: record.name,
+    created_at: record.created_at,
+    key_expires_at: record.expires_at,
+  };
+}
 
 export class DynamoDbApiKeyStore implements ApiKeyStore {
   constructor(
@@ -12,16 +59,91 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: keys.apiKey(keyHash) }),
     );
-    return Item ? (withoutKeys(Item) as ApiKeyRecord) : undefined;
+    // The lookup item carries no last use: that is kept on the list item alone.
+    return Item ? { ...toRecord({ ...Item, key_hash: keyHash }), last_used_at: null } : undefined;
   }
 
   async save(record: ApiKeyRecord): Promise<void> {
+    const item = toItem(record);
     await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...keys.apiKey(record.key_hash), ...record },
-        ConditionExpression: "attribute_not_exists(pk)",
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...keys.apiKey(record.key_hash), ...item },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...keys.tenantKey(record.tenant_id, record.key_id), ...item },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+        ],
       }),
     );
+  }
+
+  async list(tenantId: string): Promise<ApiKeyRecord[]> {
+    const records: ApiKeyRecord[] = [];
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": keys.tenantKeysPartition(tenantId) },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) records.push(...(page.Items ?? []).map(toRecord));
+    return records;
+  }
+
+  async revoke(tenantId: string, keyId: string): Promise<boolean> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.tenantKey(tenantId, keyId), ConsistentRead: true }),
+    );
+    if (!Item) return false;
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: keys.tenantKey(tenantId, keyId),
+                ConditionExpression: "attribute_exists(pk)",
+              },
+            },
+            { Delete: { TableName: this.tableName, Key: keys.apiKey(text(Item, "key_hash")) } },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      // Revoked by a concurrent request in between: not this request's to report.
+      if (error instanceof TransactionCanceledException) return false;
+      throw error;
+    }
+  }
+
+  async recordUse(record: ApiKeyRecord, at: string, notBefore: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.tenantKey(record.tenant_id, record.key_id),
+          UpdateExpression: "SET last_used_at = :at",
+          // Never recreates a revoked key's item; a use already recorded this minute is kept.
+          ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(last_used_at) OR last_used_at < :notBefore)",
+          ExpressionAttributeValues: { ":at": at, ":notBefore": notBefore },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 }

@@ -9,7 +9,9 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { EndpointDisabler } from "../core/delivery/ports";
+import type { PayloadFilter } from "../core/payload-filter";
 import { type DisabledReason, type EndpointHealth, HEALTHY, type WebhookEndpoint } from "../core/webhook-endpoint";
+import { HTTP_METHODS, type HttpMethod } from "../core/webhook-request";
 import {
   EndpointGoneError,
   EndpointLimitReachedError,
@@ -309,9 +311,13 @@ export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler {
   }
 }
 
-/** The stored endpoint: everything but its health, which lives in an item of its own. */
-function endpointItem({ health: _health, ...endpoint }: WebhookEndpoint): Omit<WebhookEndpoint, "health"> {
-  return endpoint;
+/**
+ * The stored endpoint: everything but its health, which lives in an item of its own. The filter
+ * is kept as JSON text, as event data is: DynamoDB's number type would refuse some of its
+ * allowed values (past 2^53, below 1e-130) or read them back as BigInt, equal to no number.
+ */
+function endpointItem({ health: _health, filter, ...endpoint }: WebhookEndpoint): Record<string, unknown> {
+  return { ...endpoint, ...(filter === null ? {} : { filter_json: JSON.stringify(filter) }) };
 }
 
 /** Endpoints from the items of a query over WEBHOOK#, each with its health item (healthy when it has none). */
@@ -324,8 +330,18 @@ function withHealth(items: readonly Record<string, unknown>[]): WebhookEndpoint[
     else endpoints.push(item);
   }
   // A health item with no endpoint (a failure counted as the endpoint was deleted) is ignored.
-  return endpoints.map((item) => ({
-    ...(withoutKeys(item) as unknown as Omit<WebhookEndpoint, "health">),
-    health: health.get(String(item.sk)) ?? HEALTHY,
-  }));
+  return endpoints.map((item) => {
+    const { filter_json, ...endpoint } = withoutKeys(item);
+    return {
+      ...(endpoint as unknown as Omit<WebhookEndpoint, "health" | "http_method" | "filter">),
+      // Endpoints stored before these fields existed are sent with POST, unfiltered.
+      http_method: toHttpMethod(item.http_method),
+      filter: typeof filter_json === "string" ? (JSON.parse(filter_json) as PayloadFilter) : null,
+      health: health.get(String(item.sk)) ?? HEALTHY,
+    };
+  });
+}
+
+function toHttpMethod(stored: unknown): HttpMethod {
+  return HTTP_METHODS.find((method) => method === stored) ?? "POST";
 }

@@ -3,7 +3,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { NotFoundError } from "../core/errors";
-import { type ApiGatewayEvent, type ApiRequest, toApiRequest } from "./api-gateway-request";
+import { type ApiGatewayEvent, type ApiRequest, type Caller, toApiRequest } from "./api-gateway-request";
 import { httpErrorEnvelope, jsonResponse } from "./http-error-envelope";
 
 /** What a route returns: the data of the success envelope, and its status. */
@@ -20,6 +20,8 @@ export interface HttpApiOptions {
   readonly logger: Logger;
   /** Requests with a larger body answer 413. */
   readonly maxBodyBytes?: number;
+  /** Tenants' routes (the default) or the operator's. */
+  readonly caller?: Caller;
 }
 
 /** One Lambda serving several API Gateway routes, dispatched by routeKey. */
@@ -32,8 +34,12 @@ export function httpApiHandler(options: HttpApiOptions) {
     .handler(async (event) => {
       const route = routes[event.routeKey];
       if (!route) throw new NotFoundError(`no route ${event.routeKey}`);
-      const request = toApiRequest(event, maxBodyBytes);
-      logger.appendKeys({ tenant_id: request.tenantId, route: event.routeKey });
+      const request = toApiRequest(event, maxBodyBytes, options.caller);
+      logger.appendKeys(
+        request.operator
+          ? { operator: request.operator, route: event.routeKey }
+          : { tenant_id: request.tenantId, route: event.routeKey },
+      );
       const reply = await route(request);
       return jsonResponse(reply.status ?? 200, {
         success: true,

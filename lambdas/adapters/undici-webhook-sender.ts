@@ -103,7 +103,7 @@ export class UndiciWebhookSender implements WebhookSender {
           {
             origin: url.origin,
             path: url.search ? url.pathname + url.search : url.pathname,
-            method: "POST",
+            method: outbound.method,
             headers: outbound.headers,
             body: outbound.body,
           },

@@ -1,36 +1,69 @@
+/**
+ * @module Tenants' API keys: issued by the operator (with an optional name and
+ * expiry), listed without the key, revoked, and checked by the authorizer. A
+ * key is 32 random bytes, so a plain SHA-256 is a safe stored form (no salt or
+ * slow hash needed: there is nothing to guess); the key itself is shown once.
+ */
 import { randomBytes } from "node:crypto";
 import * as z from "zod";
+import { NotFoundError, ValidationError } from "./errors";
 import { sha256Hex } from "./signing";
-import { parseInput } from "./validation";
+import { noParametersSchema, parseInput, parsePathParameter } from "./validation";
 
-/**
- * Tenant API keys. A key is 32 random bytes, so a plain SHA-256 is a safe
- * stored form (no salt or slow hash needed: there is nothing to guess).
- */
 const KEY_PREFIX = "hk_";
+/** How stale `last_used_at` may get: the authorizer records a use at most this often per key. */
+export const LAST_USED_PRECISION_MS = 60_000;
 
 export const tenantIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, "a tenant id is 1-64 letters, digits, _ or -");
 
+const KEY_ID = /^[0-9a-f]{12}$/;
+
 export interface ApiKeyRecord {
   readonly key_hash: string;
   readonly tenant_id: string;
-  /** A short, non-secret handle for logs and revocation. */
+  /** A short, non-secret handle for logs and revocation: the start of the key's hash. */
   readonly key_id: string;
+  readonly name: string | null;
   readonly created_at: string;
+  /** After this instant the key answers 401; null: it does not expire. */
+  readonly expires_at: string | null;
+  readonly last_used_at: string | null;
 }
 
 export interface ApiKeyStore {
+  /** The key with this hash, unless it was revoked. */
   find(keyHash: string): Promise<ApiKeyRecord | undefined>;
   save(record: ApiKeyRecord): Promise<void>;
+  list(tenantId: string): Promise<ApiKeyRecord[]>;
+  /** Answers false when the tenant has no such key. */
+  revoke(tenantId: string, keyId: string): Promise<boolean>;
+  /** Sets last_used_at to `at` unless it is already at or after `notBefore`. */
+  recordUse(record: ApiKeyRecord, at: string, notBefore: string): Promise<void>;
 }
+
+export interface ApiKeyView {
+  readonly key_id: string;
+  readonly name: string | null;
+  readonly created_at: string;
+  readonly expires_at: string | null;
+  readonly last_used_at: string | null;
+}
+
+export type IssuedApiKey = ApiKeyView & { readonly key: string; readonly tenant_id: string };
 
 export function hashApiKey(key: string): string {
   return sha256Hex(key);
 }
 
-export function issueApiKey(tenantId: string, now = new Date()): { key: string; record: ApiKeyRecord } {
+export interface IssueOptions {
+  readonly name?: string | null;
+  readonly expiresAt?: string | null;
+  readonly now?: Date;
+}
+
+export function issueApiKey(tenantId: string, options: IssueOptions = {}): { key: string; record: ApiKeyRecord } {
   const tenant = parseInput(tenantIdSchema, tenantId, "tenant id");
   const key = KEY_PREFIX + randomBytes(32).toString("base64url");
   const keyHash = hashApiKey(key);
@@ -40,8 +73,21 @@ export function issueApiKey(tenantId: string, now = new Date()): { key: string; 
       key_hash: keyHash,
       tenant_id: tenant,
       key_id: keyHash.slice(0, 12),
-      created_at: now.toISOString(),
+      name: options.name ?? null,
+      created_at: (options.now ?? new Date()).toISOString(),
+      expires_at: options.expiresAt ?? null,
+      last_used_at: null,
     },
+  };
+}
+
+export function toApiKeyView(record: ApiKeyRecord): ApiKeyView {
+  return {
+    key_id: record.key_id,
+    name: record.name,
+    created_at: record.created_at,
+    expires_at: record.expires_at,
+    last_used_at: record.last_used_at,
   };
 }
 
@@ -51,13 +97,77 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** The key's record when the header carries a known key. */
+/**
+ * The key's record when the header carries a key that is known, not revoked and not expired.
+ * A use is recorded at most once a minute per key; failing to record it does not refuse the key.
+ */
 export async function authenticate(
   store: ApiKeyStore,
   header: string | undefined,
+  now: Date = new Date(),
+  onRecordFailure: (error: unknown) => void = () => {},
 ): Promise<ApiKeyRecord | undefined> {
   const token = bearerToken(header);
   // Keys are ~46 characters; anything far longer is not worth hashing or a lookup.
   if (!token || token.length > 200) return undefined;
-  return store.find(hashApiKey(token));
+  const record = await store.find(hashApiKey(token));
+  if (!record) return undefined;
+  if (record.expires_at !== null && record.expires_at <= now.toISOString()) return undefined;
+  const notBefore = new Date(now.getTime() - LAST_USED_PRECISION_MS).toISOString();
+  if (record.last_used_at === null || record.last_used_at < notBefore) {
+    await store.recordUse(record, now.toISOString(), notBefore).catch(onRecordFailure);
+  }
+  return record;
 }
+
+const createKeySchema = z.strictObject({
+  name: z.string().trim().min(1, "name must not be empty").max(100, "name is at most 100 characters").nullable().optional(),
+  expires_at: z.iso
+    .datetime({ offset: true, message: "expires_at is an ISO 8601 date-time, like 2027-01-01T00:00:00Z" })
+    .nullable()
+    .optional(),
+});
+
+/** The operators' key routes: create, list, revoke. */
+export function apiKeyAdmin({ store, clock = () => new Date() }: { store: ApiKeyStore; clock?: () => Date }) {
+  const tenant = (raw: string) => parsePathParameter(tenantIdSchema, "tenant_id", raw);
+
+  return {
+    async create(rawTenant: string, body: unknown): Promise<IssuedApiKey> {
+      const tenantId = tenant(rawTenant);
+      const input = parseInput(createKeySchema, body, "api key");
+      const now = clock();
+      const expiresAt = input.expires_at ? new Date(input.expires_at) : null;
+      if (expiresAt && expiresAt <= now) {
+        const message = "expires_at is in the past";
+        throw new ValidationError(message, { details: [{ field: "expires_at", message }] });
+      }
+      const { key, record } = issueApiKey(tenantId, {
+        name: input.name ?? null,
+        expiresAt: expiresAt?.toISOString() ?? null,
+        now,
+      });
+      await store.save(record);
+      return { key, tenant_id: tenantId, ...toApiKeyView(record) };
+    },
+
+    /** Oldest first. Never the key or its hash. */
+    async list(rawTenant: string, query: unknown): Promise<ApiKeyView[]> {
+      const tenantId = tenant(rawTenant);
+      parseInput(noParametersSchema, query, "query");
+      const records = await store.list(tenantId);
+      return records.sort((a, b) => a.created_at.localeCompare(b.created_at)).map(toApiKeyView);
+    },
+
+    /** The key answers 401 once the authorizer's cached answer for it expires. */
+    async revoke(rawTenant: string, keyId: string): Promise<{ key_id: string; revoked: true }> {
+      const tenantId = tenant(rawTenant);
+      if (!KEY_ID.test(keyId) || !(await store.revoke(tenantId, keyId))) {
+        throw new NotFoundError(`tenant ${tenantId} has no API key ${keyId}`);
+      }
+      return { key_id: keyId, revoked: true };
+    },
+  };
+}
+
+export type ApiKeyAdmin = ReturnType<typeof apiKeyAdmin>;

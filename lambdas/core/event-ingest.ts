@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { ForbiddenError } from "./errors";
+import type { EventChecker } from "./catalog/event-check";
+import { ForbiddenError, ValidationError } from "./errors";
 import { type EventMessage, httpEventSchema } from "./event-message";
 import { parseInput } from "./validation";
 
@@ -10,6 +11,7 @@ export interface EventPublisher {
 
 export async function acceptHttpEvent(
   publisher: EventPublisher,
+  eventCheck: Pick<EventChecker, "check">,
   tenantId: string,
   body: unknown,
   now: Date = new Date(),
@@ -17,6 +19,13 @@ export async function acceptHttpEvent(
   const input = parseInput(httpEventSchema, body, "event");
   if (input.tenant_id !== undefined && input.tenant_id !== tenantId) {
     throw new ForbiddenError("tenant_id names another tenant; leave it out to use your API key's tenant");
+  }
+  // The worker checks again against the catalog as it is then; refusing here tells the producer now.
+  const verdict = await eventCheck.check(input.type, input.data);
+  if (!verdict.ok) {
+    throw new ValidationError(`invalid event: ${verdict.message}`, {
+      details: [{ field: verdict.field, message: verdict.message }],
+    });
   }
   const message: EventMessage = {
     ...input,

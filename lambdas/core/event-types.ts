@@ -1,11 +1,8 @@
 /**
- * The event-type catalog and subscription patterns. A pattern is an exact
- * type, `*` (everything) or `prefix.*` (every type under that prefix).
+ * @module Event-type names and subscription patterns. A pattern is an exact
+ * type, `*` (everything) or `prefix.*` (every type under that prefix); types
+ * match case-sensitively. The operator's catalog itself is in ./catalog/.
  */
-export interface EventTypeInfo {
-  readonly type: string;
-  readonly description: string;
-}
 
 /** Types the platform itself emits; producers may not send them. */
 export const PLATFORM_EVENT_TYPES = {
@@ -14,26 +11,24 @@ export const PLATFORM_EVENT_TYPES = {
   disabled: "webhook.disabled",
 } as const;
 
-// From the JuriChat seed, plus the platform's own notices.
-export const EVENT_CATALOG: readonly EventTypeInfo[] = [
-  { type: "crm.lead.created", description: "A lead was created in the CRM" },
-  { type: "crm.lead.updated", description: "A lead's fields changed" },
-  { type: "crm.lead.deleted", description: "A lead was deleted" },
-  { type: "crm.lead.moved", description: "A lead moved to another pipeline stage" },
-  { type: "chat.conversation.created", description: "A chat conversation started" },
-  { type: "chat.conversation.updated", description: "A chat conversation changed" },
-  { type: "chat.conversation.assigned", description: "A chat conversation was assigned to an agent" },
-  { type: "contact.created", description: "A contact was created" },
-  { type: "contact.updated", description: "A contact's fields changed" },
-  { type: "contact.deleted", description: "A contact was deleted" },
-  { type: PLATFORM_EVENT_TYPES.test, description: "A test event sent with POST /v1/webhooks/{id}/test" },
-  {
-    type: PLATFORM_EVENT_TYPES.disabled,
-    description: "Another endpoint of the tenant was disabled after failed deliveries",
-  },
-];
+export const MAX_EVENT_TYPE_LENGTH = 128;
+/** An event type's name: letters, digits and `_` in dot-separated segments, case kept as given. */
+export const EVENT_TYPE_NAME = /^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*$/;
 
-export const EVENT_TYPE_PATTERN = /^(?:\*|[a-z0-9_]+(?:\.[a-z0-9_]+)*(?:\.\*)?)$/;
+const PLATFORM_NAMESPACE = "webhook.";
+const platformTypes = new Set<string>(Object.values(PLATFORM_EVENT_TYPES));
+
+/**
+ * The platform's own: every lowercase `webhook.` name (the platform may add more), and the
+ * platform's types in any case, so `Webhook.Test` is never taken for `webhook.test`. Other
+ * spellings of the segment are the operator's: RD Station's `WEBHOOK.CONVERTED` is a seed's type.
+ */
+export function isReservedEventType(type: string): boolean {
+  return type.startsWith(PLATFORM_NAMESPACE) || platformTypes.has(type.toLowerCase());
+}
+
+/** A subscription: `*`, an exact type, or `prefix.*` (every type under that prefix). */
+export const EVENT_TYPE_PATTERN = /^(?:\*|[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*(?:\.\*)?)$/;
 
 export function matchesEventType(pattern: string, type: string): boolean {
   if (pattern === "*") return true;
@@ -66,9 +61,4 @@ export function firstOverlap(
     if (b !== undefined) return [a, b];
   }
   return undefined;
-}
-
-/** A pattern is subscribable when it matches at least one catalog type. */
-export function isKnownPattern(pattern: string, catalog: readonly EventTypeInfo[] = EVENT_CATALOG): boolean {
-  return catalog.some((entry) => matchesEventType(pattern, entry.type));
 }

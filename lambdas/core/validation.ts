@@ -25,3 +25,8 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what:
 
 /** For routes that take no parameters: a body, if one is sent, must be an empty object. */
 export const noParametersSchema = z.strictObject({});
+
+/** A path parameter, parsed so that a refusal names it (`type`, `tenant_id`) instead of `body`. */
+export function parsePathParameter<S extends z.ZodType>(schema: S, name: string, value: string): z.output<S> {
+  return parseInput(z.object({ [name]: schema }), { [name]: value }, name)[name] as z.output<S>;
+}

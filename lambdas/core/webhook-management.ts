@@ -7,6 +7,7 @@ import {
   NotFoundError,
   ValidationError,
 } from "./errors";
+import { type EventCatalog, isSubscribable } from "./catalog/catalog";
 import { firstOverlap, PLATFORM_EVENT_TYPES } from "./event-types";
 import { generateSecret } from "./signing";
 import { firstFreeSlug, slugify } from "./slug";
@@ -45,6 +46,8 @@ export interface WebhookManagementDeps {
   /** The addresses a host name resolves to; throws when it does not resolve. */
   readonly resolveHost: (hostname: string) => Promise<readonly string[]>;
   readonly policy: EndpointPolicy;
+  /** The operator's event types, which `events` must match; read fresh for every request. */
+  readonly catalog: EventCatalog;
   readonly clock?: () => Date;
   readonly newId?: () => string;
 }
@@ -83,6 +86,19 @@ export function webhookManagement(deps: WebhookManagementDeps) {
     }
   }
 
+  /** Every pattern must match a type of the catalog (or one of the platform's own). */
+  async function checkSubscribable(events: readonly string[]): Promise<void> {
+    const types = await deps.catalog.types();
+    const details = events.flatMap((pattern, i) =>
+      isSubscribable(pattern, types)
+        ? []
+        : [{ field: `events.${i}`, message: `unknown event type ${pattern}; see GET /v1/webhooks/events` }],
+    );
+    if (details.length) {
+      throw new ValidationError(`invalid webhook: ${details.map((d) => d.message).join("; ")}`, { details });
+    }
+  }
+
   function checkNoOverlap(
     registrations: UrlRegistrations | undefined,
     events: readonly string[],
@@ -104,7 +120,13 @@ export function webhookManagement(deps: WebhookManagementDeps) {
   async function verifyEndpoint(endpoint: WebhookEndpoint): Promise<void> {
     const now = clock();
     const request = buildWebhookRequest({
-      target: { url: endpoint.url, headers: endpoint.headers, field_mapping: {}, secrets: [endpoint.secret] },
+      target: {
+        url: endpoint.url,
+        method: endpoint.http_method,
+        headers: endpoint.headers,
+        field_mapping: {},
+        secrets: [endpoint.secret],
+      },
       messageId: `msg_${newId()}`,
       event: {
         id: `evt_${newId()}`,
@@ -144,6 +166,7 @@ export function webhookManagement(deps: WebhookManagementDeps) {
   return {
     async create(tenantId: string, body: unknown): Promise<CreatedWebhook> {
       const input = parseInput(createWebhookSchema, body, "webhook");
+      await checkSubscribable(input.events);
       await checkUrlPolicy(input.url);
       const now = clock().toISOString();
       const draft = {
@@ -151,11 +174,13 @@ export function webhookManagement(deps: WebhookManagementDeps) {
         tenant_id: tenantId,
         name: input.name,
         url: input.url,
+        http_method: input.http_method ?? "POST",
         events: input.events,
         description: input.description ?? null,
         is_active: input.is_active ?? true,
         headers: input.headers ?? {},
         field_mapping: input.field_mapping ?? {},
+        filter: input.filter ?? null,
         target_pipeline_id: input.target_pipeline_id ?? null,
         target_column_id: input.target_column_id ?? null,
         disabled_reason: input.is_active === false ? ("manual" as const) : null,
@@ -198,6 +223,8 @@ export function webhookManagement(deps: WebhookManagementDeps) {
     async update(tenantId: string, id: string, body: unknown): Promise<WebhookEndpointView> {
       const input = parseInput(updateWebhookSchema, body, "webhook update");
       const { verify, ...changes } = input;
+      // Types removed from the catalog keep working for endpoints that do not change their events.
+      if (changes.events) await checkSubscribable(changes.events);
       let verified = false;
       const updated = await retryOnRace(async () => {
         const before = await findEndpoint(store, tenantId, id);

@@ -1,10 +1,14 @@
 import { applyFieldMapping, type FieldMapping } from "./field-mapping";
 import { hexSignature, standardWebhookSignature } from "./signing";
 
-/** What a receiver gets (SPEC 4): one signed JSON POST per event and endpoint. */
+/** What a receiver gets (SPEC 4): one signed JSON request per event and endpoint (a POST, or its http_method). */
 export const PRODUCT_NAME = "hookline";
 export const PRODUCT_VERSION = "0.1.0";
 export const USER_AGENT = `${PRODUCT_NAME}/${PRODUCT_VERSION}`;
+
+/** An endpoint's `http_method` (SPEC 2, from SendSonar and RD Station): POST by default, or PUT or PATCH. */
+export const HTTP_METHODS = ["POST", "PUT", "PATCH"] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 export interface WebhookEvent {
   readonly id: string;
@@ -15,6 +19,7 @@ export interface WebhookEvent {
 
 export interface WebhookTarget {
   readonly url: string;
+  readonly method: HttpMethod;
   readonly headers: Readonly<Record<string, string>>;
   readonly field_mapping: FieldMapping;
   /** Newest first; during a rotation the previous secret signs alongside. */
@@ -22,6 +27,7 @@ export interface WebhookTarget {
 }
 
 export interface OutboundRequest {
+  readonly method: HttpMethod;
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
@@ -61,7 +67,7 @@ export function buildWebhookRequest(input: BuildRequestInput): OutboundRequest {
   headers["x-webhook-signature"] = hexSignature(newest, body);
   headers["x-webhook-event"] = event.type;
   headers["x-webhook-attempt"] = String(input.attempt);
-  return { url: target.url, body, headers };
+  return { method: target.method, url: target.url, body, headers };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { httpApiHandler } from "../adapters/http-api-handler";
 import { logger, metrics } from "../wiring/aws";
-import { deliveryOperations } from "../wiring/http-senders";
+import { deliveryOperations } from "../wiring/event-delivery";
 
 export const handler = httpApiHandler({
   logger: logger(),

@@ -3,7 +3,7 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { logger, metrics } from "../wiring/aws";
-import { eventDelivery } from "../wiring/http-senders";
+import { eventDelivery } from "../wiring/event-delivery";
 
 /**
  * The delivery Lambda, on the events queue and (as a second function) on the

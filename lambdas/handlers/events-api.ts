@@ -2,6 +2,7 @@ import { httpApiHandler } from "../adapters/http-api-handler";
 import { acceptHttpEvent } from "../core/event-ingest";
 import { MAX_DATA_BYTES } from "../core/event-message";
 import { eventPublisher, logger } from "../wiring/aws";
+import { eventCheck } from "../wiring/event-check";
 
 export const handler = httpApiHandler({
   logger: logger(),
@@ -10,7 +11,7 @@ export const handler = httpApiHandler({
   routes: {
     "POST /v1/events": async (request) => ({
       status: 202,
-      data: await acceptHttpEvent(eventPublisher(), request.tenantId, request.json()),
+      data: await acceptHttpEvent(eventPublisher(), eventCheck(), request.tenantId, request.json()),
     }),
   },
 });

@@ -1,6 +1,6 @@
 import { httpApiHandler } from "../adapters/http-api-handler";
-import { EVENT_CATALOG } from "../core/event-types";
-import { deliveryLog, logger, webhookQueries } from "../wiring/aws";
+import { tenantCatalog } from "../core/catalog/catalog";
+import { currentCatalog, deliveryLog, logger, webhookQueries } from "../wiring/aws";
 
 export const handler = httpApiHandler({
   logger: logger(),
@@ -9,7 +9,7 @@ export const handler = httpApiHandler({
       const page = await webhookQueries().list(request.tenantId, request.query);
       return { data: page.items, pagination: page.pagination };
     },
-    "GET /v1/webhooks/events": async () => ({ data: EVENT_CATALOG }),
+    "GET /v1/webhooks/events": async (request) => ({ data: await tenantCatalog(currentCatalog(), request.query) }),
     "GET /v1/webhooks/{id}": async (request) => ({
       data: await webhookQueries().get(request.tenantId, request.pathParameters.id ?? ""),
     }),

@@ -7,10 +7,12 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDbApiKeyStore } from "../adapters/dynamodb-api-key-store";
 import { DynamoDbDeliveryStore } from "../adapters/dynamodb-delivery-store";
 import { DynamoDbEndpointHealthStore } from "../adapters/dynamodb-endpoint-health-store";
+import { DynamoDbEventTypeStore } from "../adapters/dynamodb-event-type-store";
 import { DynamoDbWebhookStore } from "../adapters/dynamodb-webhook-store";
 import { EventBridgeRetryScheduler } from "../adapters/eventbridge-retry-scheduler";
 import { SqsEventQueue } from "../adapters/sqs-event-queue";
 import { loadConfig } from "../config";
+import { cachedCatalog } from "../core/catalog/catalog";
 import { deliveryLog as createDeliveryLog } from "../core/delivery/log";
 import { webhookQueries as createWebhookQueries } from "../core/webhook-queries";
 
@@ -18,8 +20,10 @@ import { webhookQueries as createWebhookQueries } from "../core/webhook-queries"
  * The composition root, part one: AWS clients and the adapters over them, each
  * built on first use and kept for the life of the execution environment. The
  * factories are marked pure so esbuild drops from a bundle what its handler
- * never calls. (The AWS SDK is tree-shakable; undici is not, which is why the
- * use cases that send HTTP are wired in ./http-senders.ts.)
+ * never calls. (The AWS SDK is tree-shakable; undici and ajv are not, which is
+ * why the use cases that send HTTP are wired in ./http-senders.ts and
+ * ./event-delivery.ts, and those that compile JSON Schemas in ./event-check.ts
+ * and ./operators.ts.)
  */
 export function once<T>(make: () => T): () => T {
   let value: T | undefined;
@@ -38,6 +42,16 @@ const documentClient = /* @__PURE__ */ once(() =>
 const tableName = /* @__PURE__ */ once(() => loadConfig("table").TABLE_NAME);
 
 export const apiKeyStore = /* @__PURE__ */ once(() => new DynamoDbApiKeyStore(documentClient(), tableName()));
+
+export const eventTypeStore = /* @__PURE__ */ once(() => new DynamoDbEventTypeStore(documentClient(), tableName()));
+
+/** The catalog as ingest reads it: reused for CATALOG_CACHE_SECONDS, so a change applies within that. */
+export const ingestCatalog = /* @__PURE__ */ once(() =>
+  cachedCatalog(eventTypeStore(), loadConfig("catalog").CATALOG_CACHE_SECONDS * 1000),
+);
+
+/** The catalog read afresh on every call: endpoint create and update, and tests of an example. */
+export const currentCatalog = /* @__PURE__ */ once(() => cachedCatalog(eventTypeStore(), 0));
 
 export const webhookStore = /* @__PURE__ */ once(
   () => new DynamoDbWebhookStore(documentClient(), tableName()),

@@ -1,26 +1,14 @@
 import { resolveHost } from "../adapters/dns-resolver";
-import { PowertoolsDeliveryMetrics } from "../adapters/powertools-delivery-metrics";
 import { UndiciWebhookSender } from "../adapters/undici-webhook-sender";
 import { loadConfig } from "../config";
-import type { EventQueue } from "../core/delivery/ports";
-import { deliveryOperations as createDeliveryOperations } from "../core/delivery/operations";
-import { eventDelivery as createEventDelivery, type EventDeliveryDeps } from "../core/delivery";
-import { recovery as createRecovery } from "../core/delivery/recovery";
 import { webhookManagement as createWebhookManagement } from "../core/webhook-management";
-import {
-  deliveryStore,
-  endpointHealthStore,
-  eventPublisher,
-  eventQueue,
-  logger,
-  metrics,
-  once,
-  retryScheduler,
-  slowLane,
-  webhookStore,
-} from "./aws";
+import { currentCatalog, once, webhookStore } from "./aws";
 
-/** The composition root, part two: the use cases that POST to receivers, over one shared undici Agent. */
+/**
+ * The composition root, part two: the one undici Agent every POST to a receiver goes through, and
+ * endpoint management, which POSTs the verification request. Delivery is wired in
+ * ./event-delivery.ts, apart, so that endpoint management does not bundle the ingest check (ajv).
+ */
 const endpointPolicy = /* @__PURE__ */ once(() => loadConfig("endpointPolicy"));
 
 export const webhookSender = /* @__PURE__ */ once(
@@ -33,6 +21,7 @@ export const webhookManagement = /* @__PURE__ */ once(() => {
     store: webhookStore(),
     sender: webhookSender(),
     resolveHost,
+    catalog: currentCatalog(),
     policy: {
       maxEndpoints: policy.MAX_ENDPOINTS_PER_TENANT,
       allowedSchemes: policy.ALLOWED_URL_SCHEMES,
@@ -40,53 +29,3 @@ export const webhookManagement = /* @__PURE__ */ once(() => {
     },
   });
 });
-
-// Resends run in the slow lane (a recovery is often thousands, to an endpoint that just had
-// trouble): queued there directly, not through the events queue.
-const recovery = /* @__PURE__ */ once(() =>
-  createRecovery({ deliveries: deliveryStore(), queue: slowLane() }),
-);
-
-/** Delivery over the production adapters and `queue`; tests replace parts (a clock, a sender). */
-export function newEventDelivery(queue: EventQueue, overrides: Partial<EventDeliveryDeps> = {}) {
-  return createEventDelivery({
-    deliveries: deliveryStore(),
-    endpoints: webhookStore(),
-    healthStore: endpointHealthStore(),
-    sender: webhookSender(),
-    scheduler: retryScheduler(),
-    queue,
-    metrics: new PowertoolsDeliveryMetrics(metrics()),
-    log: logger(),
-    schedule: loadConfig("retries").RETRY_SCHEDULE,
-    recovery: recovery(),
-    slowLane: slowLane(),
-    lane: "main",
-    breakerThreshold: loadConfig("endpointHealth").BREAKER_THRESHOLD,
-    drainRatePerSecond: loadConfig("endpointHealth").DRAIN_RATE_PER_SECOND,
-    ...overrides,
-  });
-}
-
-const mainLane = /* @__PURE__ */ once(() => newEventDelivery(eventQueue()));
-const slowLaneDelivery = /* @__PURE__ */ once(() => newEventDelivery(eventQueue(), { lane: "slow" }));
-const slowLaneQueueName = /* @__PURE__ */ once(() => loadConfig("slowLane").SLOW_LANE_QUEUE_URL.split("/").pop());
-
-/**
- * The delivery worker's, for a record from the queue `eventSourceArn` names: a record from
- * the slow lane's queue is worked by the slow lane (SPEC 5). It also dead-letters the
- * messages it cannot read.
- */
-export function eventDelivery(eventSourceArn?: string) {
-  return eventSourceArn?.split(":").pop() === slowLaneQueueName() ? slowLaneDelivery() : mainLane();
-}
-
-/** The API's test, resend and recover: the same delivery code, and a queue to hand work to. */
-export const deliveryOperations = /* @__PURE__ */ once(() =>
-  createDeliveryOperations({
-    endpoints: webhookStore(),
-    deliveries: deliveryStore(),
-    delivery: newEventDelivery(eventPublisher()),
-    recovery: recovery(),
-  }),
-);

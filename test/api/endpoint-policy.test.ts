@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { DynamoDbEventTypeStore } from "../../lambdas/adapters/dynamodb-event-type-store";
 import { DynamoDbWebhookStore } from "../../lambdas/adapters/dynamodb-webhook-store";
+import { cachedCatalog } from "../../lambdas/core/catalog/catalog";
 import { LimitExceededError, ValidationError } from "../../lambdas/core/errors";
 import { type EndpointPolicy, webhookManagement } from "../../lambdas/core/webhook-management";
 import type { WebhookSender } from "../../lambdas/core/webhook-sender";
@@ -29,6 +31,7 @@ function management(policy: Partial<EndpointPolicy> = {}) {
       return addresses;
     },
     policy: { maxEndpoints: 50, allowedSchemes: ["https"], allowPrivateAddresses: false, ...policy },
+    catalog: cachedCatalog(new DynamoDbEventTypeStore(documentClient(), platform().TableName), 0),
   });
 }
 

@@ -50,7 +50,9 @@ async function countEndpoints(t: TestTenant): Promise<number> {
 }
 
 describe("authentication", () => {
-  it.each(apiRoutes.map((r) => [r.method, r.path.replace("{id}", randomUUID())]))(
+  it.each(
+    apiRoutes.filter((r) => r.auth === "apiKey").map((r) => [r.method, r.path.replace("{id}", randomUUID())]),
+  )(
     "answers 401 in the error envelope to %s %s without a key",
     async (method, route) => {
       const res = await apiClient(undefined)(method, route, method === "GET" ? {} : { body: {} });
@@ -450,6 +452,109 @@ describe("PUT /v1/webhooks/{id}", () => {
   });
 });
 
+describe("http_method and filter", () => {
+  const conversions = { conversion_identifier: ["form-contato", "form-orcamento"] };
+
+  it("defaults to POST and no filter, shown right after the url on create, get and list", async () => {
+    const t = await newTenant();
+    const created = await create(t);
+
+    const one = (await t.api("GET", `/v1/webhooks/${created.id}`)).json.data;
+    const [listed] = (await t.api("GET", "/v1/webhooks")).json.data;
+
+    for (const view of [created, one, listed]) {
+      expect(view).toMatchObject({ http_method: "POST", filter: null });
+      const fields = Object.keys(view);
+      expect(fields.indexOf("http_method")).toBe(fields.indexOf("url") + 1);
+    }
+  });
+
+  it("creates an endpoint sent with PUT that keeps a filter, and reads both back", async () => {
+    const created = await create(tenant, { http_method: "PUT", filter: conversions });
+
+    const res = await tenant.api("GET", `/v1/webhooks/${created.id}`);
+
+    expect(created).toMatchObject({ http_method: "PUT", filter: conversions });
+    expect(res.json.data).toMatchObject({ http_method: "PUT", filter: conversions });
+  });
+
+  it("updates the method and the filter, and removes the filter with null", async () => {
+    const d = await create(tenant, { filter: conversions });
+
+    const changed = await tenant.api("PUT", `/v1/webhooks/${d.id}`, {
+      body: { http_method: "PATCH", filter: { tags: ["b"], "contact.score": [10, null] } },
+    });
+    const removed = await tenant.api("PUT", `/v1/webhooks/${d.id}`, { body: { filter: null } });
+
+    expect(changed.json.data).toMatchObject({
+      http_method: "PATCH",
+      filter: { tags: ["b"], "contact.score": [10, null] },
+    });
+    expect(removed.json.data).toMatchObject({ http_method: "PATCH", filter: null });
+    expect((await tenant.api("GET", `/v1/webhooks/${d.id}`)).json.data).toMatchObject({
+      http_method: "PATCH",
+      filter: null,
+    });
+  });
+
+  it.each([
+    ["http_method GET", { http_method: "GET" }, ["http_method"]],
+    ["a path that is not a dot path", { filter: { "lead email": ["a"] } }, ["filter.lead email"]],
+    ["a path with no values", { filter: { tags: [] } }, ["filter.tags"]],
+    ["an object as a value", { filter: { tags: [{ a: 1 }] } }, ["filter.tags.0"]],
+    ["51 values", { filter: { tags: Array.from({ length: 51 }, (_, i) => i) } }, ["filter.tags"]],
+    [
+      "11 paths",
+      { filter: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`f${i}`, [i]])) },
+      ["filter"],
+    ],
+  ])("answers 400 with details to %s, on create and on update, and stores nothing", async (_, fields, named) => {
+    const t = await newTenant();
+    const d = await create(t);
+
+    const created = await t.api("POST", "/v1/webhooks", { body: body(fields) });
+    const updated = await t.api("PUT", `/v1/webhooks/${d.id}`, { body: fields });
+
+    for (const res of [created, updated]) {
+      expectError(res, 400, "validation_error");
+      expect(res.json.error.details.map((x: { field: string }) => x.field)).toEqual(named);
+    }
+    expect(await countEndpoints(t)).toBe(1);
+    expect((await t.api("GET", `/v1/webhooks/${d.id}`)).json.data).toEqual(
+      (({ secret_token: _s, ...view }) => view)(d),
+    );
+  });
+
+  it.each(["PUT", "PATCH"])("sends the verification request with %s, signed", async (method) => {
+    const url = receiver.url + path();
+
+    const res = await tenant.api("POST", "/v1/webhooks", {
+      body: { name: "RD conversions", url, events: ["crm.lead.created"], http_method: method },
+    });
+
+    expect(res.status, res.text).toBe(201);
+    const [verification] = receiver.requests.filter((r) => receiver.url + r.path === url);
+    expect(verification?.method).toBe(method);
+    expect(verification?.json).toMatchObject({ type: "webhook.verification" });
+    expect(() =>
+      new Webhook(res.json.data.secret_token).verify(
+        verification?.raw ?? "",
+        verification?.headers as Record<string, string>,
+      ),
+    ).not.toThrow();
+  });
+
+  it("verifies a new url with the method the same update sets", async () => {
+    const d = await create(tenant);
+    const url = receiver.url + path();
+
+    const res = await tenant.api("PUT", `/v1/webhooks/${d.id}`, { body: { url, http_method: "PATCH" } });
+
+    expect(res.status, res.text).toBe(200);
+    expect(receiver.requests.filter((r) => receiver.url + r.path === url).map((r) => r.method)).toEqual(["PATCH"]);
+  });
+});
+
 describe("DELETE /v1/webhooks/{id}", () => {
   it("deletes, then answers 404, and frees the slug, the url and the tenant's slot", async () => {
     const t = await newTenant();
@@ -475,9 +580,16 @@ describe("DELETE /v1/webhooks/{id}", () => {
 });
 
 describe("GET /v1/webhooks/events", () => {
-  it("lists the catalog as {type, description}", async () => {
+  it("lists the operator's catalog as {type, description, schema?, example?, deprecated}", async () => {
     const res = await tenant.api("GET", "/v1/webhooks/events");
-    expect(res.json.data).toContainEqual({ type: "crm.lead.created", description: expect.any(String) });
-    for (const entry of res.json.data) expect(Object.keys(entry).sort()).toEqual(["description", "type"]);
+    expect(res.json.data).toContainEqual({
+      type: "crm.lead.created",
+      description: expect.any(String),
+      example: expect.any(Object),
+      deprecated: false,
+    });
+    for (const entry of res.json.data) {
+      expect(["deprecated", "description", "example", "schema", "type"]).toEqual(expect.arrayContaining(Object.keys(entry)));
+    }
   });
 });

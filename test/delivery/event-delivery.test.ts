@@ -332,3 +332,121 @@ describe("retries and disabling", () => {
     expect(res.json.data).toMatchObject({ is_active: true, disabled_reason: null, disabled_at: null });
   });
 });
+
+describe("the endpoint's http_method", () => {
+  it.each(["PUT", "PATCH"])(
+    "verifies the endpoint and sends every attempt with %s, the retry included",
+    async (method) => {
+      let deliveries = 0;
+      // The verification answers 200; the event's first attempt 500, so a retry follows.
+      const r = await receiver((q) =>
+        q.json?.type === "webhook.verification" ? {} : { status: ++deliveries === 1 ? 500 : 200 },
+      );
+      const hook = await endpoint(tenant, `${r.url}/method`, { http_method: method, verify: true });
+      const sent = event(tenant);
+
+      await sendEvent(sent);
+      const attempts = await r.waitForRequests(2, (q) => q.json?.type === sent.type);
+
+      const [verification] = r.requests.filter((q) => q.json?.type === "webhook.verification");
+      expect(verification?.method).toBe(method);
+      expect(attempts.map((q) => [q.method, q.headers["x-webhook-attempt"]])).toEqual([
+        [method, "1"],
+        [method, "2"],
+      ]);
+      expect(attempts[1]?.raw).toBe(
+        JSON.stringify({ id: sent.id, type: sent.type, created_at: sent.occurred_at, data: sent.data }),
+      );
+      const [, retry] = attempts;
+      expect(() =>
+        new Webhook(hook.secret_token).verify(retry?.raw ?? "", retry?.headers as Record<string, string>),
+      ).not.toThrow();
+      await awaitDelivery(tenant.tenantId, sent.id, hook.id, (d) => d.status === "succeeded");
+    },
+  );
+});
+
+describe("the endpoint's filter", () => {
+  /** An unfiltered endpoint of the tenant: once it has an event, that event's fan-out is recorded. */
+  async function watcher(t: TestTenant) {
+    const r = await receiver();
+    const hook = await endpoint(t, `${r.url}/all`);
+    return { r, hook };
+  }
+
+  it("delivers the RD Station conversions it names and leaves no delivery for the others", async () => {
+    const r = await receiver();
+    const hook = await endpoint(tenant, `${r.url}/rd-conversions`, {
+      filter: { conversion_identifier: ["form-contato", "form-orcamento"] },
+    });
+    const all = await watcher(tenant);
+    const contact = { email: "ana@example.com", name: "Ana" };
+    const newsletter = event(tenant, { data: { conversion_identifier: "newsletter", contact } });
+    const contato = event(tenant, { data: { conversion_identifier: "form-contato", contact } });
+
+    await sendEvent(newsletter);
+    await sendEvent(contato);
+    await all.r.waitForRequests(2);
+    const [got] = await r.waitForRequests(1);
+
+    expect(got?.json).toEqual({
+      id: contato.id,
+      type: "crm.lead.created",
+      created_at: contato.occurred_at,
+      data: contato.data,
+    });
+    expect(r.requests).toHaveLength(1);
+    const newsletterDeliveries = await deliveriesOf(tenant.tenantId, newsletter.id);
+    expect(newsletterDeliveries.map((d) => d.webhook_id)).toEqual([all.hook.id]);
+    const log = await tenant.api("GET", `/v1/webhooks/${hook.id}/deliveries`);
+    expect(log.json.data.map((d: { event_id: string }) => d.event_id)).toEqual([contato.id]);
+  });
+
+  it("passes an event whose data holds an array with an allowed element", async () => {
+    const r = await receiver();
+    await endpoint(tenant, `${r.url}/tagged`, { filter: { tags: ["b"] } });
+    const all = await watcher(tenant);
+    const tagged = event(tenant, { data: { tags: ["a", "b"] } });
+    const other = event(tenant, { data: { tags: ["a", "c"] } });
+    const untagged = event(tenant, { data: { lead: { tags: ["b"] } } });
+
+    for (const sent of [other, untagged, tagged]) await sendEvent(sent);
+    await all.r.waitForRequests(3);
+    const [got] = await r.waitForRequests(1);
+
+    expect(got?.json.id).toBe(tagged.id);
+    expect(r.requests).toHaveLength(1);
+  });
+
+  it("filters on the producer's data, before the field_mapping renames it", async () => {
+    const r = await receiver();
+    await endpoint(tenant, `${r.url}/mapped`, {
+      filter: { "lead.source": ["form"] },
+      field_mapping: { email: "lead.email" },
+    });
+    const sent = event(tenant, { data: { lead: { source: "form", email: "ana@example.com" } } });
+
+    await sendEvent(sent);
+    const [got] = await r.waitForRequests(1);
+
+    expect(got?.json.data).toEqual({ email: "ana@example.com" });
+  });
+
+  it("does not filter webhook.disabled notices or POST /v1/webhooks/{id}/test", async () => {
+    const gone = await receiver(() => ({ status: 410 }));
+    const notices = await receiver();
+    const hook = await endpoint(tenant, `${gone.url}/gone`);
+    const watching = await endpoint(tenant, `${notices.url}/notices`, {
+      events: ["webhook.disabled"],
+      filter: { conversion_identifier: ["form-contato"] },
+    });
+
+    await runWorker(JSON.stringify(event(tenant)));
+    const [notice] = await notices.waitForRequests(1, (q) => q.json?.type === "webhook.disabled");
+    const test = await tenant.api("POST", `/v1/webhooks/${watching.id}/test`);
+
+    expect(notice?.json.data).toMatchObject({ webhook_id: hook.id, disabled_reason: "gone" });
+    expect(test.json.data).toMatchObject({ event_type: "webhook.test", status: "succeeded" });
+    expect(notices.requests.map((q) => q.json?.type)).toEqual(["webhook.disabled", "webhook.test"]);
+  });
+});

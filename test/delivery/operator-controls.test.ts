@@ -194,7 +194,13 @@ describe("POST /v1/webhooks/{id}/deliveries/{delivery_id}/retry", () => {
   it("sends a test delivery left pending by a request that died, once its lease has ended", async () => {
     const r = await receiver();
     const hook = await endpoint(tenant, `${r.url}/orphan`);
-    const orphan = pendingDelivery({ tenant_id: tenant.tenantId, webhook_id: hook.id, event_type: "webhook.test" });
+    const orphan = pendingDelivery({
+      tenant_id: tenant.tenantId,
+      webhook_id: hook.id,
+      event_type: "webhook.test",
+      // What POST .../test names its events: a delivery no queue message backs.
+      event_id: `evt_test_${Date.now()}`,
+    });
     const { id, event_type: type, created_at } = orphan;
     await deliveryStore().recordFanOut(
       { tenant_id: tenant.tenantId, id: orphan.event_id, type, created_at, data: {}, deliveries: [{ webhook_id: hook.id, delivery_id: id }] },

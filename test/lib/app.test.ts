@@ -40,6 +40,16 @@ describe("bin/app.ts", () => {
       "context deliveryFailureRateThreshold=25% is invalid: expected a number",
     ],
     [{ deliveryFailureRateThreshold: "25" }, "deliveryFailureRateThreshold must be a number from 0 to 1"],
+    [
+      { catalogCacheSeconds: "301" },
+      "catalogCacheTtl in seconds must be an integer from 0 to 300 (the range ingest accepts), got 301",
+    ],
+    [{ catalogCacheSeconds: "1.5" }, "context catalogCacheSeconds=1.5 is invalid: expected whole seconds"],
+    [{ catalogCacheSeconds: "soon" }, "context catalogCacheSeconds=soon is invalid: expected a number"],
+    [
+      { deliveryBatchingWindowSeconds: "301" },
+      "context deliveryBatchingWindowSeconds=301 is invalid: expected whole seconds from 0 to 300",
+    ],
   ])("refuses the context %o at synth", (context, message) => {
     const { status, stderr } = synthApp(context);
     expect(status).not.toBe(0);
@@ -47,7 +57,11 @@ describe("bin/app.ts", () => {
   });
 
   it("synthesizes, with cdk-nag, the settings given as context", () => {
-    const { status, stderr } = synthApp({ maxEndpointsPerTenant: "99", deliveryFailureRateThreshold: "0.1" });
+    const { status, stderr } = synthApp({
+      maxEndpointsPerTenant: "99",
+      deliveryFailureRateThreshold: "0.1",
+      catalogCacheSeconds: "0",
+    });
     expect(stderr).not.toMatch(/Error/);
     expect(status).toBe(0);
     const template = JSON.parse(readFileSync(join(outdir, "Hookline.template.json"), "utf8"));
@@ -59,12 +73,18 @@ describe("bin/app.ts", () => {
         Threshold?: number;
       };
     }[];
-    const maxEndpoints = resources
-      .filter((resource) => resource.Type === "AWS::Lambda::Function")
-      .map((fn) => fn.Properties.Environment?.Variables.MAX_ENDPOINTS_PER_TENANT)
-      .filter((value) => value !== undefined);
+    /** The values of one environment variable, across the functions that have it. */
+    const variable = (name: string) =>
+      resources
+        .filter((resource) => resource.Type === "AWS::Lambda::Function")
+        .map((fn) => fn.Properties.Environment?.Variables[name])
+        .filter((value) => value !== undefined);
     // webhookCommands, deliveryCommands and both delivery workers check URLs against the policy.
-    expect(maxEndpoints).toEqual(["99", "99", "99", "99"]);
+    expect(variable("MAX_ENDPOINTS_PER_TENANT")).toEqual(["99", "99", "99", "99"]);
+    // Every function that reads the event-type catalog reads it fresh.
+    const catalogCacheSeconds = variable("CATALOG_CACHE_SECONDS");
+    expect(catalogCacheSeconds.length).toBeGreaterThan(0);
+    expect(new Set(catalogCacheSeconds)).toEqual(new Set(["0"]));
     const rateAlarm = resources.find(
       (resource) => resource.Type === "AWS::CloudWatch::Alarm" && resource.Properties.Metrics !== undefined,
     );

@@ -7,7 +7,13 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { apiRoutes, type LambdaFunctionName, lambdaFunctions, routeKey } from "../../lambdas/functions";
+import {
+  ADMIN_BASE_PATH,
+  apiRoutes,
+  type LambdaFunctionName,
+  lambdaFunctions,
+  routeKey,
+} from "../../lambdas/functions";
 import { WebhookPlatformStack, type WebhookPlatformStackProps } from "../../lib/webhook-platform-stack";
 
 type Resources = ReturnType<Template["findResources"]>;
@@ -15,6 +21,9 @@ type Resource = Resources[string];
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
 
 const functionNames = Object.keys(lambdaFunctions) as LambdaFunctionName[];
+const catalogReaders = functionNames.filter((name) =>
+  (lambdaFunctions[name].config as readonly string[]).includes("catalog"),
+);
 
 // Bundling is skipped, yet NodejsFunction still requires every entry file and the lock file to
 // exist: the stack is built against a scratch project of empty handlers, so these tests do not
@@ -70,6 +79,14 @@ function policyStatementsOfRole(template: Template, roleLogicalId: string): Stat
 function statementsOf(template: Template, name: LambdaFunctionName): Statement[] {
   const [, fn] = lambdaOf(template, name);
   return policyStatementsOfRole(template, fn.Properties.Role["Fn::GetAtt"][0]);
+}
+
+/** The partition-key patterns a statement is limited to (`dynamodb:LeadingKeys`), if it is. */
+function leadingKeysOf(statement: Statement): string[] | undefined {
+  const condition = statement.Condition as
+    | { "ForAllValues:StringLike"?: { "dynamodb:LeadingKeys"?: string[] } }
+    | undefined;
+  return condition?.["ForAllValues:StringLike"]?.["dynamodb:LeadingKeys"];
 }
 
 function actionsOf(statements: Statement[]): string[] {
@@ -327,11 +344,12 @@ describe("WebhookPlatformStack", () => {
     });
 
     const common = ["NODE_OPTIONS", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_SERVICE_NAME"];
-    // What the functions that make delivery attempts read: the table, both lanes' queues, retries,
-    // endpoint health, the URL policy.
+    // What the functions that make delivery attempts read: the table, the event-type catalog, both
+    // lanes' queues, retries, endpoint health, the URL policy.
     const attemptMakers = [
       ...common,
       "TABLE_NAME",
+      "CATALOG_CACHE_SECONDS",
       "EVENTS_QUEUE_URL",
       "SLOW_LANE_QUEUE_URL",
       "SCHEDULER_GROUP_NAME",
@@ -359,7 +377,9 @@ describe("WebhookPlatformStack", () => {
         "ALLOW_PRIVATE_ADDRESSES",
       ],
       deliveryCommands: attemptMakers,
-      eventsApi: [...common, "EVENTS_QUEUE_URL"],
+      // The table for the event-type catalog it checks events against.
+      eventsApi: [...common, "TABLE_NAME", "EVENTS_QUEUE_URL", "CATALOG_CACHE_SECONDS"],
+      adminApi: [...common, "TABLE_NAME"],
       // The same, and the dead-letter queue they move unreadable messages to.
       deliveryWorker: [...attemptMakers, "EVENTS_DLQ_URL"],
       slowLaneWorker: [...attemptMakers, "EVENTS_DLQ_URL"],
@@ -398,6 +418,14 @@ describe("WebhookPlatformStack", () => {
       },
     );
 
+    it.each(catalogReaders)(
+      "lets %s reuse the event-type catalog it read for 30 s by default",
+      (name) => {
+        const [, fn] = lambdaOf(template, name);
+        expect(fn.Properties.Environment.Variables.CATALOG_CACHE_SECONDS).toBe("30");
+      },
+    );
+
     it.each(["deliveryCommands", "deliveryWorker", "slowLaneWorker"] as const)(
       "tells %s the slow lane's queue and the endpoint health defaults: breaker at 10 failures, drain at 20/s",
       (name) => {
@@ -413,12 +441,16 @@ describe("WebhookPlatformStack", () => {
 
   describe("permissions", () => {
     // Every action a function may take, and on what: "ownLogs" is the function's own log group,
-    // "schedulesInGroup" the schedules of the retry schedule group (checked in "retry scheduler").
+    // "schedulesInGroup" the schedules of the retry schedule group (checked in "retry scheduler"),
+    // "table(K, ...)" the table's items whose partition key matches one of K (dynamodb:LeadingKeys).
     const writeLogs = { "logs:CreateLogStream": ["ownLogs"], "logs:PutLogEvents": ["ownLogs"] };
     const onTable = (...actions: string[]) =>
       Object.fromEntries(actions.map((action) => [`dynamodb:${action}`, ["table"]]));
+    const onPartitions = (leadingKeys: string[], ...actions: string[]) =>
+      Object.fromEntries(actions.map((action) => [`dynamodb:${action}`, [`table(${leadingKeys.join(", ")})`]]));
     const expectedGrants: Record<LambdaFunctionName, Record<string, string[]>> = {
-      apiAuthorizer: { ...writeLogs, ...onTable("GetItem") },
+      // Looks a key up, and records its last use on the tenant's key list.
+      apiAuthorizer: { ...writeLogs, ...onPartitions(["APIKEY#*"], "GetItem"), ...onPartitions(["TENANTKEYS#*"], "UpdateItem") },
       webhookQueries: { ...writeLogs, ...onTable("GetItem", "Query") },
       webhookCommands: {
         ...writeLogs,
@@ -435,7 +467,18 @@ describe("WebhookPlatformStack", () => {
         // the slow lane for the work that waits on a troubled endpoint.
         "sqs:SendMessage": ["eventsQueue", "slowLaneQueue"],
       },
-      eventsApi: { ...writeLogs, "sqs:SendMessage": ["eventsQueue"] },
+      eventsApi: { ...writeLogs, ...onPartitions(["CATALOG"], "Query"), "sqs:SendMessage": ["eventsQueue"] },
+      adminApi: {
+        ...writeLogs,
+        ...onPartitions(
+          ["CATALOG", "APIKEY#*", "TENANTKEYS#*"],
+          "GetItem",
+          "Query",
+          "PutItem",
+          "DeleteItem",
+          "UpdateItem",
+        ),
+      },
       deliveryWorker: {
         ...writeLogs,
         ...onTable("GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem", "BatchWriteItem"),
@@ -507,8 +550,10 @@ describe("WebhookPlatformStack", () => {
       const grants: Record<string, string[]> = {};
       for (const statement of statementsOf(template, name)) {
         expect(statement).toMatchObject({ Effect: "Allow" });
+        const leadingKeys = leadingKeysOf(statement);
+        const scoped = (resource: string) => (leadingKeys ? `${resource}(${leadingKeys.join(", ")})` : resource);
         for (const action of [statement.Action].flat()) {
-          const resources = [statement.Resource].flat().map(nameOf);
+          const resources = [statement.Resource].flat().map(nameOf).map(scoped);
           grants[action] = [...new Set([...(grants[action] ?? []), ...resources])].sort();
         }
       }
@@ -528,16 +573,47 @@ describe("WebhookPlatformStack", () => {
       },
     );
 
-    it("gives the authorizer read access to API keys only", () => {
-      const actions = actionsOf(statementsOf(template, "apiAuthorizer"));
-      expect(actions.filter((action) => action.startsWith("dynamodb:"))).toEqual(["dynamodb:GetItem"]);
-      expect(actions).not.toContain("dynamodb:PutItem");
+    /** The role's statements but the one writing the function's own logs, which every function has. */
+    const statementsBesidesLogs = (name: LambdaFunctionName) =>
+      statementsOf(template, name).filter(
+        (statement) => !actionsOf([statement]).every((action) => action.startsWith("logs:")),
+      );
+    const onTableItems = (actions: string[], leadingKeys: string[]) => ({
+      Effect: "Allow",
+      Action: actions.length === 1 ? actions[0] : actions,
+      Resource: { "Fn::GetAtt": [table, "Arn"] },
+      Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": leadingKeys } },
     });
 
-    it("keeps the events API away from DynamoDB", () => {
-      expect(
-        actionsOf(statementsOf(template, "eventsApi")).some((action) => action.startsWith("dynamodb:")),
-      ).toBe(false);
+    it("lets the operators' API touch only the catalog and the API-key partitions, and nothing but the table", () => {
+      expect(statementsBesidesLogs("adminApi")).toEqual([
+        onTableItems(
+          ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"],
+          ["CATALOG", "APIKEY#*", "TENANTKEYS#*"],
+        ),
+      ]);
+    });
+
+    it("lets the authorizer only read API-key lookups and update the tenants' key lists", () => {
+      expect(statementsBesidesLogs("apiAuthorizer")).toEqual([
+        onTableItems(["dynamodb:GetItem"], ["APIKEY#*"]),
+        onTableItems(["dynamodb:UpdateItem"], ["TENANTKEYS#*"]),
+      ]);
+    });
+
+    it("lets the events API read the event-type catalog and no other part of the table", () => {
+      const onTableStatements = statementsBesidesLogs("eventsApi").filter((statement) =>
+        actionsOf([statement]).some((action) => action.startsWith("dynamodb:")),
+      );
+      expect(onTableStatements).toEqual([onTableItems(["dynamodb:Query"], ["CATALOG"])]);
+    });
+
+    it("limits every partition-scoped statement to the table itself, never its indexes", () => {
+      for (const name of functionNames) {
+        for (const statement of statementsOf(template, name).filter((s) => leadingKeysOf(s))) {
+          expect(statement.Resource).toEqual({ "Fn::GetAtt": [table, "Arn"] });
+        }
+      }
     });
 
     it("lets only the delivery workers send to the events DLQ, and no function touch the other DLQs", () => {
@@ -559,18 +635,13 @@ describe("WebhookPlatformStack", () => {
   });
 
   describe("management API", () => {
-    it("serves every route of apiRoutes, and no other, from its function behind the Lambda authorizer", () => {
-      const [authorizer] = onlyEntry(template.findResources("AWS::ApiGatewayV2::Authorizer"));
+    it("serves every route of apiRoutes, and no other, from its function", () => {
       const resources = template.toJSON().Resources;
       template.resourceCountIs("AWS::ApiGatewayV2::Route", apiRoutes.length);
       for (const route of apiRoutes) {
         const [, resource] = onlyEntry(
           template.findResources("AWS::ApiGatewayV2::Route", { Properties: { RouteKey: routeKey(route) } }),
         );
-        expect(resource.Properties).toMatchObject({
-          AuthorizationType: "CUSTOM",
-          AuthorizerId: { Ref: authorizer },
-        });
         const integration = resource.Properties.Target["Fn::Join"][1][1].Ref;
         const [fn] = lambdaOf(template, route.function);
         expect(resources[integration].Properties).toMatchObject({
@@ -581,14 +652,45 @@ describe("WebhookPlatformStack", () => {
       }
     });
 
-    it("caches the authorizer's simple answers per Authorization header for 5 minutes", () => {
+    it("gives each function one integration, shared by its routes", () => {
+      const routedFunctions = new Set(apiRoutes.map((route) => route.function));
+      template.resourceCountIs("AWS::ApiGatewayV2::Integration", routedFunctions.size);
+    });
+
+    it("authorizes the operators' routes with IAM, and only those", () => {
+      const routes = Object.values(template.findResources("AWS::ApiGatewayV2::Route"));
+      const admin = routes.filter((route) => route.Properties.RouteKey.split(" ")[1].startsWith(`${ADMIN_BASE_PATH}/`));
+      expect(admin.length).toBeGreaterThan(0);
+      for (const route of routes) {
+        const isAdmin = admin.includes(route);
+        expect(route.Properties.AuthorizationType, route.Properties.RouteKey).toBe(isAdmin ? "AWS_IAM" : "CUSTOM");
+        if (isAdmin) expect(route.Properties.AuthorizerId).toBeUndefined();
+      }
+    });
+
+    it("puts every tenant route behind the API-key Lambda authorizer", () => {
+      const [authorizer] = onlyEntry(template.findResources("AWS::ApiGatewayV2::Authorizer"));
+      const tenantRoutes = apiRoutes.filter((route) => !route.path.startsWith(`${ADMIN_BASE_PATH}/`));
+      expect(tenantRoutes.length).toBeGreaterThan(0);
+      for (const route of tenantRoutes) {
+        const [, resource] = onlyEntry(
+          template.findResources("AWS::ApiGatewayV2::Route", { Properties: { RouteKey: routeKey(route) } }),
+        );
+        expect(resource.Properties).toMatchObject({
+          AuthorizationType: "CUSTOM",
+          AuthorizerId: { Ref: authorizer },
+        });
+      }
+    });
+
+    it("caches the authorizer's simple answers per Authorization header for 1 minute", () => {
       const [authorizer] = lambdaOf(template, "apiAuthorizer");
       template.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", {
         AuthorizerType: "REQUEST",
         EnableSimpleResponses: true,
         AuthorizerPayloadFormatVersion: "2.0",
         IdentitySource: ["$request.header.Authorization"],
-        AuthorizerResultTtlInSeconds: 300,
+        AuthorizerResultTtlInSeconds: 60,
       });
       const [, resource] = onlyEntry(template.findResources("AWS::ApiGatewayV2::Authorizer"));
       expect(JSON.stringify(resource.Properties.AuthorizerUri)).toContain(
@@ -745,15 +847,24 @@ describe("WebhookPlatformStack", () => {
     });
   });
 
-  it("outputs the API URL, the events and slow lane queue URLs and the table name", () => {
+  it("outputs the API and admin URLs, the events and slow lane queue URLs and the table name", () => {
     const outputs = template.toJSON().Outputs;
     expect(Object.keys(outputs)).toEqual(
-      expect.arrayContaining(["ApiUrl", "EventsQueueUrl", "SlowLaneQueueUrl", "TableName"]),
+      expect.arrayContaining(["ApiUrl", "AdminUrl", "EventsQueueUrl", "SlowLaneQueueUrl", "TableName"]),
     );
     expect(JSON.stringify(outputs.ApiUrl.Value)).toContain("execute-api");
     expect(outputs.EventsQueueUrl.Value).toEqual({ Ref: eventsQueue });
     expect(outputs.SlowLaneQueueUrl.Value).toEqual({ Ref: slowLaneQueue });
     expect(outputs.TableName.Value).toEqual({ Ref: table });
+  });
+
+  it("outputs the operators' API URL as the stage URL followed by admin/v1", () => {
+    const outputs = template.toJSON().Outputs;
+    const [, apiUrlParts] = outputs.ApiUrl.Value["Fn::Join"];
+    const [, adminUrlParts] = outputs.AdminUrl.Value["Fn::Join"];
+    // The $default stage's URL ends with a slash.
+    expect(apiUrlParts.at(-1)).toBe("/");
+    expect(adminUrlParts).toEqual([...apiUrlParts.slice(0, -1), "/admin/v1"]);
   });
 });
 
@@ -850,6 +961,27 @@ describe("WebhookPlatformStack props", () => {
     expect(logGroups).toHaveLength(functionNames.length + 1);
     for (const logGroup of logGroups) expect(logGroup.DeletionPolicy).toBe("Delete");
   });
+
+  it("passes catalogCacheTtl to every function that reads the catalog, from 0 to 300 s", () => {
+    for (const seconds of [0, 300]) {
+      const template = synthesize({ catalogCacheTtl: Duration.seconds(seconds) });
+      for (const name of catalogReaders) {
+        expect(lambdaOf(template, name)[1].Properties.Environment.Variables.CATALOG_CACHE_SECONDS).toBe(
+          String(seconds),
+        );
+      }
+    }
+  });
+
+  it.each([Duration.seconds(301), Duration.hours(1), Duration.millis(1500)])(
+    "refuses at synth a catalog cache TTL of %s, naming the prop",
+    (catalogCacheTtl) => {
+      expect(() => newStack({ catalogCacheTtl })).toThrow(
+        `catalogCacheTtl in seconds must be an integer from 0 to 300 (the range ingest accepts), ` +
+          `got ${catalogCacheTtl.toSeconds({ integral: false })}`,
+      );
+    },
+  );
 
   it("tunes the authorizer cache and both lanes' delivery batches", () => {
     const template = synthesize({

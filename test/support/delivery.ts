@@ -11,7 +11,7 @@ import type { Delivery } from "../../lambdas/core/delivery/model";
 import type { FanOutWrite } from "../../lambdas/core/delivery/ports";
 import type { EventDelivery, EventDeliveryDeps } from "../../lambdas/core/delivery";
 import * as wiring from "../../lambdas/wiring/aws";
-import { newEventDelivery } from "../../lambdas/wiring/http-senders";
+import { newEventDelivery } from "../../lambdas/wiring/event-delivery";
 import { ulid } from "../../lambdas/core/ulid";
 import { handler as deliveryWorker } from "../../lambdas/handlers/delivery-worker";
 import { lambdaContext } from "../../local/lambda-context";

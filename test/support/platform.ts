@@ -4,11 +4,22 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { inject } from "vitest";
 import { DynamoDbApiKeyStore } from "../../lambdas/adapters/dynamodb-api-key-store";
 import { issueApiKey } from "../../lambdas/core/api-keys";
+import { type AdminClient, localAdminClient } from "../../cli/admin-client";
 import { LOCAL_CREDENTIALS, type LocalOutputs } from "../../local/platform";
 
 /** The local platform the global setup started, and clients for it. */
 export function platform(): LocalOutputs {
   return inject("platform");
+}
+
+export interface TestAdminClient extends AdminClient {
+  request(method: string, path: string, body?: unknown): Promise<ApiResponse>;
+}
+
+/** The operators' API of the test run, signed with the local credentials, answering JSON tests can read. */
+export function adminApi(): TestAdminClient {
+  const client = localAdminClient(platform());
+  return { baseUrl: client.baseUrl, request: async (...args) => (await client.request(...args)) as ApiResponse };
 }
 
 export function documentClient(): DynamoDBDocumentClient {

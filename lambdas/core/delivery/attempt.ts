@@ -73,6 +73,7 @@ export function attempts(ctx: DeliveryContext) {
     const request = buildWebhookRequest({
       target: {
         url: endpoint.url,
+        method: endpoint.http_method,
         headers: endpoint.headers,
         field_mapping: endpoint.field_mapping,
         secrets: signingSecrets(endpoint, started),

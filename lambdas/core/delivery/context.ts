@@ -3,6 +3,7 @@
  * and a clock. The parts (fan-out, attempt, follow-ups, endpoint-health,
  * drain) are factories over one `DeliveryContext`, composed in ./index.ts.
  */
+import type { EventChecker } from "../catalog/event-check";
 import type { RetrySchedule } from "../retry-schedule";
 import type { WebhookSender } from "../webhook-sender";
 import type { WebhookStore } from "../webhook-store";
@@ -27,6 +28,8 @@ export interface EventDeliveryDeps {
   /** The endpoints' health, read with them and written apart from them. */
   readonly healthStore: EndpointHealthStore;
   readonly sender: WebhookSender;
+  /** A producer's event must have a type of the catalog and data its schema accepts. */
+  readonly eventCheck: Pick<EventChecker, "check">;
   readonly scheduler: RetryScheduler;
   readonly queue: EventQueue;
   readonly slowLane: SlowLane;

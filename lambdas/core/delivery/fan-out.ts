@@ -5,6 +5,7 @@
  * the slow lane, and those of an open breaker parked without an attempt.
  */
 import { matchesAny } from "../event-types";
+import { passesFilter } from "../payload-filter";
 import { ulid } from "../ulid";
 import type { WebhookEndpoint } from "../webhook-endpoint";
 import { asMessageResult } from "./attempt";
@@ -67,8 +68,14 @@ export function fanOuts(ctx: DeliveryContext, { deliver, finishRecordedAttempt }
   }
 
   async function fanOut(event: EventToDeliver, excludeWebhookId?: string): Promise<MessageResult> {
+    // Platform notices (webhook.disabled) reach every subscriber; an endpoint's filter is for
+    // producers' data. An event the filter keeps out leaves no delivery (SPEC 5).
+    const filtered = !event.type.startsWith("webhook.");
     const subscribed = (await endpoints.list(event.tenant_id)).filter(
-      (e) => e.id !== excludeWebhookId && matchesAny(e.events, event.type),
+      (e) =>
+        e.id !== excludeWebhookId &&
+        matchesAny(e.events, event.type) &&
+        (!filtered || passesFilter(e.filter, event.data)),
     );
     // Read after the endpoints, so a parked delivery is never older than the breaker it waits on.
     const now = ctx.now();

@@ -29,6 +29,15 @@ import { type Delivery, hasAttemptsLeft } from "./model";
 export type { EventDeliveryDeps, Lane, MessageResult } from "./context";
 export { ATTEMPT_LEASE_MS, IDEMPOTENCY_WINDOW_MS } from "./context";
 
+/** Test events are told apart by their id: no queue message backs their delivery. */
+const TEST_EVENT_ID_PREFIX = "evt_test_";
+
+/** A catalog type's example, sent by a test instead of webhook.test. */
+export interface TestExample {
+  readonly type: string;
+  readonly data: unknown;
+}
+
 export function eventDelivery(deps: EventDeliveryDeps) {
   const ctx = deliveryContext(deps);
   const { deliveries, log } = ctx;
@@ -57,20 +66,21 @@ export function eventDelivery(deps: EventDeliveryDeps) {
   return {
     /** Processes one queue message; "retry_later" leaves it on the queue to come back. */
     async handleMessage(body: string, messageId: string): Promise<MessageResult> {
-      const parsed = parseQueueMessage(body);
-      if (!parsed.ok) {
-        // SPEC 3: not retried in a loop, not dropped: to the dead-letter queue at once, with the reason.
-        log.warn("invalid message sent to the dead-letter queue", {
-          message_id: messageId,
-          reason: parsed.reason,
-        });
-        await deps.queue.deadLetter(body, parsed.reason, messageId);
+      // Not retried in a loop, not dropped: to the dead-letter queue at once, with the reason.
+      const refuse = async (reason: string): Promise<MessageResult> => {
+        log.warn("invalid message sent to the dead-letter queue", { message_id: messageId, reason });
+        await deps.queue.deadLetter(body, reason, messageId);
         return "done";
-      }
+      };
+      const parsed = parseQueueMessage(body);
+      if (!parsed.ok) return refuse(parsed.reason);
       const message = parsed.message;
       switch (message.kind) {
-        case "event":
+        case "event": {
+          const verdict = await deps.eventCheck.check(message.event.type, message.event.data);
+          if (!verdict.ok) return refuse(`not a valid event: ${verdict.message}`);
           return fanOut(producerEvent(message.event, messageId));
+        }
         case "platform_event":
           return fanOut(platformEvent(message), message.exclude_webhook_id);
         case "retry":
@@ -94,17 +104,18 @@ export function eventDelivery(deps: EventDeliveryDeps) {
     },
 
     /**
-     * POST /v1/webhooks/{id}/test: a webhook.test event to this endpoint alone, sent now and
-     * once, even while the endpoint is disabled (so it can be checked before re-enabling it).
+     * POST /v1/webhooks/{id}/test: a webhook.test event (or a catalog type's example) to this
+     * endpoint alone, sent now and once, even while the endpoint is disabled (so it can be
+     * checked before re-enabling it) and whatever its filter.
      */
-    async sendTest(endpoint: WebhookEndpoint): Promise<Delivery> {
+    async sendTest(endpoint: WebhookEndpoint, example?: TestExample): Promise<Delivery> {
       const now = ctx.now();
       const event: EventToDeliver = {
         tenant_id: endpoint.tenant_id,
-        id: `evt_test_${ulid(now.getTime())}`,
-        type: PLATFORM_EVENT_TYPES.test,
+        id: `${TEST_EVENT_ID_PREFIX}${ulid(now.getTime())}`,
+        type: example?.type ?? PLATFORM_EVENT_TYPES.test,
         created_at: now.toISOString(),
-        data: { webhook_id: endpoint.id, message: "A test event: this endpoint is reachable." },
+        data: example ? example.data : { webhook_id: endpoint.id, message: "A test event: this endpoint is reachable." },
       };
       const delivery = newDelivery(endpoint, event, now, "pending");
       const recorded = await deliveries.recordFanOut(
@@ -129,7 +140,7 @@ export function eventDelivery(deps: EventDeliveryDeps) {
     async resendNow(delivery: Delivery, endpoint: WebhookEndpoint): Promise<Delivery> {
       // A pending delivery's first attempt is on its way from the queue, except a test's: no
       // message backs it, so one whose API request died first is sent here (once its lease ends).
-      if (delivery.status === "pending" && delivery.event_type !== PLATFORM_EVENT_TYPES.test) {
+      if (delivery.status === "pending" && !delivery.event_id.startsWith(TEST_EVENT_ID_PREFIX)) {
         throw new ConflictError(`delivery ${delivery.id} is pending: its first attempt is on its way`);
       }
       if (!hasAttemptsLeft(delivery)) {

@@ -2,6 +2,7 @@ import * as z from "zod";
 import { type DeliveryView, toDeliveryView } from "./model";
 import { findDelivery } from "./log";
 import type { DeliveryStore } from "./ports";
+import type { EventCatalog } from "../catalog/catalog";
 import { ConflictError, ValidationError } from "../errors";
 import type { EventDelivery } from "./index";
 import type { Recovery } from "./recovery";
@@ -18,9 +19,15 @@ export interface DeliveryOperationsDeps {
   readonly endpoints: WebhookStore;
   readonly deliveries: Pick<DeliveryStore, "getDelivery">;
   readonly delivery: Pick<EventDelivery, "sendTest" | "resendNow">;
+  /** Where a test finds the example of the type it asks for. */
+  readonly catalog: EventCatalog;
   readonly recovery: Pick<Recovery, "queuePart">;
   readonly clock?: () => Date;
 }
+
+const testSchema = z.strictObject({
+  event_type: z.string().min(1, "event_type names a catalog type").max(200).optional(),
+});
 
 const recoverSchema = z.strictObject({
   since: z.iso.datetime({ offset: true, message: "since is an ISO 8601 date-time, like 2026-02-15T10:30:00Z" }),
@@ -32,9 +39,17 @@ export function deliveryOperations(deps: DeliveryOperationsDeps) {
 
   return {
     async test(tenantId: string, webhookId: string, body: unknown): Promise<DeliveryView> {
-      parseInput(noParametersSchema, body, "test request");
+      const { event_type: type } = parseInput(testSchema, body, "test request");
       const endpoint = await findEndpoint(endpoints, tenantId, webhookId);
-      return toDeliveryView(await deps.delivery.sendTest(endpoint));
+      if (type === undefined) return toDeliveryView(await deps.delivery.sendTest(endpoint));
+      const definition = (await deps.catalog.types()).find((entry) => entry.type === type);
+      const problem = !definition
+        ? `${type} is not in the event-type catalog; see GET /v1/webhooks/events`
+        : definition.example === undefined
+          ? `${type} has no example to send; send a plain test instead`
+          : undefined;
+      if (problem) throw new ValidationError(problem, { details: [{ field: "event_type", message: problem }] });
+      return toDeliveryView(await deps.delivery.sendTest(endpoint, { type, data: definition?.example }));
     },
 
     async retry(tenantId: string, webhookId: string, deliveryId: string, body: unknown): Promise<DeliveryView> {

@@ -95,6 +95,7 @@ async function listen(server: Server | NetServer): Promise<number> {
 
 function outbound(url: string, overrides: Partial<OutboundRequest> = {}): OutboundRequest {
   return {
+    method: "POST",
     url,
     headers: { "content-type": "application/json", "x-webhook-event": "crm.lead.created" },
     body: '{"id":"evt_1","type":"crm.lead.created","created_at":"2026-02-15T10:30:00.000Z","data":{}}',
@@ -131,6 +132,7 @@ describe("UndiciWebhookSender", () => {
       const request = buildWebhookRequest({
         target: {
           url: receiver.url,
+          method: "POST",
           headers: { "X-Api-Key": "k-123" },
           field_mapping: {},
           secrets: [secret],

@@ -2,16 +2,20 @@ import { describe, expect, it } from "vitest";
 import {
   type ApiKeyRecord,
   type ApiKeyStore,
+  apiKeyAdmin,
   authenticate,
   bearerToken,
   hashApiKey,
   issueApiKey,
+  LAST_USED_PRECISION_MS,
 } from "../../../lambdas/core/api-keys";
+import { NotFoundError, ValidationError } from "../../../lambdas/core/errors";
 
-/** The ApiKeyStore port's contract in memory, recording each lookup. */
+/** The ApiKeyStore port in memory, recording each lookup and each recorded use. */
 class InMemoryApiKeyStore implements ApiKeyStore {
   readonly records = new Map<string, ApiKeyRecord>();
   readonly lookups: string[] = [];
+  readonly uses: { key_id: string; at: string; notBefore: string }[] = [];
 
   async find(keyHash: string): Promise<ApiKeyRecord | undefined> {
     this.lookups.push(keyHash);
@@ -19,17 +23,56 @@ class InMemoryApiKeyStore implements ApiKeyStore {
   }
 
   async save(record: ApiKeyRecord): Promise<void> {
+    if (this.records.has(record.key_hash)) throw new Error(`key ${record.key_id} exists`);
     this.records.set(record.key_hash, record);
   }
+
+  async list(tenantId: string): Promise<ApiKeyRecord[]> {
+    return [...this.records.values()].filter((r) => r.tenant_id === tenantId);
+  }
+
+  async revoke(tenantId: string, keyId: string): Promise<boolean> {
+    const record = [...this.records.values()].find((r) => r.tenant_id === tenantId && r.key_id === keyId);
+    return record !== undefined && this.records.delete(record.key_hash);
+  }
+
+  async recordUse(record: ApiKeyRecord, at: string, notBefore: string): Promise<void> {
+    this.uses.push({ key_id: record.key_id, at, notBefore });
+    const current = this.records.get(record.key_hash);
+    // Never recreates a revoked key; a use already recorded since notBefore is kept.
+    if (!current || (current.last_used_at !== null && current.last_used_at >= notBefore)) return;
+    this.records.set(record.key_hash, { ...current, last_used_at: at });
+  }
+
+  stored(keyHash: string): ApiKeyRecord | undefined {
+    return this.records.get(keyHash);
+  }
+}
+
+/** A store whose recordUse always fails, as a throttled table would. */
+class FailingUseStore extends InMemoryApiKeyStore {
+  override async recordUse(): Promise<void> {
+    throw new Error("throttled");
+  }
+}
+
+const now = new Date("2026-02-15T10:30:00Z");
+const secondsBefore = (seconds: number) => new Date(now.getTime() - seconds * 1000).toISOString();
+
+async function storedKey(store: ApiKeyStore, fields: Partial<ApiKeyRecord> = {}) {
+  const { key, record } = issueApiKey("acme", { now: new Date("2026-01-01T00:00:00Z") });
+  const stored = { ...record, ...fields };
+  await store.save(stored);
+  return { key, record: stored };
 }
 
 describe("issueApiKey", () => {
   it("issues an hk_ key whose hash is what the record stores", () => {
     // Prepare
-    const now = new Date("2026-02-15T10:30:00Z");
+    const at = new Date("2026-02-15T10:30:00Z");
 
     // Act
-    const { key, record } = issueApiKey("acme", now);
+    const { key, record } = issueApiKey("acme", { now: at });
 
     // Assess
     expect(key).toMatch(/^hk_[A-Za-z0-9_-]{43}$/);
@@ -37,8 +80,19 @@ describe("issueApiKey", () => {
       key_hash: hashApiKey(key),
       tenant_id: "acme",
       key_id: hashApiKey(key).slice(0, 12),
+      name: null,
       created_at: "2026-02-15T10:30:00.000Z",
+      expires_at: null,
+      last_used_at: null,
     });
+  });
+
+  it("keeps the name and expiry it is given", () => {
+    // Act
+    const { record } = issueApiKey("acme", { name: "CRM sync", expiresAt: "2027-01-01T00:00:00.000Z", now });
+
+    // Assess
+    expect(record).toMatchObject({ name: "CRM sync", expires_at: "2027-01-01T00:00:00.000Z", last_used_at: null });
   });
 
   it("never stores the key itself", () => {
@@ -116,11 +170,10 @@ describe("authenticate", () => {
   it("returns the record for a known key", async () => {
     // Prepare
     const store = new InMemoryApiKeyStore();
-    const { key, record } = issueApiKey("acme");
-    await store.save(record);
+    const { key, record } = await storedKey(store);
 
     // Act
-    const found = await authenticate(store, `Bearer ${key}`);
+    const found = await authenticate(store, `Bearer ${key}`, now);
 
     // Assess
     expect(found).toEqual(record);
@@ -130,13 +183,14 @@ describe("authenticate", () => {
   it("returns undefined for an unknown key", async () => {
     // Prepare
     const store = new InMemoryApiKeyStore();
-    await store.save(issueApiKey("acme").record);
+    await storedKey(store);
 
     // Act
-    const found = await authenticate(store, `Bearer ${issueApiKey("acme").key}`);
+    const found = await authenticate(store, `Bearer ${issueApiKey("acme").key}`, now);
 
     // Assess
     expect(found).toBeUndefined();
+    expect(store.uses).toEqual([]);
   });
 
   it("returns undefined without a lookup when the header is missing or not a bearer token", async () => {
@@ -144,8 +198,8 @@ describe("authenticate", () => {
     const store = new InMemoryApiKeyStore();
 
     // Act
-    const missing = await authenticate(store, undefined);
-    const basic = await authenticate(store, "Basic YWxhZGRpbjpvcGVuc2VzYW1l");
+    const missing = await authenticate(store, undefined, now);
+    const basic = await authenticate(store, "Basic YWxhZGRpbjpvcGVuc2VzYW1l", now);
 
     // Assess
     expect(missing).toBeUndefined();
@@ -157,13 +211,348 @@ describe("authenticate", () => {
     // Prepare
     const store = new InMemoryApiKeyStore();
     const token = `hk_${"a".repeat(300)}`;
-    await store.save({ key_hash: hashApiKey(token), tenant_id: "acme", key_id: "x", created_at: "" });
+    await store.save({ ...issueApiKey("acme").record, key_hash: hashApiKey(token) });
 
     // Act
-    const found = await authenticate(store, `Bearer ${token}`);
+    const found = await authenticate(store, `Bearer ${token}`, now);
 
     // Assess
     expect(found).toBeUndefined();
     expect(store.lookups).toEqual([]);
   });
+
+  it.each([
+    ["expired a second ago", secondsBefore(1)],
+    ["expiring this instant", now.toISOString()],
+  ])("refuses a key %s and records no use", async (_, expiresAt) => {
+    // Prepare
+    const store = new InMemoryApiKeyStore();
+    const { key } = await storedKey(store, { expires_at: expiresAt });
+
+    // Act
+    const found = await authenticate(store, `Bearer ${key}`, now);
+
+    // Assess
+    expect(found).toBeUndefined();
+    expect(store.uses).toEqual([]);
+  });
+
+  it("accepts a key that has not expired yet", async () => {
+    // Prepare
+    const store = new InMemoryApiKeyStore();
+    const { key, record } = await storedKey(store, { expires_at: "2026-02-15T10:30:00.001Z" });
+
+    // Act
+    const found = await authenticate(store, `Bearer ${key}`, now);
+
+    // Assess
+    expect(found).toEqual(record);
+  });
+
+  it("refuses a revoked key", async () => {
+    // Prepare
+    const store = new InMemoryApiKeyStore();
+    const { key, record } = await storedKey(store);
+    await store.revoke("acme", record.key_id);
+
+    // Act
+    const found = await authenticate(store, `Bearer ${key}`, now);
+
+    // Assess
+    expect(found).toBeUndefined();
+  });
+
+  it.each([
+    ["never used", null],
+    ["last used 61 s ago", secondsBefore(61)],
+  ])("records a use of a key %s", async (_, lastUsedAt) => {
+    // Prepare
+    const store = new InMemoryApiKeyStore();
+    const { key, record } = await storedKey(store, { last_used_at: lastUsedAt });
+
+    // Act
+    await authenticate(store, `Bearer ${key}`, now);
+
+    // Assess
+    expect(store.uses).toEqual([
+      {
+        key_id: record.key_id,
+        at: now.toISOString(),
+        notBefore: new Date(now.getTime() - LAST_USED_PRECISION_MS).toISOString(),
+      },
+    ]);
+    expect(store.stored(record.key_hash)?.last_used_at).toBe(now.toISOString());
+  });
+
+  it.each([
+    ["30 s ago", secondsBefore(30)],
+    ["exactly 60 s ago", secondsBefore(60)],
+  ])("records no use of a key last used %s", async (_, lastUsedAt) => {
+    // Prepare
+    const store = new InMemoryApiKeyStore();
+    const { key, record } = await storedKey(store, { last_used_at: lastUsedAt });
+
+    // Act
+    const found = await authenticate(store, `Bearer ${key}`, now);
+
+    // Assess
+    expect(found).toEqual(record);
+    expect(store.uses).toEqual([]);
+    expect(store.stored(record.key_hash)?.last_used_at).toBe(lastUsedAt);
+  });
+
+  it("accepts the key when recording its use fails, and reports the failure", async () => {
+    // Prepare
+    const store = new FailingUseStore();
+    const { key, record } = await storedKey(store);
+    const failures: unknown[] = [];
+
+    // Act
+    const found = await authenticate(store, `Bearer ${key}`, now, (error) => failures.push(error));
+
+    // Assess
+    expect(found).toEqual(record);
+    expect(failures).toEqual([new Error("throttled")]);
+  });
+});
+
+describe("apiKeyAdmin", () => {
+  const setup = () => {
+    const store = new InMemoryApiKeyStore();
+    let clock = now;
+    const admin = apiKeyAdmin({ store, clock: () => clock });
+    return { store, admin, advance: (ms: number) => (clock = new Date(clock.getTime() + ms)) };
+  };
+
+  it("creates a key without a name or expiry, showing the key once", async () => {
+    // Prepare
+    const { store, admin } = setup();
+
+    // Act
+    const issued = await admin.create("acme", {});
+
+    // Assess
+    expect(issued).toEqual({
+      key: expect.stringMatching(/^hk_/),
+      tenant_id: "acme",
+      key_id: hashApiKey(issued.key).slice(0, 12),
+      name: null,
+      created_at: now.toISOString(),
+      expires_at: null,
+      last_used_at: null,
+    });
+    expect(store.stored(hashApiKey(issued.key))).toMatchObject({ tenant_id: "acme", key_id: issued.key_id });
+  });
+
+  it("creates a key with a name and an expiry, stored in UTC", async () => {
+    // Prepare
+    const { admin } = setup();
+
+    // Act
+    const issued = await admin.create("acme", { name: "  CRM sync ", expires_at: "2027-01-01T00:00:00+02:00" });
+
+    // Assess
+    expect(issued).toMatchObject({ name: "CRM sync", expires_at: "2026-12-31T22:00:00.000Z" });
+  });
+
+  it("creates a key that authenticates until it expires", async () => {
+    // Prepare
+    const { store, admin } = setup();
+    const issued = await admin.create("acme", { expires_at: "2026-02-15T11:30:00Z" });
+
+    // Act
+    const before = await authenticate(store, `Bearer ${issued.key}`, new Date("2026-02-15T11:29:59Z"));
+    const after = await authenticate(store, `Bearer ${issued.key}`, new Date("2026-02-15T11:30:00Z"));
+
+    // Assess
+    expect(before?.tenant_id).toBe("acme");
+    expect(after).toBeUndefined();
+  });
+
+  it.each([
+    ["in the past", "2026-02-15T10:29:59Z"],
+    ["this instant", "2026-02-15T10:30:00Z"],
+  ])("refuses an expires_at %s and stores nothing", async (_, expiresAt) => {
+    // Prepare
+    const { store, admin } = setup();
+
+    // Act
+    const create = admin.create("acme", { expires_at: expiresAt });
+
+    // Assess
+    await expect(create).rejects.toBeInstanceOf(ValidationError);
+    await expect(create).rejects.toMatchObject({
+      details: [{ field: "expires_at", message: expect.stringMatching(/in the past/) }],
+    });
+    expect(store.records.size).toBe(0);
+  });
+
+  it.each(["tomorrow", "2027-01-01", "2027-01-01T00:00:00", 1767225600])(
+    "refuses the expires_at %j, naming the field",
+    async (expiresAt) => {
+      // Prepare
+      const { store, admin } = setup();
+
+      // Act
+      const create = admin.create("acme", { expires_at: expiresAt });
+
+      // Assess
+      await expect(create).rejects.toBeInstanceOf(ValidationError);
+      await expect(create).rejects.toMatchObject({ details: [expect.objectContaining({ field: "expires_at" })] });
+      expect(store.records.size).toBe(0);
+    },
+  );
+
+  it.each([
+    ["an empty name", { name: "  " }, "name"],
+    ["a name over 100 characters", { name: "n".repeat(101) }, "name"],
+    ["an unknown field", { scopes: ["events:write"] }, "body"],
+  ])("refuses %s", async (_, body, field) => {
+    // Prepare
+    const { store, admin } = setup();
+
+    // Act
+    const create = admin.create("acme", body);
+
+    // Assess
+    await expect(create).rejects.toBeInstanceOf(ValidationError);
+    await expect(create).rejects.toMatchObject({ details: [expect.objectContaining({ field })] });
+    expect(store.records.size).toBe(0);
+  });
+
+  it("names the unknown field it refuses", async () => {
+    // Prepare
+    const { admin } = setup();
+
+    // Act
+    const create = admin.create("acme", { name: "ok", scopes: [] });
+
+    // Assess
+    await expect(create).rejects.toMatchObject({
+      details: [{ field: "body", message: expect.stringContaining("scopes") }],
+    });
+  });
+
+  it.each(["acme corp", "", "a/b", "x".repeat(65)])("refuses the tenant id %j on every route", async (tenantId) => {
+    // Prepare
+    const { admin } = setup();
+
+    // Act
+    const create = admin.create(tenantId, {});
+    const list = admin.list(tenantId, {});
+    const revoke = admin.revoke(tenantId, "0123456789ab");
+
+    // Assess
+    await expect(create).rejects.toThrow(ValidationError);
+    await expect(create).rejects.toThrow(/tenant id/);
+    await expect(list).rejects.toThrow(ValidationError);
+    await expect(revoke).rejects.toThrow(ValidationError);
+  });
+
+  it("lists a tenant's keys oldest first, without the key or its hash", async () => {
+    // Prepare
+    const { admin, advance } = setup();
+    const first = await admin.create("acme", { name: "first" });
+    advance(1_000);
+    const second = await admin.create("acme", { name: "second", expires_at: "2027-01-01T00:00:00Z" });
+    await admin.create("globex", { name: "another tenant's" });
+
+    // Act
+    const keys = await admin.list("acme", {});
+
+    // Assess
+    expect(keys).toEqual([
+      {
+        key_id: first.key_id,
+        name: "first",
+        created_at: "2026-02-15T10:30:00.000Z",
+        expires_at: null,
+        last_used_at: null,
+      },
+      {
+        key_id: second.key_id,
+        name: "second",
+        created_at: "2026-02-15T10:30:01.000Z",
+        expires_at: "2027-01-01T00:00:00.000Z",
+        last_used_at: null,
+      },
+    ]);
+    const listed = JSON.stringify(keys);
+    expect(listed).not.toContain(first.key);
+    expect(listed).not.toContain(hashApiKey(first.key));
+    expect(listed).not.toContain(hashApiKey(second.key));
+  });
+
+  it("lists when a key was last used", async () => {
+    // Prepare
+    const { store, admin } = setup();
+    const issued = await admin.create("acme", {});
+    await authenticate(store, `Bearer ${issued.key}`, now);
+
+    // Act
+    const [key] = await admin.list("acme", {});
+
+    // Assess
+    expect(key?.last_used_at).toBe(now.toISOString());
+  });
+
+  it("refuses query parameters on the list", async () => {
+    // Prepare
+    const { admin } = setup();
+
+    // Act
+    const list = admin.list("acme", { page: "2" });
+
+    // Assess
+    await expect(list).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("revokes a key, which then no longer authenticates or lists", async () => {
+    // Prepare
+    const { store, admin } = setup();
+    const issued = await admin.create("acme", {});
+    const kept = await admin.create("acme", {});
+
+    // Act
+    const revoked = await admin.revoke("acme", issued.key_id);
+
+    // Assess
+    expect(revoked).toEqual({ key_id: issued.key_id, revoked: true });
+    expect(await authenticate(store, `Bearer ${issued.key}`, now)).toBeUndefined();
+    expect(await authenticate(store, `Bearer ${kept.key}`, now)).toMatchObject({ key_id: kept.key_id });
+    expect((await admin.list("acme", {})).map((k) => k.key_id)).toEqual([kept.key_id]);
+  });
+
+  it("answers 404 when revoking a key twice, or another tenant's key", async () => {
+    // Prepare
+    const { store, admin } = setup();
+    const issued = await admin.create("acme", {});
+    await admin.revoke("acme", issued.key_id);
+    const globex = await admin.create("globex", {});
+
+    // Act
+    const again = admin.revoke("acme", issued.key_id);
+    const another = admin.revoke("acme", globex.key_id);
+
+    // Assess
+    await expect(again).rejects.toBeInstanceOf(NotFoundError);
+    await expect(another).rejects.toBeInstanceOf(NotFoundError);
+    expect(await authenticate(store, `Bearer ${globex.key}`, now)).toMatchObject({ tenant_id: "globex" });
+  });
+
+  it.each(["0123456789ab", "", "ABCDEF012345", "0123456789abc", "../../etc", "hk_secret"])(
+    "answers 404 when revoking the unknown or malformed key id %j",
+    async (keyId) => {
+      // Prepare
+      const { admin } = setup();
+      await admin.create("acme", {});
+
+      // Act
+      const revoke = admin.revoke("acme", keyId);
+
+      // Assess
+      await expect(revoke).rejects.toBeInstanceOf(NotFoundError);
+      expect(await admin.list("acme", {})).toHaveLength(1);
+    },
+  );
 });

@@ -45,10 +45,12 @@ describe("createWebhookSchema", () => {
     const body = {
       ...validCreate,
       slug: "rd-leads",
+      http_method: "PUT",
       description: "Leads for RD",
       is_active: false,
       headers: { Authorization: "Bearer abc", "X-Tenant": "acme\tprod" },
       field_mapping: { lead_email: "lead.email", first_item: "items.0.id" },
+      filter: { conversion_identifier: ["form-contato"], "lead.score": [10, null] },
       target_pipeline_id: "pipe-1",
       target_column_id: null,
       verify: false,
@@ -144,17 +146,15 @@ describe("createWebhookSchema", () => {
       expect(details).toEqual([{ field: "events", message: expect.stringMatching(/at least one/) }]);
     });
 
-    it("rejects an unknown event type with a pointer to the catalog", () => {
+    it("leaves whether a type is in the catalog to the use case, which reads the catalog", () => {
       // Act
-      const details = createRejection({ events: ["crm.lead.created", "crm.deal.created"] });
+      const input = parseInput(createWebhookSchema, { ...validCreate, events: ["crm.deal.created"] }, "webhook");
 
       // Assess
-      expect(details).toEqual([
-        { field: "events.1", message: expect.stringContaining("GET /v1/webhooks/events") },
-      ]);
+      expect(input.events).toEqual(["crm.deal.created"]);
     });
 
-    it.each([["CRM.Lead.Created"], ["crm..lead"], ["crm.*.created"], ["crm*"]])(
+    it.each([["crm..lead"], ["crm.*.created"], ["crm*"], ["crm-lead"]])(
       "rejects the malformed pattern %s",
       (pattern) => {
         // Act
@@ -166,7 +166,7 @@ describe("createWebhookSchema", () => {
       },
     );
 
-    it.each([[["*"]], [["crm.*"]], [["crm.lead.*", "contact.created"]]])("accepts %j", (events) => {
+    it.each([[["*"]], [["crm.*"]], [["crm.lead.*", "contact.created"]], [["WEBHOOK.*", "crm_deal_created"]]])("accepts %j", (events) => {
       // Act
       const input = parseInput(createWebhookSchema, { ...validCreate, events }, "webhook");
 
@@ -344,6 +344,71 @@ describe("createWebhookSchema", () => {
       expect(details.map((d) => d.field)).toEqual(["field_mapping.out"]);
     });
   });
+
+  describe("http_method", () => {
+    it.each(["POST", "PUT", "PATCH"])("accepts %s", (http_method) => {
+      // Act
+      const input = parseInput(createWebhookSchema, { ...validCreate, http_method }, "webhook");
+
+      // Assess
+      expect(input.http_method).toBe(http_method);
+    });
+
+    it.each(["GET", "DELETE", "put", "", 1])("rejects %j with a detail listing the methods", (http_method) => {
+      // Act
+      const details = createRejection({ http_method });
+
+      // Assess
+      expect(details).toEqual([{ field: "http_method", message: "http_method is one of POST, PUT, PATCH" }]);
+    });
+
+    it("leaves it out when not given, for the create to default to POST", () => {
+      // Act
+      const input = parseInput(createWebhookSchema, validCreate, "webhook");
+
+      // Assess
+      expect(input).not.toHaveProperty("http_method");
+    });
+  });
+
+  describe("filter", () => {
+    it("accepts null", () => {
+      // Act
+      const input = parseInput(createWebhookSchema, { ...validCreate, filter: null }, "webhook");
+
+      // Assess
+      expect(input.filter).toBeNull();
+    });
+
+    it("names a path that is not a dot path under filter", () => {
+      // Act
+      const details = createRejection({ filter: { "lead email": ["a"] } });
+
+      // Assess
+      expect(details).toEqual([
+        { field: "filter.lead email", message: expect.stringContaining('"lead email" is not a dot path') },
+      ]);
+    });
+
+    it("names the bad value of a path", () => {
+      // Act
+      const details = createRejection({ filter: { conversion_identifier: ["form-contato", { id: 1 }] } });
+
+      // Assess
+      expect(details.map((d) => d.field)).toEqual(["filter.conversion_identifier.1"]);
+    });
+
+    it("rejects 11 paths under filter", () => {
+      // Prepare
+      const filter = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`f${i}`, [i]]));
+
+      // Act
+      const details = createRejection({ filter });
+
+      // Assess
+      expect(details).toEqual([{ field: "filter", message: expect.stringMatching(/at most 10 paths/) }]);
+    });
+  });
 });
 
 describe("updateWebhookSchema", () => {
@@ -369,6 +434,22 @@ describe("updateWebhookSchema", () => {
 
     // Assess
     expect(details).toEqual([{ field: "body", message: expect.stringMatching(/at least one field/) }]);
+  });
+
+  it("sets http_method and removes the filter with null", () => {
+    // Act
+    const input = parseInput(updateWebhookSchema, { http_method: "PATCH", filter: null }, "webhook update");
+
+    // Assess
+    expect(input).toEqual({ http_method: "PATCH", filter: null });
+  });
+
+  it("rejects a bad http_method and a bad filter, naming both", () => {
+    // Act
+    const details = rejection(updateWebhookSchema, { http_method: "GET", filter: { tags: [] } });
+
+    // Assess
+    expect(details.map((d) => d.field).sort()).toEqual(["filter.tags", "http_method"]);
   });
 
   it("applies the create rules to the fields it is given", () => {

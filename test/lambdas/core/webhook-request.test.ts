@@ -22,6 +22,7 @@ const event: WebhookEvent = {
 function target(overrides: Partial<WebhookTarget> = {}): WebhookTarget {
   return {
     url: "https://receiver.example.com/hooks",
+    method: "POST",
     headers: {},
     field_mapping: {},
     secrets: [generateSecret()],

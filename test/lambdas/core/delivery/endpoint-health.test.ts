@@ -208,6 +208,24 @@ describe("probes of an open breaker", () => {
     expect(world.metrics.healthChanges).toEqual(["open", "healthy"]);
   });
 
+  it("sends the attempts, the probe and the drain with the endpoint's http_method", async () => {
+    // Prepare
+    const world = deliveryWorld();
+    const hook = world.addEndpoint({}, { http_method: "PUT" });
+    await openBreakerOf(world, hook);
+    await world.events(2);
+    world.sender.answer(hook.url, ok);
+
+    // Act
+    await world.fireDue();
+    await world.runSlowLane();
+
+    // Assess
+    // The two events parked behind the breaker went out once a probe closed it.
+    expect(world.deliveriesTo(hook.id).slice(-2).map((d) => d.status)).toEqual(["succeeded", "succeeded"]);
+    expect(new Set(world.sender.to(hook.url).map((s) => s.method))).toEqual(new Set(["PUT"]));
+  });
+
   it("sends every parked delivery exactly once, oldest first, in the drain after a successful probe", async () => {
     // Prepare
     const world = deliveryWorld();

@@ -146,5 +146,22 @@ describe("fan-out", () => {
     expect(world.sender.sent).toEqual([]);
     expect(hooks.map((h) => world.deliveriesTo(h.id)[0]?.status)).toEqual(Array(hooks.length).fill("parked"));
   });
-});
 
+  it("makes no delivery, not even a skipped one, for an endpoint whose filter keeps the event out", async () => {
+    // Prepare
+    const world = deliveryWorld();
+    // The harness's events carry {"lead": {"n": 1}}, {"lead": {"n": 2}}, ...
+    const firstOnly = world.addEndpoint({}, { filter: { "lead.n": [1] } });
+    const disabled = world.addEndpoint({}, { filter: { "lead.n": [1] }, is_active: false, disabled_reason: "manual" });
+    const unfiltered = world.addEndpoint();
+
+    // Act
+    await world.events(2);
+
+    // Assess
+    expect(world.deliveriesTo(firstOnly.id)).toEqual([expect.objectContaining({ status: "succeeded" })]);
+    expect(world.sender.to(firstOnly.url)).toHaveLength(1);
+    expect(world.deliveriesTo(disabled.id)).toEqual([expect.objectContaining({ status: "skipped" })]);
+    expect(world.deliveriesTo(unfiltered.id)).toHaveLength(2);
+  });
+});

@@ -7,6 +7,7 @@
  */
 import {
   CountingMetrics,
+  exampleEventCheck,
   laneDefaults,
   MemoryDeliveryStore,
   MemoryEndpoints,
@@ -51,8 +52,9 @@ export const ok: Answer = { status: 200, duration_ms: 15 };
 export const serverError: Answer = { status: 500, duration_ms: 15 };
 export const timeout: Answer = { error: "timeout", duration_ms: 3000 };
 
-/** One POST the sender made. */
+/** One request the sender made. */
 export interface SentRequest {
+  readonly method: string;
   readonly url: string;
   readonly deliveryId: string;
   readonly attempt: number;
@@ -78,6 +80,7 @@ export class ScriptedSender implements WebhookSender {
 
   async send(request: OutboundRequest): Promise<AttemptResult> {
     const sent: SentRequest = {
+      method: request.method,
       url: request.url,
       deliveryId: request.headers["webhook-id"] ?? "",
       attempt: Number(request.headers["x-webhook-attempt"]),
@@ -154,6 +157,7 @@ export function deliveryWorld(options: WorldOptions = {}) {
     lane: "main",
     breakerThreshold: options.breakerThreshold ?? 3,
     drainRatePerSecond: options.drainRatePerSecond ?? 20,
+    eventCheck: exampleEventCheck(),
     clock,
   };
   const main = eventDelivery(deps);

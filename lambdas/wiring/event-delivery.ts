@@ -1,0 +1,77 @@
+/**
+ * @module The composition root, part three: delivery over the production
+ * adapters (the workers' lanes, and the API's test, resend and recover).
+ */
+import { PowertoolsDeliveryMetrics } from "../adapters/powertools-delivery-metrics";
+import { loadConfig } from "../config";
+import type { EventQueue } from "../core/delivery/ports";
+import { deliveryOperations as createDeliveryOperations } from "../core/delivery/operations";
+import { eventDelivery as createEventDelivery, type EventDeliveryDeps } from "../core/delivery";
+import { recovery as createRecovery } from "../core/delivery/recovery";
+import {
+  currentCatalog,
+  deliveryStore,
+  endpointHealthStore,
+  eventPublisher,
+  eventQueue,
+  logger,
+  metrics,
+  once,
+  retryScheduler,
+  slowLane,
+  webhookStore,
+} from "./aws";
+import { eventCheck } from "./event-check";
+import { webhookSender } from "./http-senders";
+
+// Resends run in the slow lane (a recovery is often thousands, to an endpoint that just had
+// trouble): queued there directly, not through the events queue.
+const recovery = /* @__PURE__ */ once(() =>
+  createRecovery({ deliveries: deliveryStore(), queue: slowLane() }),
+);
+
+/** Delivery over the production adapters and `queue`; tests replace parts (a clock, a sender). */
+export function newEventDelivery(queue: EventQueue, overrides: Partial<EventDeliveryDeps> = {}) {
+  return createEventDelivery({
+    deliveries: deliveryStore(),
+    endpoints: webhookStore(),
+    healthStore: endpointHealthStore(),
+    sender: webhookSender(),
+    eventCheck: eventCheck(),
+    scheduler: retryScheduler(),
+    queue,
+    metrics: new PowertoolsDeliveryMetrics(metrics()),
+    log: logger(),
+    schedule: loadConfig("retries").RETRY_SCHEDULE,
+    recovery: recovery(),
+    slowLane: slowLane(),
+    lane: "main",
+    breakerThreshold: loadConfig("endpointHealth").BREAKER_THRESHOLD,
+    drainRatePerSecond: loadConfig("endpointHealth").DRAIN_RATE_PER_SECOND,
+    ...overrides,
+  });
+}
+
+const mainLane = /* @__PURE__ */ once(() => newEventDelivery(eventQueue()));
+const slowLaneDelivery = /* @__PURE__ */ once(() => newEventDelivery(eventQueue(), { lane: "slow" }));
+const slowLaneQueueName = /* @__PURE__ */ once(() => loadConfig("slowLane").SLOW_LANE_QUEUE_URL.split("/").pop());
+
+/**
+ * The delivery worker's, for a record from the queue `eventSourceArn` names: a record from
+ * the slow lane's queue is worked by the slow lane (SPEC 5). It also dead-letters the
+ * messages it cannot read.
+ */
+export function eventDelivery(eventSourceArn?: string) {
+  return eventSourceArn?.split(":").pop() === slowLaneQueueName() ? slowLaneDelivery() : mainLane();
+}
+
+/** The API's test, resend and recover: the same delivery code, and a queue to hand work to. */
+export const deliveryOperations = /* @__PURE__ */ once(() =>
+  createDeliveryOperations({
+    endpoints: webhookStore(),
+    deliveries: deliveryStore(),
+    delivery: newEventDelivery(eventPublisher()),
+    recovery: recovery(),
+    catalog: currentCatalog(),
+  }),
+);
