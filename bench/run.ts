@@ -33,6 +33,7 @@ import {
   startReceiverProcess,
   type WindowResult,
 } from "./harness";
+import { ingestCheckRows } from "./ingest-check";
 import { isolation } from "./isolation";
 import { localLatency } from "./local-latency";
 import {
@@ -421,6 +422,7 @@ async function pieces(
     ],
     ["  hexSignature", cpuPerCall(N, () => hexSignature(target.secret, body))],
     ["  JSON.stringify of the delivered body", cpuPerCall(N, () => JSON.stringify(event))],
+    ...(await ingestCheckRows(N)),
     ["ulid()", cpuPerCall(N, () => ulid())],
     ["randomUUID() (the store's lease)", cpuPerCall(N, () => randomUUID())],
     ["new URL(endpoint url) (sender)", cpuPerCall(N, () => new URL(target.url))],
