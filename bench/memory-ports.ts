@@ -41,8 +41,9 @@ import type { WebhookStore } from "../lambdas/core/webhook-store";
 /**
  * In-memory ports for running the delivery use case without storage. The
  * store keeps the DynamoDB adapter's semantics (idempotent fan-out within the
- * window that leases attempt 1 of its pending deliveries, conditional claim
- * with a lease, lease-checked record, conditional close) with plain Maps, so
+ * window whose event leases attempt 1 of the deliveries it sends, written with
+ * that attempt; conditional claim with a lease, lease-checked record,
+ * conditional close) with plain Maps, so
  * the use case takes the same paths as in production while the storage cost
  * is left out.
  */
@@ -59,7 +60,7 @@ const isParkable = (d: Delivery) =>
 const leaseIsLive = (d: StoredDelivery, now: number) => d.lease_until !== undefined && d.lease_until >= now;
 
 export class MemoryDeliveryStore implements DeliveryStore {
-  private readonly events = new Map<string, { event: StoredEvent; until: number }>();
+  private readonly events = new Map<string, { event: StoredEvent; until: number; leaseUntil: number }>();
   private readonly deliveries = new Map<string, StoredDelivery>();
 
   /** Forgets everything (between measurement windows, so the heap does not grow run over run). */
@@ -94,13 +95,32 @@ export class MemoryDeliveryStore implements DeliveryStore {
     for (const d of deliveries) {
       if (this.deliveries.has(`${d.webhook_id}#${d.id}`)) throw new Error(`delivery ${d.id} exists`);
     }
-    this.events.set(key, { event, until: write.idempotentUntil.getTime() });
-    const lease = randomUUID();
-    const attemptLease = { lease, lease_until: write.leaseUntil.getTime() };
+    this.events.set(key, { event, until: write.idempotentUntil.getTime(), leaseUntil: write.leaseUntil.getTime() });
+    // The leased ones are written with their first attempt (recordFirstAttempt).
+    await this.recordDeliveries(deliveries.filter((d) => !write.leased.has(d.id)));
+    return { recorded: true, lease: randomUUID() };
+  }
+
+  async claimFanOut(event: StoredEvent, leaseUntil: Date, now: Date): Promise<boolean> {
+    const key = `${event.tenant_id}#${event.id}`;
+    const stored = this.events.get(key);
+    if (!stored || stored.leaseUntil >= now.getTime()) return false;
+    this.events.set(key, { ...stored, leaseUntil: leaseUntil.getTime() });
+    return true;
+  }
+
+  async recordDeliveries(deliveries: readonly Delivery[]): Promise<void> {
     for (const d of deliveries) {
-      this.deliveries.set(`${d.webhook_id}#${d.id}`, write.leased.has(d.id) ? { ...d, ...attemptLease } : d);
+      const key = `${d.webhook_id}#${d.id}`;
+      if (!this.deliveries.has(key)) this.deliveries.set(key, d);
     }
-    return { recorded: true, lease };
+  }
+
+  async recordFirstAttempt(delivery: Delivery, attempt: DeliveryAttempt, update: DeliveryUpdate): Promise<boolean> {
+    const key = `${delivery.webhook_id}#${delivery.id}`;
+    if (this.deliveries.has(key)) return false;
+    this.deliveries.set(key, { ...delivery, ...update, attempt_count: attempt.number, attempts: [attempt] });
+    return true;
   }
 
   async getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined> {
@@ -211,7 +231,9 @@ export class MemoryEndpoints implements Pick<WebhookStore, "get" | "list">, Endp
   async disable(tenantId: string, webhookId: string, reason: DisabledReason, at: string): Promise<boolean> {
     const endpoint = this.find(tenantId, webhookId);
     if (!endpoint?.is_active) return false;
-    this.replace({ ...endpoint, is_active: false, disabled_reason: reason, disabled_at: at, updated_at: at });
+    // A new version, as in DynamoDB: a tenant's write of the endpoint as read before must fail stale.
+    const disabled = { is_active: false, disabled_reason: reason, disabled_at: at, updated_at: at };
+    this.replace({ ...endpoint, ...disabled, version: endpoint.version + 1 });
     return true;
   }
 

@@ -20,6 +20,7 @@ import { ulid } from "../lambdas/core/ulid";
 import { buildWebhookRequest } from "../lambdas/core/webhook-request";
 import type { WebhookSender } from "../lambdas/core/webhook-sender";
 import { lambdaContext } from "../local/lambda-context";
+import { capacity } from "./capacity";
 import { deliveredBody, EVENT_DATA, EVENT_TYPE, endpoint, messageFactory, OCCURRED_AT } from "./fixtures";
 import {
   cpuPerDelivery,
@@ -70,8 +71,10 @@ import { printTargets, type TargetResult, verdict } from "./targets";
  * main and the slow lane running (3, bench/isolation.ts); an outage parked
  * behind an open breaker and its drain (4, bench/outage.ts); the production
  * handler on DynamoDB Local (5); the local event-to-POST latency (6,
- * bench/local-latency.ts); the bundle sizes (7); then every target with its
- * figure. Method and results: docs/performance.md. Options: bench/settings.ts.
+ * bench/local-latency.ts); the bundle sizes (7); what a delivery costs in the
+ * AWS bill, counted on the local platform (8, bench/capacity.ts); then every
+ * target with its figure. Method and results: docs/performance.md. Options:
+ * bench/settings.ts.
  */
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The handler's CPU per delivery, storage excluded, at most this multiple of a plain POST's. */
@@ -684,6 +687,11 @@ async function main() {
     console.log(`(${elapsed()})`);
   }
   if (!SKIP_BUNDLES) await bundleSizes();
+  // It starts a local platform of its own, in a child process, as section 6 does; it needs DynamoDB Local.
+  if (!SKIP_DYNAMODB) {
+    targets.push(...(await capacity()));
+    console.log(`(${elapsed()})`);
+  }
   closeSync(devNull);
   console.log("\n## Targets\n");
   printTargets(targets);

@@ -48,7 +48,7 @@ const sections = {
     DRAIN_RATE_PER_SECOND: z.coerce.number().int().min(1).max(100).default(20),
   }),
   endpointPolicy: z.object({
-    // An event and its deliveries are written in one DynamoDB transaction of at most 100 items.
+    // One worker sends an event to all its endpoints at once (MAX_FAN_OUT_WRITES in core/delivery/model.ts).
     MAX_ENDPOINTS_PER_TENANT: z.coerce.number().int().positive().max(99).default(50),
     ALLOWED_URL_SCHEMES: z
       .string()

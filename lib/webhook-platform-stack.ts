@@ -30,7 +30,7 @@ export interface WebhookPlatformStackProps extends StackProps {
   readonly retrySchedule?: string;
   /**
    * Most webhook endpoints one tenant may register, 1 to 99: an event and its
-   * deliveries are written in one DynamoDB transaction of at most 100 items.
+   * deliveries are sent by one worker invocation at once.
    * Checked at synth.
    * @default 50
    */
@@ -209,7 +209,7 @@ export class WebhookPlatformStack extends Stack {
       min: 1,
       max: 99,
       integer: true,
-      why: "an event and its deliveries are written in one DynamoDB transaction of at most 100 items",
+      why: "one worker invocation sends an event to all its endpoints at once",
     });
     const deliveryLogRetentionDays = checkRange(
       "deliveryLogRetentionDays",

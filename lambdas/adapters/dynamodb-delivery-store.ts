@@ -1,14 +1,20 @@
 import { randomUUID } from "node:crypto";
-import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { MAX_FAN_OUT_WRITES, type Delivery, type DeliveryAttempt, type DeliverySummaryView, SUMMARY_FIELDS, type StoredEvent } from "../core/delivery/model";
+import {
+  type Delivery,
+  type DeliveryAttempt,
+  type DeliverySummaryView,
+  MAX_FAN_OUT_WRITES,
+  type StoredEvent,
+  SUMMARY_FIELDS,
+} from "../core/delivery/model";
 import type {
   ClaimFrom,
   DeliveryLog,
@@ -22,6 +28,7 @@ import type {
   ParkWrite,
 } from "../core/delivery/ports";
 import { firstUlidAt } from "../core/ulid";
+import { dataAttribute, refsAttribute, storedData, storedRefs } from "./dynamodb-event-item";
 import { keys, withoutKeys } from "./table-keys";
 
 /** A filtered log page reads at most this many deliveries; the cursor continues past them. */
@@ -51,12 +58,17 @@ const IS_PARKABLE = "#status IN (:pending, :retrying, :parked, :failed, :skipped
 const PARKED_QUERY_LIMIT = 200;
 
 /**
- * Events and deliveries in DynamoDB. An event is written together with its
- * deliveries in one transaction, conditional on the (tenant, event id) not
- * having been seen within the idempotency window: a duplicate writes nothing,
- * and a crash leaves either all of it or none. The pending deliveries carry
- * the writer's lease on attempt 1, so a crash after the write leaves them
- * leased until it expires, as a crash after a claim does. Both expire by TTL.
+ * Events and deliveries in DynamoDB, at one write unit per successful
+ * delivery and one per event (for 1 KB of data, fan-out up to about 8). The
+ * event is written first, on its own, conditional on the (tenant, event id)
+ * not having been seen within the idempotency window: a duplicate writes
+ * nothing. It names every delivery of its fan-out and holds the writer's lease
+ * on the first attempts of those it sends itself, which are written once,
+ * whole, with that attempt; the others (skipped, parked, for the slow lane)
+ * are written right after the event. A run that dies in between leaves the
+ * event naming deliveries that do not exist yet: the redelivered message
+ * writes them (after the lease) and resumes. Data over 400 bytes is stored
+ * brotli-compressed, so its cost per KB is well under a unit. Both expire by TTL.
  */
 export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
   constructor(
@@ -66,63 +78,93 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
     private readonly retentionMs?: number,
   ) {}
 
+  private expiresAt(now: number): number {
+    if (this.retentionMs === undefined) throw new Error("this delivery store was made without a retention");
+    return Math.ceil((now + this.retentionMs) / 1000);
+  }
+
   async recordFanOut(event: StoredEvent, deliveries: readonly Delivery[], write: FanOutWrite): Promise<FanOutRecord> {
     if (deliveries.length > MAX_FAN_OUT_WRITES) {
       throw new Error(`an event can fan out to at most ${MAX_FAN_OUT_WRITES} endpoints, not ${deliveries.length}`);
     }
-    if (this.retentionMs === undefined) throw new Error("this delivery store was made without a retention");
     const now = Date.now();
-    const expiresAt = Math.ceil((now + this.retentionMs) / 1000);
-    // Attempt 1 of each delivery this run sends, claimed in the same write (see claimAttempt).
     const lease = randomUUID();
-    const attemptLease = { lease, lease_until: write.leaseUntil.getTime() };
-    const eventPut = {
-      TableName: this.tableName,
-      Item: {
-        ...keys.event(event.tenant_id, event.id),
-        ...withoutData(event),
-        // As JSON text: a DynamoDB map does not keep key order, and a retry must send the same bytes.
-        data_json: JSON.stringify(event.data),
-        idempotent_until: write.idempotentUntil.getTime(),
-        expires_at: expiresAt,
-      },
-      ConditionExpression: "attribute_not_exists(pk) OR idempotent_until < :now",
-      ExpressionAttributeValues: { ":now": now },
-    };
     try {
-      if (deliveries.length === 0) {
-        await this.client.send(new PutCommand(eventPut));
-      } else {
-        await this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Put: eventPut },
-              ...deliveries.map((d) => ({
-                Put: {
-                  TableName: this.tableName,
-                  Item: {
-                    ...keys.delivery(d.webhook_id, d.id),
-                    ...d,
-                    ...(write.leased.has(d.id) ? attemptLease : {}),
-                    expires_at: expiresAt,
-                  },
-                  ConditionExpression: "attribute_not_exists(pk)",
-                },
-              })),
-            ],
-          }),
-        );
-      }
-      return { recorded: true, lease };
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.event(event.tenant_id, event.id),
+            tenant_id: event.tenant_id,
+            id: event.id,
+            type: event.type,
+            created_at: event.created_at,
+            ...dataAttribute(event.data),
+            ...refsAttribute(event.deliveries),
+            idempotent_until: write.idempotentUntil.getTime(),
+            // Attempt 1 of each delivery this run sends (see recordFirstAttempt).
+            lease,
+            lease_until: write.leaseUntil.getTime(),
+            expires_at: this.expiresAt(now),
+          },
+          ConditionExpression: "attribute_not_exists(pk) OR idempotent_until < :now",
+          ExpressionAttributeValues: { ":now": now },
+        }),
+      );
     } catch (error) {
-      const duplicate =
-        error instanceof ConditionalCheckFailedException ||
-        (error instanceof TransactionCanceledException &&
-          error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed");
-      if (!duplicate) throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const existing = await this.getEvent(event.tenant_id, event.id);
       if (!existing) throw new Error(`event ${event.id} was a duplicate but is not stored`, { cause: error });
       return { recorded: false, existing };
+    }
+    await this.recordDeliveries(deliveries.filter((d) => !write.leased.has(d.id)));
+    return { recorded: true, lease };
+  }
+
+  async claimFanOut(event: StoredEvent, leaseUntil: Date, now: Date): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.event(event.tenant_id, event.id),
+          UpdateExpression: "SET lease = :lease, lease_until = :until",
+          ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(lease_until) OR lease_until < :now)",
+          ExpressionAttributeValues: { ":lease": randomUUID(), ":until": leaseUntil.getTime(), ":now": now.getTime() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async recordDeliveries(deliveries: readonly Delivery[]): Promise<void> {
+    const expiresAt = this.expiresAt(Date.now());
+    await Promise.all(deliveries.map((d) => this.putNew({ ...d }, expiresAt)));
+  }
+
+  async recordFirstAttempt(delivery: Delivery, attempt: DeliveryAttempt, update: DeliveryUpdate): Promise<boolean> {
+    return this.putNew(
+      { ...delivery, ...update, attempt_count: attempt.number, attempts: [attempt] },
+      this.expiresAt(Date.now()),
+    );
+  }
+
+  /** Writes a delivery unless one with its id is stored; false when one is. */
+  private async putNew(delivery: Delivery, expiresAt: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.delivery(delivery.webhook_id, delivery.id), ...delivery, expires_at: expiresAt },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 
@@ -131,10 +173,8 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
       new GetCommand({ TableName: this.tableName, Key: keys.event(tenantId, eventId), ConsistentRead: true }),
     );
     if (!Item) return undefined;
-    const { tenant_id, id, type, created_at, data_json, data, deliveries } = Item;
-    // Events recorded before data was kept as text have it as a map.
-    const stored = typeof data_json === "string" ? JSON.parse(data_json) : data;
-    return { tenant_id, id, type, created_at, data: stored, deliveries: deliveries ?? [] };
+    const { tenant_id, id, type, created_at } = Item;
+    return { tenant_id, id, type, created_at, data: storedData(Item), deliveries: storedRefs(Item) };
   }
 
   async getDelivery(webhookId: string, deliveryId: string): Promise<Delivery | undefined> {
@@ -351,10 +391,6 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
     // The work bound, with more log left: the next page goes on from the last delivery looked at.
     return { items, continueAfter: String(startKey?.sk).slice(DELIVERY_SK_PREFIX.length) };
   }
-}
-
-function withoutData({ data: _data, ...event }: StoredEvent): Omit<StoredEvent, "data"> {
-  return event;
 }
 
 function toDelivery(item: Record<string, unknown>): Delivery {

@@ -48,10 +48,20 @@ const stale = () => new StaleWriteError();
  * endpoint never overwrites a failure count, and a failure never makes a
  * tenant's write stale. Re-enabling resets it and delete removes it.
  */
+export interface WebhookStoreOptions {
+  /**
+   * How `list` reads: "strong" (the API's, which must see its own writes) or "eventual", half
+   * the read units, for the fan-out: an endpoint created or changed in the last second may be
+   * read as it was (a new one misses an event sent in that second).
+   */
+  readonly listConsistency?: "strong" | "eventual";
+}
+
 export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly options: WebhookStoreOptions = {},
   ) {}
 
   async get(tenantId: string, id: string): Promise<WebhookEndpoint | undefined> {
@@ -75,7 +85,7 @@ export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler {
         TableName: this.tableName,
         KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
         ExpressionAttributeValues: { ":pk": keys.tenantPartition(tenantId), ":prefix": keys.webhookPrefix },
-        ConsistentRead: true,
+        ConsistentRead: this.options.listConsistency !== "eventual",
       },
     );
     const items: Record<string, unknown>[] = [];

@@ -1,7 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDbApiKeyStore } from "../adapters/dynamodb-api-key-store";
@@ -9,10 +8,10 @@ import { DynamoDbDeliveryStore } from "../adapters/dynamodb-delivery-store";
 import { DynamoDbEndpointHealthStore } from "../adapters/dynamodb-endpoint-health-store";
 import { DynamoDbEventTypeStore } from "../adapters/dynamodb-event-type-store";
 import { DynamoDbWebhookStore } from "../adapters/dynamodb-webhook-store";
-import { EventBridgeRetryScheduler } from "../adapters/eventbridge-retry-scheduler";
 import { SqsEventQueue } from "../adapters/sqs-event-queue";
 import { loadConfig } from "../config";
 import { cachedCatalog } from "../core/catalog/catalog";
+import type { RetryScheduler } from "../core/delivery/ports";
 import { deliveryLog as createDeliveryLog } from "../core/delivery/log";
 import { webhookQueries as createWebhookQueries } from "../core/webhook-queries";
 
@@ -23,7 +22,9 @@ import { webhookQueries as createWebhookQueries } from "../core/webhook-queries"
  * never calls. (The AWS SDK is tree-shakable; undici and ajv are not, which is
  * why the use cases that send HTTP are wired in ./http-senders.ts and
  * ./event-delivery.ts, and those that compile JSON Schemas in ./event-check.ts
- * and ./operators.ts.)
+ * and ./operators.ts.) What a function needs only on a rare path is imported
+ * when first used, so its module code does not run at cold start: the Scheduler
+ * client here, undici in ./http-senders.ts, ajv in core/catalog/data-schema.ts.
  */
 export function once<T>(make: () => T): () => T {
   let value: T | undefined;
@@ -35,7 +36,7 @@ export function once<T>(make: () => T): () => T {
 
 export const logger = /* @__PURE__ */ once(() => new Logger());
 
-const documentClient = /* @__PURE__ */ once(() =>
+export const documentClient = /* @__PURE__ */ once(() =>
   DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
 );
 
@@ -57,13 +58,18 @@ export const webhookStore = /* @__PURE__ */ once(
   () => new DynamoDbWebhookStore(documentClient(), tableName()),
 );
 
+/** The endpoints as the fan-out lists them: eventually consistent, for half the read units. */
+export const fanOutEndpoints = /* @__PURE__ */ once(
+  () => new DynamoDbWebhookStore(documentClient(), tableName(), { listConsistency: "eventual" }),
+);
+
 export const endpointHealthStore = /* @__PURE__ */ once(
   () => new DynamoDbEndpointHealthStore(documentClient(), tableName()),
 );
 
 export const webhookQueries = /* @__PURE__ */ once(() => createWebhookQueries(webhookStore()));
 
-const sqsClient = /* @__PURE__ */ once(() => new SQSClient({}));
+export const sqsClient = /* @__PURE__ */ once(() => new SQSClient({}));
 
 /** The events queue, as producers see it (no dead-letter access needed). */
 export const eventPublisher = /* @__PURE__ */ once(
@@ -102,15 +108,31 @@ export const deliveryLog = /* @__PURE__ */ once(() =>
   }),
 );
 
-export const retryScheduler = /* @__PURE__ */ once(() => {
+/**
+ * Only a failed attempt (a retry) or an opened breaker (a probe) schedules; a successful delivery
+ * never does. So the Scheduler client is loaded and built on the first schedule, not at each cold
+ * start (docs/performance.md, cold start). The settings are read now, so a function deployed
+ * without them still fails on its first invocation.
+ */
+export const retryScheduler = /* @__PURE__ */ once((): RetryScheduler => {
   const config = loadConfig("scheduler");
-  return new EventBridgeRetryScheduler(new SchedulerClient({}), {
-    groupName: config.SCHEDULER_GROUP_NAME,
-    roleArn: config.SCHEDULER_ROLE_ARN,
-    targetArn: config.SCHEDULER_TARGET_ARN,
-    deadLetterArn: config.SCHEDULER_DLQ_ARN,
-    minLeadMs: config.SCHEDULER_MIN_LEAD_SECONDS * 1000,
+  const scheduler = once(async () => {
+    const [{ SchedulerClient }, { EventBridgeRetryScheduler }] = await Promise.all([
+      import("@aws-sdk/client-scheduler"),
+      import("../adapters/eventbridge-retry-scheduler"),
+    ]);
+    return new EventBridgeRetryScheduler(new SchedulerClient({}), {
+      groupName: config.SCHEDULER_GROUP_NAME,
+      roleArn: config.SCHEDULER_ROLE_ARN,
+      targetArn: config.SCHEDULER_TARGET_ARN,
+      deadLetterArn: config.SCHEDULER_DLQ_ARN,
+      minLeadMs: config.SCHEDULER_MIN_LEAD_SECONDS * 1000,
+    });
   });
+  return {
+    scheduleRetry: async (message, at) => (await scheduler()).scheduleRetry(message, at),
+    scheduleProbe: async (message, at) => (await scheduler()).scheduleProbe(message, at),
+  };
 });
 
 // Its own warnings (such as an invocation with nothing to count) go through the structured log.

@@ -3,6 +3,9 @@
  * adapters (the workers' lanes, and the API's test, resend and recover).
  */
 import { PowertoolsDeliveryMetrics } from "../adapters/powertools-delivery-metrics";
+// Delivery sends on its normal path, so undici is evaluated at import, in the init phase (which
+// provisioned concurrency runs ahead of traffic), not on the first send (see ./http-senders.ts).
+import "../adapters/undici-webhook-sender";
 import { loadConfig } from "../config";
 import type { EventQueue } from "../core/delivery/ports";
 import { deliveryOperations as createDeliveryOperations } from "../core/delivery/operations";
@@ -14,6 +17,7 @@ import {
   endpointHealthStore,
   eventPublisher,
   eventQueue,
+  fanOutEndpoints,
   logger,
   metrics,
   once,
@@ -34,7 +38,7 @@ const recovery = /* @__PURE__ */ once(() =>
 export function newEventDelivery(queue: EventQueue, overrides: Partial<EventDeliveryDeps> = {}) {
   return createEventDelivery({
     deliveries: deliveryStore(),
-    endpoints: webhookStore(),
+    endpoints: fanOutEndpoints(),
     healthStore: endpointHealthStore(),
     sender: webhookSender(),
     eventCheck: eventCheck(),

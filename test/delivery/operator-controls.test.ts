@@ -9,7 +9,6 @@ import {
   awaitDelivery,
   createEndpoint,
   leadCreated,
-  leaseAll,
   pendingDelivery,
   productionEventDelivery,
   runWorker,
@@ -174,14 +173,14 @@ describe("POST /v1/webhooks/{id}/deliveries/{delivery_id}/retry", () => {
   it("answers 409 to a delivery whose first attempt is still pending", async () => {
     const r = await receiver();
     const hook = await endpoint(tenant, `${r.url}/pending`);
-    // A fan-out recorded and not yet sent, as the worker leaves it between its two steps.
+    // A fan-out recorded and not yet sent, as one handed to the slow lane is until its worker takes it.
     const pending = pendingDelivery({ tenant_id: tenant.tenantId, webhook_id: hook.id });
     const { id, event_type: type, created_at } = pending;
     const deliveries = [{ webhook_id: hook.id, delivery_id: id }];
     await deliveryStore().recordFanOut(
       { tenant_id: tenant.tenantId, id: pending.event_id, type, created_at, data: {}, deliveries },
       [pending],
-      leaseAll([pending], new Date(Date.now() + 60_000), new Date(Date.now() + 20_000)),
+      { idempotentUntil: new Date(Date.now() + 60_000), leased: new Set(), leaseUntil: new Date(Date.now() + 20_000) },
     );
 
     const res = await tenant.api("POST", `/v1/webhooks/${hook.id}/deliveries/${pending.id}/retry`);
@@ -202,11 +201,13 @@ describe("POST /v1/webhooks/{id}/deliveries/{delivery_id}/retry", () => {
       event_id: `evt_test_${Date.now()}`,
     });
     const { id, event_type: type, created_at } = orphan;
+    // As POST .../test writes it, and its attempt claims it; then the request died.
     await deliveryStore().recordFanOut(
       { tenant_id: tenant.tenantId, id: orphan.event_id, type, created_at, data: {}, deliveries: [{ webhook_id: hook.id, delivery_id: id }] },
       [orphan],
-      leaseAll([orphan], new Date(Date.now() + 60_000), new Date(Date.now() + 20_000)),
+      { idempotentUntil: new Date(Date.now() + 60_000), leased: new Set(), leaseUntil: new Date(Date.now() + 20_000) },
     );
+    await deliveryStore().claimAttempt(orphan, 1, new Date(Date.now() + 20_000), new Date(), "any");
     const path = `/v1/webhooks/${hook.id}/deliveries/${id}/retry`;
     // While the test's own request could still be sending it: not yet.
     expect((await tenant.api("POST", path)).status).toBe(409);

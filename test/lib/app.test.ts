@@ -27,8 +27,8 @@ describe("bin/app.ts", () => {
   it.each([
     [
       { maxEndpointsPerTenant: "100" },
-      "maxEndpointsPerTenant must be an integer from 1 to 99 (an event and its deliveries are written " +
-        "in one DynamoDB transaction of at most 100 items), got 100",
+      "maxEndpointsPerTenant must be an integer from 1 to 99 (one worker invocation sends an event to " +
+        "all its endpoints at once), got 100",
     ],
     [
       { maxEndpointsPerTenant: "many" },

@@ -903,8 +903,8 @@ describe("WebhookPlatformStack props", () => {
 
   it.each([100, 0, 2.5, Number.NaN])("refuses at synth %s endpoints per tenant", (maxEndpointsPerTenant) => {
     expect(() => newStack({ maxEndpointsPerTenant })).toThrow(
-      `maxEndpointsPerTenant must be an integer from 1 to 99 (an event and its deliveries are written ` +
-        `in one DynamoDB transaction of at most 100 items), got ${maxEndpointsPerTenant}`,
+      `maxEndpointsPerTenant must be an integer from 1 to 99 (one worker invocation sends an event to ` +
+        `all its endpoints at once), got ${maxEndpointsPerTenant}`,
     );
   });
 

@@ -44,7 +44,7 @@ export function catalogAdmin({ store, clock = () => new Date() }: CatalogAdminDe
       const input = parseInput(putEventTypeSchema, body, "event type");
       const schema = input.schema ?? null;
       if (schema) {
-        const check = compileDataSchema(schema);
+        const check = await compileDataSchema(schema);
         const problem = input.example === undefined ? undefined : check(input.example);
         if (problem !== undefined) {
           const message = `the example does not match the schema: ${problem}`;

@@ -3,15 +3,20 @@
  * once when the operator saves it (a schema ajv cannot compile is refused with
  * ajv's message) and once per schema version in each worker, which then runs
  * the compiled function on every event of the type.
+ *
+ * ajv is loaded on the first compile, not on import: it is CommonJS, so a static
+ * import runs its whole initialisation at every cold start, and a function whose
+ * catalog has no schema (or a catalog route that saves none) never needs it
+ * (docs/performance.md, cold start).
  */
-import { Ajv2020, type ErrorObject } from "ajv/dist/2020";
-import addFormats from "ajv-formats";
+import type { Ajv2020, ErrorObject } from "ajv/dist/2020";
 import { ValidationError } from "../errors";
 
 /** The reason `data` fails the schema, or undefined when it passes. */
 export type DataCheck = (data: unknown) => string | undefined;
 
-function newAjv(): Ajv2020 {
+async function newAjv(): Promise<Ajv2020> {
+  const [{ Ajv2020 }, { default: addFormats }] = await Promise.all([import("ajv/dist/2020"), import("ajv-formats")]);
   // strict: false lets a schema carry annotations ajv does not know (x-*, examples in odd places);
   // the meta-schema still checks every keyword ajv does know. No remote $ref is ever fetched.
   const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: true });
@@ -22,7 +27,7 @@ function newAjv(): Ajv2020 {
   return ajv;
 }
 
-let shared: Ajv2020 | undefined;
+let shared: Promise<Ajv2020> | undefined;
 
 function describe(errors: readonly ErrorObject[] | null | undefined): string {
   const [first] = errors ?? [];
@@ -35,9 +40,12 @@ function describe(errors: readonly ErrorObject[] | null | undefined): string {
  * bounds the cost of running one is its size (MAX_SCHEMA_BYTES, checked before this), not a
  * compile-time limit: wall-clock limits refuse good schemas on a busy machine.
  */
-export function compileDataSchema(schema: Readonly<Record<string, unknown>>, field = "schema"): DataCheck {
+export async function compileDataSchema(
+  schema: Readonly<Record<string, unknown>>,
+  field = "schema",
+): Promise<DataCheck> {
   shared ??= newAjv();
-  const ajv = shared;
+  const ajv = await shared;
   let validate: ReturnType<Ajv2020["compile"]>;
   try {
     validate = ajv.compile(schema);

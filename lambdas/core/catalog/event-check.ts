@@ -16,19 +16,17 @@ export type EventVerdict =
  * pass the type's schema. Each schema is compiled once per version and kept.
  */
 export function eventChecker(catalog: EventCatalog) {
-  const compiled = new Map<string, { version: string; check: DataCheck }>();
+  // Kept as the promise, so events of one type that arrive together compile its schema once.
+  const compiled = new Map<string, { version: string; check: Promise<DataCheck> }>();
 
-  function checkFor(definition: EventTypeDefinition & { schema: Record<string, unknown> }): DataCheck {
+  function checkFor(definition: EventTypeDefinition & { schema: Record<string, unknown> }): Promise<DataCheck> {
     const known = compiled.get(definition.type);
     if (known?.version === definition.updated_at) return known.check;
-    let check: DataCheck;
-    try {
-      check = compileDataSchema(definition.schema);
-    } catch {
+    const check = compileDataSchema(definition.schema).catch(
       // Saved schemas compiled when they were saved; one that no longer does refuses every event
       // rather than letting them through unchecked.
-      check = () => "the type's schema no longer compiles; ask the operator to fix it";
-    }
+      (): DataCheck => () => "the type's schema no longer compiles; ask the operator to fix it",
+    );
     compiled.set(definition.type, { version: definition.updated_at, check });
     return check;
   }
@@ -41,7 +39,7 @@ export function eventChecker(catalog: EventCatalog) {
       }
       const schema = definition.schema;
       if (!schema) return { ok: true };
-      const problem = checkFor({ ...definition, schema })(data);
+      const problem = (await checkFor({ ...definition, schema }))(data);
       return problem === undefined
         ? { ok: true }
         : { ok: false, field: "data", message: `data does not match the schema of ${type}: ${problem}` };

@@ -33,6 +33,8 @@ export interface AttemptClaim {
   readonly from: ClaimFrom;
   /** The attempt's lease when this run holds it already (its own fan-out wrote it). */
   readonly lease?: string | undefined;
+  /** The delivery is not stored yet (the fan-out's lease covers it): the record writes it whole. */
+  readonly unrecorded?: boolean;
 }
 
 /**
@@ -99,12 +101,15 @@ export function attempts(ctx: DeliveryContext) {
       duration_ms: result.duration_ms,
       response_body: result.response_body,
     };
-    const kept = await deliveries.recordAttempt(delivery, claimed.lease, record, {
+    const update = {
       status: decision.status,
       next_attempt_at: decision.next_attempt_at,
       first_attempt_at: firstAttemptAt,
       updated_at: now.toISOString(),
-    });
+    };
+    const kept = claim.unrecorded
+      ? await deliveries.recordFirstAttempt(delivery, record, update)
+      : await deliveries.recordAttempt(delivery, claimed.lease, record, update);
     if (!kept) {
       log.warn("attempt outlived its lease; another worker owns the delivery now", {
         delivery_id: delivery.id,

@@ -22,15 +22,16 @@ import type { Delivery, DeliveryStatus, StoredEvent } from "./model";
 import { type Route, routeFor } from "./policy";
 
 export function newDelivery(
-  endpoint: WebhookEndpoint,
+  endpoint: Pick<WebhookEndpoint, "id">,
   event: EventToDeliver,
   now: Date,
   status: DeliveryStatus,
   nextAttemptAt: string | null = null,
+  id = `msg_${ulid(now.getTime())}`,
 ): Delivery {
   const at = now.toISOString();
   return {
-    id: `msg_${ulid(now.getTime())}`,
+    id,
     tenant_id: event.tenant_id,
     webhook_id: endpoint.id,
     event_id: event.id,
@@ -98,7 +99,10 @@ export function fanOuts(ctx: DeliveryContext, { deliver, finishRecordedAttempt }
     return sendRouted(routed, stored, outcome.lease);
   }
 
-  /** The fan-out wrote attempt 1 of each delivery it sends itself, already claimed by this run. */
+  /**
+   * The fan-out recorded the event with this run's lease on the first attempt of each delivery
+   * it sends itself; each is written, whole, when that attempt is recorded.
+   */
   async function sendRouted(routed: readonly Routed[], event: StoredEvent, lease: string): Promise<MessageResult> {
     const results = await Promise.all(
       routed.map(async ({ delivery, endpoint, route: to }): Promise<MessageResult> => {
@@ -114,7 +118,9 @@ export function fanOuts(ctx: DeliveryContext, { deliver, finishRecordedAttempt }
             await ctx.slowLane.send(retryMessage(delivery, 1));
             return "done";
           case "send":
-            return asMessageResult((await deliver(delivery, 1, event, endpoint, "skipped", { lease })).outcome);
+            return asMessageResult(
+              (await deliver(delivery, 1, event, endpoint, "skipped", { lease, unrecorded: true })).outcome,
+            );
         }
       }),
     );
@@ -124,13 +130,32 @@ export function fanOuts(ctx: DeliveryContext, { deliver, finishRecordedAttempt }
   /**
    * A duplicate: either a producer sent the id again (nothing left to do) or this very
    * message is back after a crash (finish what the first run started). Its leases, if any,
-   * are the first run's: each attempt is claimed anew, once they have expired.
+   * are the first run's: each attempt is claimed anew, once they have expired. A delivery the
+   * first run never recorded (it died before the attempt's record) is written pending, once the
+   * event's lease on it has expired, and goes the way its endpoint says now.
    */
   async function resumeDuplicate(existing: StoredEvent): Promise<MessageResult> {
     log.info("duplicate event: resuming its deliveries", { event_id: existing.id });
+    const now = ctx.now();
+    const found = await Promise.all(
+      existing.deliveries.map(async (ref) => ({
+        ref,
+        stored: await deliveries.getDelivery(ref.webhook_id, ref.delivery_id),
+      })),
+    );
+    const unrecorded = found
+      .filter(({ stored }) => stored === undefined)
+      .map(({ ref }) => newDelivery({ id: ref.webhook_id }, existing, now, "pending", null, ref.delivery_id));
+    if (unrecorded.length > 0) {
+      // The first run may still be sending them: not twice while its lease is live.
+      if (!(await deliveries.claimFanOut(existing, new Date(now.getTime() + ATTEMPT_LEASE_MS), now))) {
+        return "retry_later";
+      }
+      await deliveries.recordDeliveries(unrecorded);
+    }
     const results = await Promise.all(
-      existing.deliveries.map(async (ref) => {
-        const delivery = await deliveries.getDelivery(ref.webhook_id, ref.delivery_id);
+      found.map(async ({ ref, stored }) => {
+        const delivery = stored ?? unrecorded.find((d) => d.id === ref.delivery_id);
         if (!delivery) return "done" as const;
         const endpoint = await endpoints.get(existing.tenant_id, ref.webhook_id);
         if (delivery.status === "pending") {

@@ -47,7 +47,7 @@ export function followUps(
     statusIfInactive: "skipped" | "cancelled",
     options: DeliverOptions = {},
   ): Promise<Delivered> {
-    const { lease, from = "open" } = options;
+    const { lease, from = "open", unrecorded } = options;
     // SPEC 5: a retry that finds its endpoint deleted or disabled does not send.
     if (!endpoint?.is_active) {
       await deliveries.close(delivery, statusIfInactive, ctx.now().toISOString());
@@ -76,7 +76,7 @@ export function followUps(
       number,
       event,
       endpoint,
-      { from, lease },
+      { from, lease, unrecorded },
       (result, now, first) => {
         const step = nextStep(result, { attempt: number, firstAttemptAt: first, now, schedule: ctx.schedule });
         return { ...deliveryStatusAfter(step), label: step.kind, step };

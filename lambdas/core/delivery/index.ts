@@ -118,16 +118,18 @@ export function eventDelivery(deps: EventDeliveryDeps) {
         data: example ? example.data : { webhook_id: endpoint.id, message: "A test event: this endpoint is reachable." },
       };
       const delivery = newDelivery(endpoint, event, now, "pending");
-      const recorded = await deliveries.recordFanOut(
+      // Written pending, not leased: no queue message backs a test, so a test whose request dies
+      // before the attempt stays in the log, and a retry of it sends it once its claim lapses.
+      await deliveries.recordFanOut(
         { ...event, deliveries: [{ webhook_id: endpoint.id, delivery_id: delivery.id }] },
         [delivery],
         {
           idempotentUntil: new Date(now.getTime() + IDEMPOTENCY_WINDOW_MS),
-          leased: new Set([delivery.id]),
+          leased: new Set(),
           leaseUntil: new Date(now.getTime() + ATTEMPT_LEASE_MS),
         },
       );
-      await attempt.oneOffAttempt(delivery, 1, event, endpoint, recorded.recorded ? recorded.lease : undefined);
+      await attempt.oneOffAttempt(delivery, 1, event, endpoint);
       return (await deliveries.getDelivery(endpoint.id, delivery.id)) ?? delivery;
     },
 

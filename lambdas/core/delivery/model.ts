@@ -54,7 +54,10 @@ export interface DeliveryRef {
   readonly delivery_id: string;
 }
 
-/** DynamoDB writes at most 100 items in one transaction: a fan-out writes its event and up to 99 deliveries. */
+/**
+ * Most deliveries one event fans out to: one worker invocation sends them all at once, and the
+ * event item names each of them (about 70 bytes a delivery), so resuming a fan-out is one read.
+ */
 export const MAX_FAN_OUT_WRITES = 99;
 
 export const FINAL_STATUSES: ReadonlySet<DeliveryStatus> = new Set([

@@ -24,7 +24,11 @@ export interface DeliveryUpdate {
 export interface FanOutWrite {
   /** Until when the (tenant, event id) is not fanned out again. */
   readonly idempotentUntil: Date;
-  /** The pending deliveries this run sends itself: attempt 1 is claimed for it until `leaseUntil`. */
+  /**
+   * The pending deliveries this run sends itself. They are not written now: the event holds
+   * this run's lease on their first attempts until `leaseUntil`, and each is written whole, once,
+   * with its first attempt (recordFirstAttempt). A successful delivery costs one write.
+   */
   readonly leased: ReadonlySet<string>;
   readonly leaseUntil: Date;
 }
@@ -36,14 +40,26 @@ export type FanOutRecord =
 /** What the delivery use case needs from the outside world (adapters implement these). */
 export interface DeliveryStore {
   /**
-   * Records the event and its deliveries in one write, unless the same
-   * (tenant, event id) was recorded within the idempotency window: then it
-   * answers the event already stored and writes nothing. The deliveries in
-   * `leased` are written with attempt 1 claimed for the caller until
-   * `leaseUntil`, as claimAttempt would claim it, and the answer carries that
-   * lease: the first attempt after a fan-out needs no write of its own.
+   * Records the event, with the ids of all its deliveries and the caller's lease on the
+   * first attempts of those in `leased`, unless the same (tenant, event id) was recorded
+   * within the idempotency window: then it answers the event already stored and writes
+   * nothing. Then it writes the deliveries not in `leased` (skipped, parked, or pending for
+   * the slow lane). The event is written first, so a run that dies before the deliveries
+   * leaves the event naming them: the redelivered message writes those that are missing.
    */
   recordFanOut(event: StoredEvent, deliveries: readonly Delivery[], write: FanOutWrite): Promise<FanOutRecord>;
+  /**
+   * Takes over the lease an event holds on its deliveries' first attempts, for a run that
+   * resumes a fan-out with deliveries still unrecorded; false while another run's lease is live.
+   */
+  claimFanOut(event: StoredEvent, leaseUntil: Date, now: Date): Promise<boolean>;
+  /** Writes deliveries that are not stored yet; one stored already is left as it is. */
+  recordDeliveries(deliveries: readonly Delivery[]): Promise<void>;
+  /**
+   * Writes a delivery its fan-out did not store, whole, with its first attempt made (under the
+   * event's lease): false when it is stored already (a run that took the lease over wrote it).
+   */
+  recordFirstAttempt(delivery: Delivery, attempt: DeliveryAttempt, update: DeliveryUpdate): Promise<boolean>;
   getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined>;
   getDelivery(webhookId: string, deliveryId: string): Promise<Delivery | undefined>;
   /**

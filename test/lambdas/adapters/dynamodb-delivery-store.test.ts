@@ -1,201 +1,178 @@
 import { randomUUID } from "node:crypto";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
+import { EVENT_DATA } from "../../../bench/fixtures";
+import { keys } from "../../../lambdas/adapters/table-keys";
 import type { Delivery, StoredEvent } from "../../../lambdas/core/delivery/model";
+import type { FanOutWrite } from "../../../lambdas/core/delivery/ports";
 import { ulid } from "../../../lambdas/core/ulid";
-import { deliveryStore, leaseAll, pendingDelivery } from "../../support/delivery";
+import { deliveryStore, pendingDelivery } from "../../support/delivery";
 import { documentClient, platform } from "../../support/platform";
 
-/** The delivery store's guarantees against DynamoDB Local: idempotent fan-out and exclusive attempts. */
-function fixture(): { event: StoredEvent; delivery: Delivery } {
+/**
+ * What the DynamoDB delivery store keeps to itself: the items' layout, their TTL, the compressed
+ * data, the layouts it still reads, and the log's queries. What every delivery store promises is
+ * test/contracts/delivery-store.contract.ts.
+ */
+function fixture(data: unknown = { a: 1 }): { event: StoredEvent; delivery: Delivery } {
   const tenant = `store-${randomUUID().slice(0, 8)}`;
   const webhookId = randomUUID();
-  const delivery = pendingDelivery({ tenant_id: tenant, webhook_id: webhookId, event_id: "evt_1" });
+  const delivery = pendingDelivery({ tenant_id: tenant, webhook_id: webhookId, event_id: `evt_${randomUUID()}` });
   const event: StoredEvent = {
     tenant_id: tenant,
-    id: "evt_1",
+    id: delivery.event_id,
     type: "crm.lead.created",
     created_at: delivery.created_at,
-    data: { a: 1 },
+    data,
     deliveries: [{ webhook_id: webhookId, delivery_id: delivery.id }],
   };
   return { event, delivery };
 }
 
 const inAMinute = () => new Date(Date.now() + 60_000);
-/** A fan-out's lease on attempt 1 that has run out: its worker died before sending. */
-const lapsed = () => new Date(Date.now() - 1000);
-
-const firstAttempt = (delivery: Delivery) => ({
-  number: 1,
-  attempted_at: delivery.created_at,
-  status_code: 200,
-  error: null,
-  duration_ms: 5,
-  response_body: "ok",
-});
-const succeeded = (delivery: Delivery) => ({
-  status: "succeeded" as const,
-  next_attempt_at: null,
-  first_attempt_at: delivery.created_at,
-  updated_at: delivery.created_at,
+const write = (leased: readonly Delivery[] = []): FanOutWrite => ({
+  idempotentUntil: inAMinute(),
+  leaseUntil: inAMinute(),
+  leased: new Set(leased.map((d) => d.id)),
 });
 
 /** An item as DynamoDB holds it, with the attributes the store keeps to itself. */
-async function rawItem(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
+async function rawItem(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
   const { Item } = await documentClient().send(
-    new GetCommand({ TableName: platform().TableName, Key: { pk, sk }, ConsistentRead: true }),
+    new GetCommand({ TableName: platform().TableName, Key: key, ConsistentRead: true }),
   );
   return Item;
 }
 
-const storedItem = (d: Delivery) => rawItem(`WEBHOOK#${d.webhook_id}`, `DELIVERY#${d.id}`);
+const eventItem = (e: StoredEvent) => rawItem(keys.event(e.tenant_id, e.id));
+const deliveryItem = (d: Delivery) => rawItem(keys.delivery(d.webhook_id, d.id));
+
+/** Ten leads like the bench's event (about 6 KB as JSON): data as producers send it. */
+const tenLeads = () => ({
+  leads: Array.from({ length: 10 }, (_, i) => ({ ...EVENT_DATA.lead, id: `lead_${ulid()}`, score: i })),
+});
 
 describe("DynamoDbDeliveryStore", () => {
-  it("records a fan-out once and answers the stored event to a duplicate", async () => {
+  it("keeps an event in one item: its refs as one string, and the lease of its first attempts", async () => {
+    // Prepare
     const store = deliveryStore();
     const { event, delivery } = fixture();
-
-    const first = await store.recordFanOut(event, [delivery], leaseAll([delivery], inAMinute(), inAMinute()));
-    const again = await store.recordFanOut(
-      { ...event, data: { a: 2 } },
-      [{ ...delivery, id: "msg_other" }],
-      leaseAll([{ ...delivery, id: "msg_other" }], inAMinute(), inAMinute()),
-    );
-
-    expect(first).toEqual({ recorded: true, lease: expect.any(String) });
-    expect(again).toEqual({ recorded: false, existing: event });
-    expect(await store.getDelivery(delivery.webhook_id, "msg_other")).toBeUndefined();
-  });
-
-  it("writes a fan-out's pending deliveries with attempt 1 leased to it, and a skipped one without", async () => {
-    const store = deliveryStore();
-    const { event, delivery } = fixture();
-    const skipped = pendingDelivery({
-      tenant_id: delivery.tenant_id,
-      event_id: delivery.event_id,
-      webhook_id: randomUUID(),
-      status: "skipped",
-    });
+    const skipped = { ...delivery, id: `msg_${ulid()}`, webhook_id: randomUUID(), status: "skipped" as const };
     const refs = [delivery, skipped].map((d) => ({ webhook_id: d.webhook_id, delivery_id: d.id }));
-    const other = fixture();
     const leaseUntil = inAMinute();
 
+    // Act
     const recorded = await store.recordFanOut(
       { ...event, deliveries: refs },
       [delivery, skipped],
-      leaseAll([delivery, skipped], inAMinute(), leaseUntil),
+      { ...write([delivery]), leaseUntil },
     );
-    const otherRecorded = await store.recordFanOut(other.event, [other.delivery], leaseAll([other.delivery], inAMinute(), leaseUntil));
 
-    if (!recorded.recorded || !otherRecorded.recorded) throw new Error("both fan-outs must be recorded");
-    expect(recorded.lease).toMatch(/^[0-9a-f-]{36}$/);
-    expect(otherRecorded.lease).not.toBe(recorded.lease);
-    expect(await storedItem(delivery)).toMatchObject({ lease: recorded.lease, lease_until: leaseUntil.getTime() });
-    const skippedItem = await storedItem(skipped);
-    expect(skippedItem).toMatchObject({ status: "skipped" });
-    expect(skippedItem).not.toHaveProperty("lease");
-    expect(skippedItem).not.toHaveProperty("lease_until");
-    expect(await store.getDelivery(delivery.webhook_id, delivery.id)).not.toHaveProperty("lease");
+    // Assess
+    if (!recorded.recorded) throw new Error("the fan-out is recorded");
+    const item = await eventItem(event);
+    expect(item).toMatchObject({
+      refs: `${delivery.webhook_id}/${delivery.id},${skipped.webhook_id}/${skipped.id}`,
+      lease: recorded.lease,
+      lease_until: leaseUntil.getTime(),
+      data_json: '{"a":1}',
+    });
+    expect(item).not.toHaveProperty("deliveries");
+    expect(item).not.toHaveProperty("data_br");
   });
 
-  it("records attempt 1 under the fan-out's lease, with no claim of its own", async () => {
+  it("stores data over 400 bytes compressed, in far fewer bytes than its JSON", async () => {
+    // Prepare
     const store = deliveryStore();
-    const { event, delivery } = fixture();
-    const recorded = await store.recordFanOut(event, [delivery], leaseAll([delivery], inAMinute(), inAMinute()));
-    if (!recorded.recorded) throw new Error("the fan-out must be recorded");
+    const data = tenLeads();
+    const { event } = fixture(data);
+    const json = JSON.stringify(data);
 
-    const kept = await store.recordAttempt(delivery, recorded.lease, firstAttempt(delivery), succeeded(delivery));
+    // Act
+    await store.recordFanOut({ ...event, deliveries: [] }, [], write());
 
-    expect(kept).toBe(true);
-    const item = await storedItem(delivery);
-    expect(item).toMatchObject({ status: "succeeded", attempt_count: 1 });
-    expect(item).not.toHaveProperty("lease");
+    // Assess
+    const item = await eventItem(event);
+    expect(item?.data_br).toBeInstanceOf(Uint8Array);
+    expect(item).not.toHaveProperty("data_json");
+    const bytes = (item?.data_br as Uint8Array).byteLength;
+    console.log(`data of ${json.length} bytes as JSON is stored in ${bytes} bytes`);
+    // A write unit is 1 KB: the event's payload costs a fraction of a unit per KB.
+    expect(bytes).toBeLessThan(json.length / 4);
+    expect(JSON.stringify((await store.getEvent(event.tenant_id, event.id))?.data)).toBe(json);
   });
 
-  it("keeps attempt 1 from another worker while the fan-out's lease is live, and lets it take it after", async () => {
+  it("expires the event and its deliveries, however written, after the retention period", async () => {
+    // Prepare
+    const retentionS = 30 * 86_400; // test/support's store keeps the log 30 days
     const store = deliveryStore();
-    const { event, delivery } = fixture();
-    const leaseUntil = inAMinute();
-    const recorded = await store.recordFanOut(event, [delivery], leaseAll([delivery], inAMinute(), leaseUntil));
-    if (!recorded.recorded) throw new Error("the fan-out must be recorded");
-    const afterTheLease = new Date(leaseUntil.getTime() + 1);
+    const { event, delivery: sent } = fixture();
+    const skipped = { ...sent, id: `msg_${ulid()}`, webhook_id: randomUUID(), status: "skipped" as const };
+    const before = Math.floor(Date.now() / 1000) + retentionS;
 
-    const whileLive = await store.claimAttempt(delivery, 1, inAMinute(), new Date());
-    const afterwards = await store.claimAttempt(
-      delivery,
-      1,
-      new Date(afterTheLease.getTime() + 20_000),
-      afterTheLease,
+    // Act
+    await store.recordFanOut(event, [sent, skipped], write([sent]));
+    await store.recordFirstAttempt(
+      sent,
+      { number: 1, attempted_at: sent.created_at, status_code: 200, error: null, duration_ms: 5, response_body: "" },
+      { status: "succeeded", next_attempt_at: null, first_attempt_at: sent.created_at, updated_at: sent.created_at },
     );
-    const late = await store.recordAttempt(delivery, recorded.lease, firstAttempt(delivery), succeeded(delivery));
+    const after = Math.ceil(Date.now() / 1000) + retentionS;
 
-    expect(whileLive).toEqual({ claimed: false, reason: "leased" });
-    expect(afterwards.claimed).toBe(true);
-    expect(late, "the crashed fan-out's lease no longer records").toBe(false);
+    // Assess
+    for (const item of [await eventItem(event), await deliveryItem(sent), await deliveryItem(skipped)]) {
+      expect(item?.expires_at).toBeGreaterThanOrEqual(before);
+      expect(item?.expires_at).toBeLessThanOrEqual(after);
+    }
+    expect(await store.getDelivery(sent.webhook_id, sent.id)).not.toHaveProperty("expires_at");
   });
 
-  it("reads an event stored before data was kept as JSON text", async () => {
+  it("reads an event of the previous layout (deliveries as a list, data as JSON text) and resumes it", async () => {
+    // Prepare: as the store wrote events before refs and compression, in one transaction with its deliveries.
+    const store = deliveryStore();
+    const { event } = fixture({ lead: { score: 7, name: "Conformância" } });
+    const { data, deliveries, ...rest } = event;
+    await documentClient().send(
+      new PutCommand({
+        TableName: platform().TableName,
+        Item: {
+          ...keys.event(event.tenant_id, event.id),
+          ...rest,
+          deliveries,
+          data_json: JSON.stringify(data),
+          idempotent_until: inAMinute().getTime(),
+          expires_at: Math.ceil(Date.now() / 1000) + 86_400,
+        },
+      }),
+    );
+
+    // Act
+    const read = await store.getEvent(event.tenant_id, event.id);
+    const duplicate = await store.recordFanOut({ ...event, data: { other: true } }, [], write());
+    const claimed = await store.claimFanOut(event, inAMinute(), new Date());
+
+    // Assess
+    expect(read).toEqual(event);
+    expect(duplicate).toEqual({ recorded: false, existing: event });
+    expect(claimed, "an event with no lease of its own is free to resume").toBe(true);
+  });
+
+  it("reads an event of the first layout, with data as a map", async () => {
+    // Prepare
     const { event } = fixture();
     const { data: _data, ...rest } = event;
     await documentClient().send(
       new PutCommand({
         TableName: platform().TableName,
-        Item: { pk: `EVENT#${event.tenant_id}#${event.id}`, sk: "EVENT", ...rest, data: { lead: { score: 7 } } },
+        Item: { ...keys.event(event.tenant_id, event.id), ...rest, data: { lead: { score: 7 } } },
       }),
     );
 
-    expect(await deliveryStore().getEvent(event.tenant_id, event.id)).toEqual({ ...rest, data: { lead: { score: 7 } } });
-  });
+    // Act
+    const read = await deliveryStore().getEvent(event.tenant_id, event.id);
 
-  it("refuses a second claim while the first worker's lease is live, as leased", async () => {
-    const store = deliveryStore();
-    const { event, delivery } = fixture();
-    await store.recordFanOut(event, [delivery], leaseAll([delivery], inAMinute(), lapsed()));
-
-    const first = await store.claimAttempt(delivery, 1, inAMinute(), new Date());
-    const second = await store.claimAttempt(delivery, 1, inAMinute(), new Date());
-
-    expect(first.claimed).toBe(true);
-    expect(second).toEqual({ claimed: false, reason: "leased" });
-  });
-
-  it("lets another worker take an attempt whose lease has expired", async () => {
-    const store = deliveryStore();
-    const { event, delivery } = fixture();
-    await store.recordFanOut(event, [delivery], leaseAll([delivery], inAMinute(), lapsed()));
-    await store.claimAttempt(delivery, 1, new Date(Date.now() - 1000), new Date(Date.now() - 2000));
-
-    const taken = await store.claimAttempt(delivery, 1, inAMinute(), new Date());
-
-    expect(taken.claimed).toBe(true);
-  });
-
-  it("answers moved_on once the attempt is recorded, and keeps the first attempt's result", async () => {
-    const store = deliveryStore();
-    const { event, delivery } = fixture();
-    await store.recordFanOut(event, [delivery], leaseAll([delivery], inAMinute(), lapsed()));
-    const claim = await store.claimAttempt(delivery, 1, inAMinute(), new Date());
-    if (!claim.claimed) throw new Error("the first claim must succeed");
-    const attempt = firstAttempt(delivery);
-
-    const kept = await store.recordAttempt(delivery, claim.lease, attempt, succeeded(delivery));
-    const late = await store.claimAttempt(delivery, 1, inAMinute(), new Date());
-    const stale = await store.recordAttempt(delivery, claim.lease, { ...attempt, status_code: 500 }, {
-      status: "retrying",
-      next_attempt_at: null,
-      first_attempt_at: delivery.created_at,
-      updated_at: delivery.created_at,
-    });
-
-    expect(kept).toBe(true);
-    expect(late).toEqual({ claimed: false, reason: "moved_on" });
-    expect(stale).toBe(false);
-    expect(await store.getDelivery(delivery.webhook_id, delivery.id)).toMatchObject({
-      status: "succeeded",
-      attempt_count: 1,
-      attempts: [attempt],
-    });
+    // Assess
+    expect(read).toEqual({ ...rest, data: { lead: { score: 7 } } });
   });
 });
 
@@ -212,7 +189,7 @@ describe("DynamoDbDeliveryStore.listDeliveries", () => {
     for (let from = 0; from < count; from += 99) {
       const batch = made.slice(from, from + 99);
       const refs = batch.map((d) => ({ webhook_id: d.webhook_id, delivery_id: d.id }));
-      await store.recordFanOut({ ...event, id: `evt_${from}`, deliveries: refs }, batch, leaseAll(batch, inAMinute(), inAMinute()));
+      await store.recordFanOut({ ...event, id: `evt_${from}`, deliveries: refs }, batch, write());
     }
     return { store, webhookId: template.webhook_id, made };
   }
@@ -242,24 +219,5 @@ describe("DynamoDbDeliveryStore.listDeliveries", () => {
 
     expect(page.items.map((d) => d.id)).toEqual(made.slice(15).map((d) => d.id).reverse());
     expect(page.continueAfter).toBeUndefined();
-  });
-
-  it("expires deliveries and their event after the retention period", async () => {
-    const retentionS = 30 * 86_400; // test/support's store keeps the log 30 days
-    const before = Math.floor(Date.now() / 1000) + retentionS;
-    const { store, webhookId, made } = await log(1, () => "pending");
-    const after = Math.ceil(Date.now() / 1000) + retentionS;
-    const [delivery] = made;
-
-    const items = [
-      await rawItem(`WEBHOOK#${webhookId}`, `DELIVERY#${delivery?.id}`),
-      await rawItem(`EVENT#${delivery?.tenant_id}#evt_0`, "EVENT"),
-    ];
-
-    for (const item of items) {
-      expect(item?.expires_at).toBeGreaterThanOrEqual(before);
-      expect(item?.expires_at).toBeLessThanOrEqual(after);
-    }
-    expect(await store.getDelivery(webhookId, delivery?.id ?? "")).not.toHaveProperty("expires_at");
   });
 });

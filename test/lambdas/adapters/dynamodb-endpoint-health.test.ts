@@ -198,7 +198,8 @@ describe("DynamoDbDeliveryStore parking", () => {
     const { endpoint, guard } = await openEndpoint();
     const store = deliveryStore();
     const due = pendingDelivery({ tenant_id: guard.tenant_id, webhook_id: endpoint.id });
-    await store.recordFanOut(eventFor(due), [due], leaseAll([due], new Date(Date.now() + 60_000), new Date(Date.now() + 60_000)));
+    await store.recordFanOut(eventFor(due), [due], leaseAll([], new Date(Date.now() + 60_000), new Date()));
+    await store.claimAttempt(due, 1, new Date(Date.now() + 60_000), new Date());
 
     const parked = await store.park(due, { nextAttemptAt: hour(), updatedAt: new Date().toISOString(), now: new Date() });
 
