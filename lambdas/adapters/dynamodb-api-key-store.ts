@@ -4,7 +4,7 @@
  * authorizer reads; the tenant's list item (TENANTKEYS#<tenant>, KEY#<key_id>)
  * is what the operator lists, and holds when the key was last used.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -13,17 +13,12 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { ApiKeyRecord, ApiKeyStore } from "../core/api-keys";
+import { optionalText, requiredText, type StoredItem, writtenIf } from "./dynamodb-items";
 import { keys } from "./table-keys";
 
-type Item = Record<string, unknown>;
+type Item = StoredItem;
 
-const text = (item: Item, name: string): string => {
-  const value = item[name];
-  if (typeof value !== "string") throw new Error(`stored API key item has no ${name}`);
-  return value;
-};
-const optionalText = (item: Item, name: string): string | null =>
-  typeof item[name] === "string" ? (item[name] as string) : null;
+const text = (item: Item, name: string): string => requiredText(item, name, "API key item");
 
 /** The stored attributes of a key. `key_expires_at`, because `expires_at` is the table's TTL attribute. */
 function toRecord(item: Item): ApiKeyRecord {
@@ -131,8 +126,9 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
   }
 
   async recordUse(record: ApiKeyRecord, at: string, notBefore: string): Promise<void> {
-    try {
-      await this.client.send(
+    // A failed condition is a use already recorded this minute, or a revoked key: nothing to do.
+    await writtenIf(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.tenantKey(record.tenant_id, record.key_id),
@@ -141,9 +137,8 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
           ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(last_used_at) OR last_used_at < :notBefore)",
           ExpressionAttributeValues: { ":at": at, ":notBefore": notBefore },
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+      ),
+    );
   }
+
 }

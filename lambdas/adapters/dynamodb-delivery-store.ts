@@ -29,6 +29,7 @@ import type {
 } from "../core/delivery/ports";
 import { firstUlidAt } from "../core/ulid";
 import { dataAttribute, refsAttribute, storedData, storedRefs } from "./dynamodb-event-item";
+import { writtenIf } from "./dynamodb-items";
 import { keys, withoutKeys } from "./table-keys";
 
 /** A filtered log page reads at most this many deliveries; the cursor continues past them. */
@@ -89,8 +90,8 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
     }
     const now = Date.now();
     const lease = randomUUID();
-    try {
-      await this.client.send(
+    const recorded = await writtenIf(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -110,11 +111,11 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
           ConditionExpression: "attribute_not_exists(pk) OR idempotent_until < :now",
           ExpressionAttributeValues: { ":now": now },
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      ),
+    );
+    if (!recorded) {
       const existing = await this.getEvent(event.tenant_id, event.id);
-      if (!existing) throw new Error(`event ${event.id} was a duplicate but is not stored`, { cause: error });
+      if (!existing) throw new Error(`event ${event.id} was a duplicate but is not stored`);
       return { recorded: false, existing };
     }
     await this.recordDeliveries(deliveries.filter((d) => !write.leased.has(d.id)));
@@ -122,8 +123,8 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
   }
 
   async claimFanOut(event: StoredEvent, leaseUntil: Date, now: Date): Promise<boolean> {
-    try {
-      await this.client.send(
+    return writtenIf(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.event(event.tenant_id, event.id),
@@ -131,12 +132,8 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
           ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(lease_until) OR lease_until < :now)",
           ExpressionAttributeValues: { ":lease": randomUUID(), ":until": leaseUntil.getTime(), ":now": now.getTime() },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async recordDeliveries(deliveries: readonly Delivery[]): Promise<void> {
@@ -153,19 +150,15 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
 
   /** Writes a delivery unless one with its id is stored; false when one is. */
   private async putNew(delivery: Delivery, expiresAt: number): Promise<boolean> {
-    try {
-      await this.client.send(
+    return writtenIf(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...keys.delivery(delivery.webhook_id, delivery.id), ...delivery, expires_at: expiresAt },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async getEvent(tenantId: string, eventId: string): Promise<StoredEvent | undefined> {
@@ -234,8 +227,8 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
     attempt: DeliveryAttempt,
     update: DeliveryUpdate,
   ): Promise<boolean> {
-    try {
-      await this.client.send(
+    return writtenIf(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.delivery(delivery.webhook_id, delivery.id),
@@ -255,17 +248,14 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
             ":lease": lease,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async close(delivery: Delivery, status: "skipped" | "cancelled", updatedAt: string): Promise<void> {
-    try {
-      await this.client.send(
+    // A failed condition: another run moved it on first; its state stands.
+    await writtenIf(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.delivery(delivery.webhook_id, delivery.id),
@@ -280,16 +270,13 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
             ...UNFINISHED,
           },
         }),
-      );
-    } catch (error) {
-      // Another run moved it on first; its state stands.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+      ),
+    );
   }
 
   async park(delivery: Delivery, park: ParkWrite): Promise<"parked" | "moved_on"> {
-    try {
-      await this.client.send(
+    const parked = await writtenIf(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.delivery(delivery.webhook_id, delivery.id),
@@ -304,12 +291,9 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
             ...PARKABLE,
           },
         }),
-      );
-      return "parked";
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return "moved_on";
-      throw error;
-    }
+      ),
+    );
+    return parked ? "parked" : "moved_on";
   }
 
   async listParked(webhookId: string, from: string, limit: number): Promise<ParkedPage> {

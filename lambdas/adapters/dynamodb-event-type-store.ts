@@ -13,15 +13,12 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { EventTypeStore } from "../core/catalog/catalog";
 import type { EventTypeDefinition } from "../core/catalog/event-type";
+import { requiredText, type StoredItem } from "./dynamodb-items";
 import { keys } from "./table-keys";
 
-type Item = Record<string, unknown>;
+type Item = StoredItem;
 
-function text(item: Item, name: string): string {
-  const value = item[name];
-  if (typeof value !== "string") throw new Error(`stored event type ${String(item.type)} has no ${name}`);
-  return value;
-}
+const text = (item: Item, name: string): string => requiredText(item, name, `event type ${String(item.type)}`);
 
 function toDefinition(item: Item): EventTypeDefinition {
   const schema = typeof item.schema_json === "string" ? (JSON.parse(item.schema_json) as Record<string, unknown>) : null;
