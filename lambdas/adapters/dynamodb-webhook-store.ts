@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -23,6 +23,7 @@ import {
   type WebhookStore,
 } from "../core/webhook-store";
 import { HEALTH_NAMES, toHealth } from "./dynamodb-endpoint-health-store";
+import { writtenIf } from "./dynamodb-items";
 import { keys, withoutKeys } from "./table-keys";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
@@ -95,8 +96,8 @@ export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler {
   }
 
   async disable(tenantId: string, id: string, reason: DisabledReason, at: string): Promise<boolean> {
-    try {
-      await this.client.send(
+    return writtenIf(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.webhook(tenantId, id),
@@ -111,12 +112,8 @@ export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler {
             ":one": 1,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async urlRegistrations(tenantId: string, url: string): Promise<UrlRegistrations | undefined> {
