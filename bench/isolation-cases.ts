@@ -5,7 +5,7 @@
  * (BATCH messages at once, like one invocation) that records, per message,
  * how long the worker took and how many healthy deliveries it made.
  */
-import type { UndiciWebhookSender } from "../lambdas/adapters/undici-webhook-sender";
+import type { HttpWebhookSender } from "../lambdas/adapters/http-webhook-sender";
 import type { EventDelivery } from "../lambdas/core/delivery";
 import type { WebhookEndpoint } from "../lambdas/core/webhook-endpoint";
 import { endpoint, messageFactory } from "./fixtures";
@@ -77,7 +77,7 @@ export interface Case {
   readonly batch: () => Promise<number>;
 }
 
-export function twoLaneWorld(sender: UndiciWebhookSender, isBadUrl: (url: string) => boolean): World {
+export function twoLaneWorld(sender: HttpWebhookSender, isBadUrl: (url: string) => boolean): World {
   const timed = new TimedSender(sender, isBadUrl);
   return { ...inMemoryLanes(timed), timed };
 }

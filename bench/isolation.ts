@@ -9,7 +9,7 @@
  * it is asked for: no retry or probe fires during the measurement. The cases
  * themselves are in bench/isolation-cases.ts.
  */
-import type { UndiciWebhookSender } from "../lambdas/adapters/undici-webhook-sender";
+import type { HttpWebhookSender } from "../lambdas/adapters/http-webhook-sender";
 import type { Delivery } from "../lambdas/core/delivery/model";
 import { fmt, median, percentile, printTable, type ReceiverProcess, runWindow } from "./harness";
 import {
@@ -65,7 +65,7 @@ interface WarmUp {
   readonly health: string;
 }
 
-export async function isolation(receiver: ReceiverProcess, sender: UndiciWebhookSender): Promise<TargetResult[]> {
+export async function isolation(receiver: ReceiverProcess, sender: HttpWebhookSender): Promise<TargetResult[]> {
   const failing = await startStatusServer(500);
   const origins: Origins = {
     healthy: receiver.healthyOrigin,

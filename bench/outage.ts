@@ -7,7 +7,7 @@
  * again, its pending probe is handed to the slow-lane worker, and the slow lane
  * runs until the drain is done.
  */
-import type { UndiciWebhookSender } from "../lambdas/adapters/undici-webhook-sender";
+import type { HttpWebhookSender } from "../lambdas/adapters/http-webhook-sender";
 import type { EventDelivery } from "../lambdas/core/delivery";
 import { drainPartSize } from "../lambdas/core/delivery/drain";
 import type { WebhookEndpoint } from "../lambdas/core/webhook-endpoint";
@@ -52,7 +52,7 @@ interface Outage extends TwoLanes {
   readonly batch: () => Promise<number>;
 }
 
-export async function outage(receiver: ReceiverProcess, sender: UndiciWebhookSender): Promise<TargetResult[]> {
+export async function outage(receiver: ReceiverProcess, sender: HttpWebhookSender): Promise<TargetResult[]> {
   const o = await outageWorld(sender);
   o.consumer.start();
   try {
@@ -83,7 +83,7 @@ export async function outage(receiver: ReceiverProcess, sender: UndiciWebhookSen
   }
 }
 
-async function outageWorld(sender: UndiciWebhookSender): Promise<Outage> {
+async function outageWorld(sender: HttpWebhookSender): Promise<Outage> {
   const server = await startStatusServer(500);
   const dead = endpoint("outage", 0, `${server.origin}/hooks/outage/0`);
   const timed = new TimedSender(sender, (url) => url === dead.url);

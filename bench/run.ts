@@ -11,7 +11,7 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { Agent, request } from "undici";
 import { PowertoolsDeliveryMetrics } from "../lambdas/adapters/powertools-delivery-metrics";
-import { UndiciWebhookSender } from "../lambdas/adapters/undici-webhook-sender";
+import { HttpWebhookSender } from "../lambdas/adapters/http-webhook-sender";
 import { type EventDelivery, eventDelivery } from "../lambdas/core/delivery";
 import { parseQueueMessage } from "../lambdas/core/queue-message";
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from "../lambdas/core/retry-schedule";
@@ -112,7 +112,7 @@ function machine(): void {
 }
 
 /**
- * The plain POST the baseline makes, on an Agent configured as UndiciWebhookSender's was when the
+ * The plain POST the baseline makes, on an undici Agent configured as the sender's was when the
  * target was set: its 32 connections per origin are kept so that runs stay comparable. The sender
  * no longer caps connections; with 200 requests in flight that costs it ~10% more per request.
  */
@@ -250,7 +250,7 @@ function expectSucceeded(metrics: CountingMetrics, label: string) {
   };
 }
 
-async function inMemoryHandler(receiver: ReceiverProcess, sender: UndiciWebhookSender): Promise<TargetResult[]> {
+async function inMemoryHandler(receiver: ReceiverProcess, sender: HttpWebhookSender): Promise<TargetResult[]> {
   const schedule = parseRetrySchedule(DEFAULT_RETRY_SCHEDULE);
   const store = new MemoryDeliveryStore();
   const endpoints = new MemoryEndpoints();
@@ -302,7 +302,7 @@ async function inMemoryHandler(receiver: ReceiverProcess, sender: UndiciWebhookS
   const scenarios: Scenario[] = [
     { name: "plain POST x10", batch: plainPostBatch(agent, postUrl, BATCH) },
     {
-      name: "UndiciWebhookSender.send x10",
+      name: "HttpWebhookSender.send x10",
       batch: senderBatch(sender, `${receiver.healthyOrigin}/hooks/fo1/0`, BATCH),
       baseline: "plain POST x10",
     },
@@ -343,7 +343,7 @@ async function inMemoryHandler(receiver: ReceiverProcess, sender: UndiciWebhookS
     store.clear();
   }
   const results = await interleaved(
-    "1. Delivery handler (in-memory storage, real undici sender) vs plain undici POST, same receiver",
+    "1. Delivery handler (in-memory storage, real Node HTTP sender) vs plain undici POST, same receiver",
     receiver,
     scenarios,
     ROUNDS,
@@ -666,7 +666,7 @@ async function main() {
   machine();
   const targets: TargetResult[] = [];
   const receiver = await startReceiverProcess();
-  const sender = new UndiciWebhookSender({ allowPrivateAddresses: true, timeoutMs: TIMEOUT_MS });
+  const sender = new HttpWebhookSender({ allowPrivateAddresses: true, timeoutMs: TIMEOUT_MS });
   try {
     targets.push(...(await inMemoryHandler(receiver, sender)));
     console.log(`(${elapsed()})`);

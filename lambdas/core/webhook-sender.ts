@@ -14,7 +14,7 @@ export type AttemptError =
   | "tls"
   /** The receiver answered 3xx; redirects are not followed. `status_code` holds it. */
   | "redirect"
-  /** The answer is not usable HTTP/1.1: not HTTP, headers too large, an unrequested 100 or 101. */
+  /** The answer is not usable HTTP/1.1: not HTTP, headers too large, an unrequested 101. */
   | "invalid_response"
   /** The URL or its DNS answer is a private, loopback or metadata address; nothing was sent. */
   | "forbidden_address"
@@ -32,7 +32,7 @@ export interface AttemptResult {
   readonly retry_after_ms?: number;
 }
 
-/** Sends one signed POST (a port; the undici adapter implements it). */
+/** Sends one signed POST (a port; the Node HTTP adapter implements it). */
 export interface WebhookSender {
   send(request: OutboundRequest): Promise<AttemptResult>;
 }

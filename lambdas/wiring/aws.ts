@@ -19,12 +19,11 @@ import { webhookQueries as createWebhookQueries } from "../core/webhook-queries"
  * The composition root, part one: AWS clients and the adapters over them, each
  * built on first use and kept for the life of the execution environment. The
  * factories are marked pure so esbuild drops from a bundle what its handler
- * never calls. (The AWS SDK is tree-shakable; undici and ajv are not, which is
- * why the use cases that send HTTP are wired in ./http-senders.ts and
- * ./event-delivery.ts, and those that compile JSON Schemas in ./event-check.ts
- * and ./operators.ts.) What a function needs only on a rare path is imported
- * when first used, so its module code does not run at cold start: the Scheduler
- * client here, undici in ./http-senders.ts, ajv in core/catalog/data-schema.ts.
+ * never calls. (The AWS SDK is tree-shakable; ajv is not, which is why the use
+ * cases that compile JSON Schemas are wired in ./event-check.ts and
+ * ./operators.ts.) What a function needs only on a rare path is imported when
+ * first used, so its module code does not run at cold start: the Scheduler
+ * client here, ajv in core/catalog/data-schema.ts.
  */
 export function once<T>(make: () => T): () => T {
   let value: T | undefined;

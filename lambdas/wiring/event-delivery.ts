@@ -3,9 +3,6 @@
  * adapters (the workers' lanes, and the API's test, resend and recover).
  */
 import { PowertoolsDeliveryMetrics } from "../adapters/powertools-delivery-metrics";
-// Delivery sends on its normal path, so undici is evaluated at import, in the init phase (which
-// provisioned concurrency runs ahead of traffic), not on the first send (see ./http-senders.ts).
-import "../adapters/undici-webhook-sender";
 import { loadConfig } from "../config";
 import type { EventQueue } from "../core/delivery/ports";
 import { deliveryOperations as createDeliveryOperations } from "../core/delivery/operations";

@@ -1,9 +1,10 @@
 /**
- * @module The composition root, part two: the one undici Agent every POST to a receiver goes
+ * @module The composition root, part two: the one sender every POST to a receiver goes
  * through, and endpoint management, which POSTs the verification request. Delivery is wired in
  * ./event-delivery.ts, apart, so that endpoint management does not bundle the ingest check (ajv).
  */
 import { resolveHost } from "../adapters/dns-resolver";
+import { HttpWebhookSender } from "../adapters/http-webhook-sender";
 import { loadConfig } from "../config";
 import { webhookManagement as createWebhookManagement } from "../core/webhook-management";
 import type { WebhookSender } from "../core/webhook-sender";
@@ -11,20 +12,9 @@ import { currentCatalog, once, webhookStore } from "./aws";
 
 const endpointPolicy = /* @__PURE__ */ once(() => loadConfig("endpointPolicy"));
 
-/**
- * undici is CommonJS: importing it runs all of its initialisation, about as long as importing the
- * DynamoDB and SQS clients (docs/performance.md, cold start). So it is loaded on the first send,
- * and endpoint management, which sends only to verify a new URL, does not pay it on its other
- * routes. Delivery sends on its normal path and loads it at import instead (./event-delivery.ts).
- */
-export const webhookSender = /* @__PURE__ */ once((): WebhookSender => {
-  const allowPrivateAddresses = endpointPolicy().ALLOW_PRIVATE_ADDRESSES;
-  const sender = once(async () => {
-    const { UndiciWebhookSender } = await import("../adapters/undici-webhook-sender");
-    return new UndiciWebhookSender({ allowPrivateAddresses });
-  });
-  return { send: async (request) => (await sender()).send(request) };
-});
+export const webhookSender = /* @__PURE__ */ once(
+  (): WebhookSender => new HttpWebhookSender({ allowPrivateAddresses: endpointPolicy().ALLOW_PRIVATE_ADDRESSES }),
+);
 
 export const webhookManagement = /* @__PURE__ */ once(() => {
   const policy = endpointPolicy();

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { UndiciWebhookSender } from "../../lambdas/adapters/undici-webhook-sender";
+import { HttpWebhookSender } from "../../lambdas/adapters/http-webhook-sender";
 import type { Delivery } from "../../lambdas/core/delivery/model";
 import type { DrainMessage, SlowLaneMessage } from "../../lambdas/core/queue-message";
 import { parseRetrySchedule } from "../../lambdas/core/retry-schedule";
@@ -267,7 +267,7 @@ describe("a drain", () => {
     };
 
     // The first worker sends two, then dies: everything it starts after that fails.
-    const real = new UndiciWebhookSender({ allowPrivateAddresses: true });
+    const real = new HttpWebhookSender({ allowPrivateAddresses: true });
     let sends = 0;
     const dying: WebhookSender = {
       async send(request) {

@@ -13,7 +13,7 @@ import {
 } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { UndiciWebhookSender } from "../../../lambdas/adapters/undici-webhook-sender";
+import { HttpWebhookSender } from "../../../lambdas/adapters/http-webhook-sender";
 import { generateSecret } from "../../../lambdas/core/signing";
 import { buildWebhookRequest, type OutboundRequest } from "../../../lambdas/core/webhook-request";
 import { isSuccessfulAttempt } from "../../../lambdas/core/webhook-sender";
@@ -37,7 +37,7 @@ interface Receiver {
 const httpServers: Server[] = [];
 const netServers: NetServer[] = [];
 const netSockets: Socket[] = [];
-const senders: UndiciWebhookSender[] = [];
+const senders: HttpWebhookSender[] = [];
 
 afterEach(async () => {
   for (const socket of netSockets.splice(0)) socket.destroy();
@@ -54,8 +54,8 @@ afterAll(async () => {
   await Promise.all(senders.splice(0).map((sender) => sender.close()));
 });
 
-function sender(allowPrivateAddresses: boolean): UndiciWebhookSender {
-  const created = new UndiciWebhookSender({ allowPrivateAddresses, timeoutMs });
+function sender(allowPrivateAddresses: boolean): HttpWebhookSender {
+  const created = new HttpWebhookSender({ allowPrivateAddresses, timeoutMs });
   senders.push(created);
   return created;
 }
@@ -103,7 +103,7 @@ function outbound(url: string, overrides: Partial<OutboundRequest> = {}): Outbou
   };
 }
 
-describe("UndiciWebhookSender", () => {
+describe("HttpWebhookSender", () => {
   describe("with private addresses allowed", () => {
     it("reports a 200 as a successful attempt with its body and duration", async () => {
       // Prepare
@@ -329,8 +329,8 @@ describe("UndiciWebhookSender", () => {
       expect(result.duration_ms).toBeLessThan(timeoutMs);
     });
 
-    it("reports an unsolicited 100 Continue before a 200 as invalid_response, since undici refuses it", async () => {
-      // Prepare: undici 7.30 fails any 100 on HTTP/1.1 (client-h1.js onHeadersComplete); not a reset
+    it("reports the 200 after an unsolicited 100 Continue as a successful attempt (RFC 9110 15.2)", async () => {
+      // Prepare: a client must accept a 1xx it did not ask for and read on to the final status
       const receiver = await startReceiver((_, res) => {
         res.writeContinue();
         res.end("ok");
@@ -340,8 +340,23 @@ describe("UndiciWebhookSender", () => {
       const result = await sender(true).send(outbound(receiver.url));
 
       // Assess
-      expect(result).toMatchObject({ status_code: null, error: "invalid_response" });
+      expect(result).toMatchObject({ status_code: 200, error: null, response_body: "ok" });
       expect(receiver.received).toHaveLength(1);
+    });
+
+    it("reuses an idle connection for the next attempt to the same origin", async () => {
+      // Prepare
+      const receiver = await startReceiver();
+      const webhooks = sender(true);
+      const connections = new Set<unknown>();
+      httpServers.at(-1)?.on("connection", (socket) => connections.add(socket));
+
+      // Act
+      for (let i = 0; i < 3; i++) await webhooks.send(outbound(receiver.url));
+
+      // Assess
+      expect(receiver.received).toHaveLength(3);
+      expect(connections.size).toBe(1);
     });
 
     it("reports the 200 after a 103 Early Hints as a successful attempt", async () => {
@@ -467,7 +482,7 @@ describe("UndiciWebhookSender", () => {
         if (!req.url?.startsWith("/hang/")) res.end("ok");
       });
       const origin = `http://127.0.0.1:${receiver.port}`;
-      const webhooks = new UndiciWebhookSender({ allowPrivateAddresses: true, timeoutMs, maxInFlight: 2 });
+      const webhooks = new HttpWebhookSender({ allowPrivateAddresses: true, timeoutMs, maxInFlight: 2 });
       senders.push(webhooks);
       const hanging = [0, 1].map((i) => webhooks.send(outbound(`${origin}/hang/${i}`)));
 
