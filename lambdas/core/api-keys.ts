@@ -8,15 +8,17 @@ import { randomBytes } from "node:crypto";
 import * as z from "zod";
 import { NotFoundError, ValidationError } from "./errors";
 import { sha256Hex } from "./signing";
-import { noParametersSchema, parseInput, parsePathParameter } from "./validation";
+import { lazySchema, noParametersSchema, parseInput, parsePathParameter } from "./validation";
 
 const KEY_PREFIX = "hk_";
 /** How stale `last_used_at` may get: the authorizer records a use at most this often per key. */
 export const LAST_USED_PRECISION_MS = 60_000;
 
-export const tenantIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, "a tenant id is 1-64 letters, digits, _ or -");
+export const tenantIdSchema = lazySchema(() =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "a tenant id is 1-64 letters, digits, _ or -"),
+);
 
 const KEY_ID = /^[0-9a-f]{12}$/;
 
@@ -120,13 +122,15 @@ export async function authenticate(
   return record;
 }
 
-const createKeySchema = z.strictObject({
-  name: z.string().trim().min(1, "name must not be empty").max(100, "name is at most 100 characters").nullable().optional(),
-  expires_at: z.iso
-    .datetime({ offset: true, message: "expires_at is an ISO 8601 date-time, like 2027-01-01T00:00:00Z" })
-    .nullable()
-    .optional(),
-});
+const createKeySchema = lazySchema(() =>
+  z.strictObject({
+    name: z.string().trim().min(1, "name must not be empty").max(100, "name is at most 100 characters").nullable().optional(),
+    expires_at: z.iso
+      .datetime({ offset: true, message: "expires_at is an ISO 8601 date-time, like 2027-01-01T00:00:00Z" })
+      .nullable()
+      .optional(),
+  }),
+);
 
 /** The operators' key routes: create, list, revoke. */
 export function apiKeyAdmin({ store, clock = () => new Date() }: { store: ApiKeyStore; clock?: () => Date }) {

@@ -1,19 +1,21 @@
 import * as z from "zod";
 import { tenantIdSchema } from "./api-keys";
 import { EVENT_TYPE_NAME, isReservedEventType, MAX_EVENT_TYPE_LENGTH } from "./event-types";
+import { lazySchema } from "./validation";
 
 /** SPEC 3: the event a producer puts on the queue (or POSTs to /v1/events). */
 export const MAX_DATA_BYTES = 256 * 1024;
 
 // Data comes out of JSON.parse on both doors (the queue and POST /v1/events), so it is JSON by
 // construction; validating that again cost more than the rest of the message.
-const anyData = z.unknown();
-const dataWithinLimit = anyData.refine(
-  (data) => Buffer.byteLength(JSON.stringify(data)) <= MAX_DATA_BYTES,
-  "data is at most 256 KB as JSON",
-);
+const anyData = () => z.unknown();
+const dataWithinLimit = () =>
+  anyData().refine(
+    (data) => Buffer.byteLength(JSON.stringify(data)) <= MAX_DATA_BYTES,
+    "data is at most 256 KB as JSON",
+  );
 
-const eventFields = {
+const eventFields = () => ({
   tenant_id: tenantIdSchema,
   // Whether the catalog has the type (and what its data must look like) is checked after this
   // shape, against the catalog as it is now (./catalog/event-check.ts).
@@ -27,14 +29,16 @@ const eventFields = {
     .regex(/^[A-Za-z0-9_.:-]{1,128}$/, "id is 1-128 letters, digits, _ . : or -")
     .optional(),
   occurred_at: z.iso.datetime({ offset: true, message: "occurred_at is an ISO 8601 date-time" }).optional(),
-  data: dataWithinLimit.default({}),
-};
+  data: dataWithinLimit().default({}),
+});
 
-export const eventMessageSchema = z.strictObject(eventFields);
+export const eventMessageSchema = lazySchema(() => z.strictObject(eventFields()));
 export type EventMessage = z.output<typeof eventMessageSchema>;
 
 /** Over HTTP the tenant comes from the API key, so tenant_id may be left out. */
-export const httpEventSchema = z.strictObject({ ...eventFields, tenant_id: tenantIdSchema.optional() });
+export const httpEventSchema = lazySchema(() =>
+  z.strictObject({ ...eventFields(), tenant_id: tenantIdSchema.optional() }),
+);
 
 /**
  * Parsed JSON serialises again to no more bytes than its text, but for numbers
@@ -44,7 +48,9 @@ export const httpEventSchema = z.strictObject({ ...eventFields, tenant_id: tenan
  */
 const MAX_JSON_GROWTH = 21 / 4;
 /** For a text too short to hold data over the limit. */
-const shortTextEventMessageSchema = z.strictObject({ ...eventFields, data: anyData.default({}) });
+const shortTextEventMessageSchema = lazySchema(() =>
+  z.strictObject({ ...eventFields(), data: anyData().default({}) }),
+);
 
 /**
  * eventMessageSchema for a message parsed from a JSON text of `textBytes`

@@ -9,6 +9,7 @@
  */
 import * as z from "zod";
 import { FIELD_PATH_PATTERN, MAX_FIELD_PATH_LENGTH, valueAtPath } from "./field-mapping";
+import { lazySchema } from "./validation";
 
 export type FilterValue = string | number | boolean | null;
 export type PayloadFilter = Readonly<Record<string, readonly FilterValue[]>>;
@@ -17,40 +18,46 @@ export const MAX_FILTER_PATHS = 10;
 export const MAX_FILTER_VALUES = 50;
 export const MAX_FILTER_STRING_LENGTH = 200;
 
-const filterValueSchema = z.union(
-  [
-    z
-      .string()
-      .max(MAX_FILTER_STRING_LENGTH, `a filter value is at most ${MAX_FILTER_STRING_LENGTH} characters`),
-    z.number(),
-    z.boolean(),
-    z.null(),
-  ],
-  "a filter value is a string, number, boolean or null",
+const filterValueSchema = lazySchema(() =>
+  z.union(
+    [
+      z
+        .string()
+        .max(MAX_FILTER_STRING_LENGTH, `a filter value is at most ${MAX_FILTER_STRING_LENGTH} characters`),
+      z.number(),
+      z.boolean(),
+      z.null(),
+    ],
+    "a filter value is a string, number, boolean or null",
+  ),
 );
 
-const allowedValuesSchema = z
-  .array(filterValueSchema, "a filter path takes a list of allowed values")
-  .min(1, "a filter path takes at least one allowed value")
-  .max(MAX_FILTER_VALUES, `a filter path takes at most ${MAX_FILTER_VALUES} values`);
+const allowedValuesSchema = lazySchema(() =>
+  z
+    .array(filterValueSchema, "a filter path takes a list of allowed values")
+    .min(1, "a filter path takes at least one allowed value")
+    .max(MAX_FILTER_VALUES, `a filter path takes at most ${MAX_FILTER_VALUES} values`),
+);
 
-export const payloadFilterSchema = z
-  .record(z.string(), allowedValuesSchema, 'a filter is an object like {"lead.source": ["form"]}')
-  .superRefine((filter, ctx) => {
-    const paths = Object.keys(filter);
-    if (paths.length === 0)
-      ctx.addIssue({ code: "custom", message: "a filter names at least one path; send null for no filter" });
-    if (paths.length > MAX_FILTER_PATHS)
-      ctx.addIssue({ code: "custom", message: `a filter has at most ${MAX_FILTER_PATHS} paths` });
-    for (const path of paths) {
-      if (path.length > MAX_FIELD_PATH_LENGTH || !FIELD_PATH_PATTERN.test(path))
-        ctx.addIssue({
-          code: "custom",
-          path: [path],
-          message: `"${path}" is not a dot path like lead.email (at most ${MAX_FIELD_PATH_LENGTH} characters)`,
-        });
-    }
-  });
+export const payloadFilterSchema = lazySchema(() =>
+  z
+    .record(z.string(), allowedValuesSchema, 'a filter is an object like {"lead.source": ["form"]}')
+    .superRefine((filter, ctx) => {
+      const paths = Object.keys(filter);
+      if (paths.length === 0)
+        ctx.addIssue({ code: "custom", message: "a filter names at least one path; send null for no filter" });
+      if (paths.length > MAX_FILTER_PATHS)
+        ctx.addIssue({ code: "custom", message: `a filter has at most ${MAX_FILTER_PATHS} paths` });
+      for (const path of paths) {
+        if (path.length > MAX_FIELD_PATH_LENGTH || !FIELD_PATH_PATTERN.test(path))
+          ctx.addIssue({
+            code: "custom",
+            path: [path],
+            message: `"${path}" is not a dot path like lead.email (at most ${MAX_FIELD_PATH_LENGTH} characters)`,
+          });
+      }
+    }),
+);
 
 /** True when the event's data passes the filter; no filter (null) lets everything through. */
 export function passesFilter(filter: PayloadFilter | null, data: unknown): boolean {

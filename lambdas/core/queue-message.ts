@@ -3,6 +3,7 @@ import { tenantIdSchema } from "./api-keys";
 import { DELIVERY_ID_PATTERN } from "./delivery/model";
 import { type EventMessage, eventMessageSchemaForText } from "./event-message";
 import { PLATFORM_EVENT_TYPES } from "./event-types";
+import { lazySchema } from "./validation";
 
 /**
  * What travels on the events queue: producers' events (SPEC 3), and the
@@ -10,49 +11,57 @@ import { PLATFORM_EVENT_TYPES } from "./event-types";
  * back when they are due, and platform events such as webhook.disabled.
  */
 /** Which delivery a retry or a resend message is for. */
-const deliveryAttemptFields = {
+const deliveryAttemptFields = () => ({
   tenant_id: tenantIdSchema,
   webhook_id: z.string().min(1),
   delivery_id: z.string().min(1),
-};
-
-export const retryMessageSchema = z.strictObject({
-  kind: z.literal("retry"),
-  ...deliveryAttemptFields,
-  /**
-   * The attempt this message is for: 2..n when Scheduler puts a due retry back, 1 when the
-   * fan-out hands a new delivery to the slow lane.
-   */
-  attempt: z.number().int().min(1),
 });
+
+export const retryMessageSchema = lazySchema(() =>
+  z.strictObject({
+    kind: z.literal("retry"),
+    ...deliveryAttemptFields(),
+    /**
+     * The attempt this message is for: 2..n when Scheduler puts a due retry back, 1 when the
+     * fan-out hands a new delivery to the slow lane.
+     */
+    attempt: z.number().int().min(1),
+  }),
+);
 export type RetryMessage = z.output<typeof retryMessageSchema>;
 
 /** An operator's recover (SPEC 2): send a failed or skipped delivery once more, as attempt `attempt`. */
-export const resendMessageSchema = z.strictObject({
-  kind: z.literal("resend"),
-  ...deliveryAttemptFields,
-  attempt: z.number().int().min(1),
-});
+export const resendMessageSchema = lazySchema(() =>
+  z.strictObject({
+    kind: z.literal("resend"),
+    ...deliveryAttemptFields(),
+    attempt: z.number().int().min(1),
+  }),
+);
 export type ResendMessage = z.output<typeof resendMessageSchema>;
 
 /** The next part of a recover too long for one API request: resend from `before` back to `since`. */
-export const recoverMessageSchema = z.strictObject({
-  kind: z.literal("recover"),
-  tenant_id: tenantIdSchema,
-  webhook_id: z.string().min(1),
-  since: z.iso.datetime({ offset: true }),
-  before: z.string().regex(DELIVERY_ID_PATTERN),
-});
+export const recoverMessageSchema = lazySchema(() =>
+  z.strictObject({
+    kind: z.literal("recover"),
+    tenant_id: tenantIdSchema,
+    webhook_id: z.string().min(1),
+    since: z.iso.datetime({ offset: true }),
+    before: z.string().regex(DELIVERY_ID_PATTERN),
+  }),
+);
 export type RecoverMessage = z.output<typeof recoverMessageSchema>;
 
 /** Probe `probe` (1-based) of the circuit breaker that opened at `opened_at` (SPEC 5). */
-export const probeMessageSchema = z.strictObject({
-  kind: z.literal("probe"),
-  tenant_id: tenantIdSchema,
-  webhook_id: z.string().min(1),
-  opened_at: z.iso.datetime({ offset: true }),
-  probe: z.number().int().min(1),
-});
+export const probeMessageSchema = lazySchema(() =>
+  z.strictObject({
+    kind: z.literal("probe"),
+    tenant_id: tenantIdSchema,
+    webhook_id: z.string().min(1),
+    opened_at: z.iso.datetime({ offset: true }),
+    probe: z.number().int().min(1),
+  }),
+);
 export type ProbeMessage = z.output<typeof probeMessageSchema>;
 
 /**
@@ -60,34 +69,38 @@ export type ProbeMessage = z.output<typeof probeMessageSchema>;
  * `from` on: `send` drains them after the breaker closed, `skip` records them
  * skipped (the endpoint is disabled), `cancel` cancelled (it is deleted).
  */
-export const drainMessageSchema = z.strictObject({
-  kind: z.literal("drain"),
-  tenant_id: tenantIdSchema,
-  webhook_id: z.string().min(1),
-  mode: z.enum(["send", "skip", "cancel"]),
-  /** The first delivery id the part may look at (inclusive). */
-  from: z.string(),
-  /** Not before this time (a Retry-After longer than SQS can hold a message back). */
-  not_before: z.iso.datetime({ offset: true }).optional(),
-  /** Where the walk began; its last pass, the sweep, goes over it again from there. */
-  start: z.string().optional(),
-  sweep: z.boolean().optional(),
-});
+export const drainMessageSchema = lazySchema(() =>
+  z.strictObject({
+    kind: z.literal("drain"),
+    tenant_id: tenantIdSchema,
+    webhook_id: z.string().min(1),
+    mode: z.enum(["send", "skip", "cancel"]),
+    /** The first delivery id the part may look at (inclusive). */
+    from: z.string(),
+    /** Not before this time (a Retry-After longer than SQS can hold a message back). */
+    not_before: z.iso.datetime({ offset: true }).optional(),
+    /** Where the walk began; its last pass, the sweep, goes over it again from there. */
+    start: z.string().optional(),
+    sweep: z.boolean().optional(),
+  }),
+);
 export type DrainMessage = z.output<typeof drainMessageSchema>;
 export type DrainMode = DrainMessage["mode"];
 
-export const platformEventMessageSchema = z.strictObject({
-  kind: z.literal("platform_event"),
-  tenant_id: tenantIdSchema,
-  event: z.strictObject({
-    id: z.string().min(1),
-    type: z.enum([PLATFORM_EVENT_TYPES.disabled]),
-    created_at: z.string(),
-    data: z.json(),
+export const platformEventMessageSchema = lazySchema(() =>
+  z.strictObject({
+    kind: z.literal("platform_event"),
+    tenant_id: tenantIdSchema,
+    event: z.strictObject({
+      id: z.string().min(1),
+      type: z.enum([PLATFORM_EVENT_TYPES.disabled]),
+      created_at: z.string(),
+      data: z.json(),
+    }),
+    /** The endpoint the event is about, which does not receive it. */
+    exclude_webhook_id: z.string().optional(),
   }),
-  /** The endpoint the event is about, which does not receive it. */
-  exclude_webhook_id: z.string().optional(),
-});
+);
 export type PlatformEventMessage = z.output<typeof platformEventMessageSchema>;
 
 /** The messages the platform itself puts on the queue. */

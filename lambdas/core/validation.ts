@@ -23,8 +23,19 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what:
   throw new ValidationError(`invalid ${what}: ${summary}`, { details });
 }
 
+/**
+ * A schema built when it first parses, not when its module is evaluated. zod builds a schema
+ * node by node, and a bundle evaluates every module it holds: built at module level, each
+ * function's cold start paid for all the platform's schemas, most of which it never parses
+ * with (the delivery worker 1.61x its SDK-only baseline, 1.32x without them; docs/performance.md,
+ * section 7). Only a small wrapper is made at import.
+ */
+export function lazySchema<T extends z.ZodType>(build: () => T): z.ZodLazy<T> {
+  return z.lazy(build);
+}
+
 /** For routes that take no parameters: a body, if one is sent, must be an empty object. */
-export const noParametersSchema = z.strictObject({});
+export const noParametersSchema = lazySchema(() => z.strictObject({}));
 
 /** A path parameter, parsed so that a refusal names it (`type`, `tenant_id`) instead of `body`. */
 export function parsePathParameter<S extends z.ZodType>(schema: S, name: string, value: string): z.output<S> {

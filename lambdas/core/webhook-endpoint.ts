@@ -3,6 +3,7 @@ import { EVENT_TYPE_PATTERN } from "./event-types";
 import { FIELD_PATH_PATTERN, MAX_FIELD_PATH_LENGTH } from "./field-mapping";
 import { type PayloadFilter, payloadFilterSchema } from "./payload-filter";
 import { MAX_SLUG_LENGTH, SLUG_PATTERN } from "./slug";
+import { lazySchema } from "./validation";
 import { HTTP_METHODS, type HttpMethod } from "./webhook-request";
 
 /** A tenant's webhook endpoint as stored, and the shapes the API accepts and returns. */
@@ -138,10 +139,11 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 const MAX_HEADERS = 20;
 
-const headersSchema = z
-  .record(z.string(), z.string().max(4096, "a header value is at most 4096 characters"))
-  .superRefine((headers, ctx) => {
-    const names = Object.keys(headers);
+const headersSchema = () =>
+  z
+    .record(z.string(), z.string().max(4096, "a header value is at most 4096 characters"))
+    .superRefine((headers, ctx) => {
+      const names = Object.keys(headers);
     if (names.length > MAX_HEADERS)
       ctx.addIssue({ code: "custom", message: `at most ${MAX_HEADERS} headers` });
     const seen = new Set<string>();
@@ -158,11 +160,12 @@ const headersSchema = z
     }
   });
 
-const urlSchema = z
-  .string()
-  .max(2048, "url is at most 2048 characters")
-  .superRefine((value, ctx) => {
-    let url: URL;
+const urlSchema = () =>
+  z
+    .string()
+    .max(2048, "url is at most 2048 characters")
+    .superRefine((value, ctx) => {
+      let url: URL;
     try {
       url = new URL(value);
     } catch {
@@ -176,31 +179,33 @@ const urlSchema = z
     if (url.hash) ctx.addIssue({ code: "custom", message: "url must not contain a #fragment" });
   });
 
-const eventsSchema = z
-  .array(
-    // Whether each pattern matches a type of the catalog is checked against the catalog as it is
-    // now, by the use case (webhook-management.ts).
-    z.string().max(200).regex(EVENT_TYPE_PATTERN, "an event type is like crm.lead.created, crm.* or *"),
-  )
-  .min(1, "subscribe to at least one event type")
-  .max(50, "at most 50 event types")
-  .transform((events) => [...new Set(events)]);
+const eventsSchema = () =>
+  z
+    .array(
+      // Whether each pattern matches a type of the catalog is checked against the catalog as it is
+      // now, by the use case (webhook-management.ts).
+      z.string().max(200).regex(EVENT_TYPE_PATTERN, "an event type is like crm.lead.created, crm.* or *"),
+    )
+    .min(1, "subscribe to at least one event type")
+    .max(50, "at most 50 event types")
+    .transform((events) => [...new Set(events)]);
 
 const nullableText = (max: number, field: string) =>
   z.string().max(max, `${field} is at most ${max} characters`).nullable();
 
-const writableFields = {
+/** The fields an integrator writes, built for each schema that holds them. */
+const writableFields = () => ({
   name: z.string().trim().min(1, "name must not be empty").max(100, "name is at most 100 characters"),
   slug: z
     .string()
     .max(MAX_SLUG_LENGTH)
     .regex(SLUG_PATTERN, "slug is lowercase letters, digits and single dashes"),
-  url: urlSchema,
+  url: urlSchema(),
   http_method: z.enum(HTTP_METHODS, `http_method is one of ${HTTP_METHODS.join(", ")}`),
-  events: eventsSchema,
+  events: eventsSchema(),
   description: nullableText(500, "description"),
   is_active: z.boolean(),
-  headers: headersSchema,
+  headers: headersSchema(),
   field_mapping: z
     .record(
       z.string().min(1).max(100),
@@ -213,51 +218,59 @@ const writableFields = {
   filter: payloadFilterSchema.nullable(),
   target_pipeline_id: nullableText(200, "target_pipeline_id"),
   target_column_id: nullableText(200, "target_column_id"),
-};
+});
 
-export const createWebhookSchema = z.strictObject({
-  ...writableFields,
-  slug: writableFields.slug.optional(),
-  http_method: writableFields.http_method.optional(),
-  description: writableFields.description.optional(),
-  is_active: writableFields.is_active.optional(),
-  headers: writableFields.headers.optional(),
-  field_mapping: writableFields.field_mapping.optional(),
-  filter: writableFields.filter.optional(),
-  target_pipeline_id: writableFields.target_pipeline_id.optional(),
-  target_column_id: writableFields.target_column_id.optional(),
-  /** false skips the verification POST (SPEC 2). */
-  verify: z.boolean().optional(),
+export const createWebhookSchema = lazySchema(() => {
+  const fields = writableFields();
+  return z.strictObject({
+    ...fields,
+    slug: fields.slug.optional(),
+    http_method: fields.http_method.optional(),
+    description: fields.description.optional(),
+    is_active: fields.is_active.optional(),
+    headers: fields.headers.optional(),
+    field_mapping: fields.field_mapping.optional(),
+    filter: fields.filter.optional(),
+    target_pipeline_id: fields.target_pipeline_id.optional(),
+    target_column_id: fields.target_column_id.optional(),
+    /** false skips the verification POST (SPEC 2). */
+    verify: z.boolean().optional(),
+  });
 });
 export type CreateWebhookInput = z.output<typeof createWebhookSchema>;
 
-export const updateWebhookSchema = z
-  .strictObject({
-    name: writableFields.name.optional(),
-    slug: writableFields.slug.optional(),
-    url: writableFields.url.optional(),
-    http_method: writableFields.http_method.optional(),
-    events: writableFields.events.optional(),
-    description: writableFields.description.optional(),
-    is_active: writableFields.is_active.optional(),
-    headers: writableFields.headers.optional(),
-    field_mapping: writableFields.field_mapping.optional(),
-    filter: writableFields.filter.optional(),
-    target_pipeline_id: writableFields.target_pipeline_id.optional(),
-    target_column_id: writableFields.target_column_id.optional(),
-    verify: z.boolean().optional(),
-  })
-  .refine((body) => Object.keys(body).some((k) => k !== "verify"), "give at least one field to update");
+export const updateWebhookSchema = lazySchema(() => {
+  const fields = writableFields();
+  return z
+    .strictObject({
+      name: fields.name.optional(),
+      slug: fields.slug.optional(),
+      url: fields.url.optional(),
+      http_method: fields.http_method.optional(),
+      events: fields.events.optional(),
+      description: fields.description.optional(),
+      is_active: fields.is_active.optional(),
+      headers: fields.headers.optional(),
+      field_mapping: fields.field_mapping.optional(),
+      filter: fields.filter.optional(),
+      target_pipeline_id: fields.target_pipeline_id.optional(),
+      target_column_id: fields.target_column_id.optional(),
+      verify: z.boolean().optional(),
+    })
+    .refine((body) => Object.keys(body).some((k) => k !== "verify"), "give at least one field to update");
+});
 export type UpdateWebhookInput = z.output<typeof updateWebhookSchema>;
 
-export const webhookIdSchema = z.uuid("webhook id must be a UUID");
+export const webhookIdSchema = lazySchema(() => z.uuid("webhook id must be a UUID"));
 
-export const listWebhooksQuerySchema = z.strictObject({
-  page: z.coerce.number().int().min(1, "page starts at 1").max(10_000).default(1),
-  limit: z.coerce.number().int().min(1, "limit is at least 1").max(100, "limit is at most 100").default(20),
-  active: z
-    .enum(["true", "false"], "active is true or false")
-    .transform((v) => v === "true")
-    .optional(),
-});
+export const listWebhooksQuerySchema = lazySchema(() =>
+  z.strictObject({
+    page: z.coerce.number().int().min(1, "page starts at 1").max(10_000).default(1),
+    limit: z.coerce.number().int().min(1, "limit is at least 1").max(100, "limit is at most 100").default(20),
+    active: z
+      .enum(["true", "false"], "active is true or false")
+      .transform((v) => v === "true")
+      .optional(),
+  }),
+);
 export type ListWebhooksQuery = z.output<typeof listWebhooksQuerySchema>;

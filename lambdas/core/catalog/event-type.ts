@@ -7,15 +7,18 @@
 import * as z from "zod";
 import { MAX_DATA_BYTES } from "../event-message";
 import { EVENT_TYPE_NAME, isReservedEventType, MAX_EVENT_TYPE_LENGTH } from "../event-types";
+import { lazySchema } from "../validation";
 
 /** A schema bigger than this, as JSON, is refused: every ingest of the type runs it. */
 export const MAX_SCHEMA_BYTES = 64 * 1024;
 
-export const eventTypeNameSchema = z
-  .string()
-  .max(MAX_EVENT_TYPE_LENGTH, `an event type is at most ${MAX_EVENT_TYPE_LENGTH} characters`)
-  .regex(EVENT_TYPE_NAME, "an event type is letters, digits and _ in dot-separated segments, like crm.lead.created")
-  .refine((type) => !isReservedEventType(type), "webhook.* event types belong to the platform");
+export const eventTypeNameSchema = lazySchema(() =>
+  z
+    .string()
+    .max(MAX_EVENT_TYPE_LENGTH, `an event type is at most ${MAX_EVENT_TYPE_LENGTH} characters`)
+    .regex(EVENT_TYPE_NAME, "an event type is letters, digits and _ in dot-separated segments, like crm.lead.created")
+    .refine((type) => !isReservedEventType(type), "webhook.* event types belong to the platform"),
+);
 
 export interface EventTypeDefinition {
   readonly type: string;
@@ -33,23 +36,25 @@ export interface EventTypeDefinition {
 const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 
 /** The body of PUT /admin/v1/event-types/{type}. The schema is compiled (and refused) elsewhere. */
-export const putEventTypeSchema = z.strictObject({
-  description: z
-    .string()
-    .trim()
-    .min(1, "description must not be empty")
-    .max(500, "description is at most 500 characters"),
-  schema: z
-    .record(z.string(), z.unknown(), "schema is a JSON Schema object")
-    .refine((schema) => jsonBytes(schema) <= MAX_SCHEMA_BYTES, `schema is at most ${MAX_SCHEMA_BYTES / 1024} KB as JSON`)
-    .nullable()
-    .optional(),
-  example: z
-    .json()
-    .refine((example) => jsonBytes(example) <= MAX_DATA_BYTES, `example is at most ${MAX_DATA_BYTES / 1024} KB as JSON`)
-    .optional(),
-  deprecated: z.boolean().optional(),
-});
+export const putEventTypeSchema = lazySchema(() =>
+  z.strictObject({
+    description: z
+      .string()
+      .trim()
+      .min(1, "description must not be empty")
+      .max(500, "description is at most 500 characters"),
+    schema: z
+      .record(z.string(), z.unknown(), "schema is a JSON Schema object")
+      .refine((schema) => jsonBytes(schema) <= MAX_SCHEMA_BYTES, `schema is at most ${MAX_SCHEMA_BYTES / 1024} KB as JSON`)
+      .nullable()
+      .optional(),
+    example: z
+      .json()
+      .refine((example) => jsonBytes(example) <= MAX_DATA_BYTES, `example is at most ${MAX_DATA_BYTES / 1024} KB as JSON`)
+      .optional(),
+    deprecated: z.boolean().optional(),
+  }),
+);
 export type PutEventTypeInput = z.output<typeof putEventTypeSchema>;
 
 export interface EventTypeView {

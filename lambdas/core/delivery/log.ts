@@ -11,7 +11,7 @@ import {
 } from "./model";
 import type { DeliveryLog, DeliveryStore } from "./ports";
 import { NotFoundError, ValidationError } from "../errors";
-import { parseInput } from "../validation";
+import { lazySchema, parseInput } from "../validation";
 import { findEndpoint } from "../webhook-queries";
 import type { WebhookEndpoint } from "../webhook-endpoint";
 import type { WebhookStore } from "../webhook-store";
@@ -25,23 +25,25 @@ export interface CursorPage<T> {
   readonly pagination: { limit: number; next_cursor: string | null };
 }
 
-const listDeliveriesQuerySchema = z.strictObject({
-  status: z
-    .string()
-    .transform((value) => [...new Set(value.split(","))])
-    .refine(
-      (statuses) => statuses.every((s) => (DELIVERY_STATUSES as readonly string[]).includes(s)),
-      `status is one or more of ${DELIVERY_STATUSES.join(", ")}, separated by commas`,
-    )
-    .transform((statuses) => statuses as DeliveryStatus[])
-    .optional(),
-  cursor: z.string().max(200, "cursor is not one this API gave out").optional(),
-  limit: z.coerce.number().int().min(1, "limit is at least 1").max(100, "limit is at most 100").default(20),
-});
+const listDeliveriesQuerySchema = lazySchema(() =>
+  z.strictObject({
+    status: z
+      .string()
+      .transform((value) => [...new Set(value.split(","))])
+      .refine(
+        (statuses) => statuses.every((s) => (DELIVERY_STATUSES as readonly string[]).includes(s)),
+        `status is one or more of ${DELIVERY_STATUSES.join(", ")}, separated by commas`,
+      )
+      .transform((statuses) => statuses as DeliveryStatus[])
+      .optional(),
+    cursor: z.string().max(200, "cursor is not one this API gave out").optional(),
+    limit: z.coerce.number().int().min(1, "limit is at least 1").max(100, "limit is at most 100").default(20),
+  }),
+);
 
 // A cursor is the position after the last delivery of a page. It is opaque to clients, and
 // anything but one this API made is refused: it never reaches the database.
-const cursorSchema = z.strictObject({ before: z.string().regex(DELIVERY_ID_PATTERN) });
+const cursorSchema = lazySchema(() => z.strictObject({ before: z.string().regex(DELIVERY_ID_PATTERN) }));
 
 export function encodeCursor(deliveryId: string): string {
   return Buffer.from(JSON.stringify({ before: deliveryId })).toString("base64url");

@@ -6,7 +6,7 @@ import type { EventCatalog } from "../catalog/catalog";
 import { ConflictError, ValidationError } from "../errors";
 import type { EventDelivery } from "./index";
 import type { Recovery } from "./recovery";
-import { noParametersSchema, parseInput } from "../validation";
+import { lazySchema, noParametersSchema, parseInput } from "../validation";
 import { findEndpoint } from "../webhook-queries";
 import type { WebhookStore } from "../webhook-store";
 
@@ -25,13 +25,17 @@ export interface DeliveryOperationsDeps {
   readonly clock?: () => Date;
 }
 
-const testSchema = z.strictObject({
-  event_type: z.string().min(1, "event_type names a catalog type").max(200).optional(),
-});
+const testSchema = lazySchema(() =>
+  z.strictObject({
+    event_type: z.string().min(1, "event_type names a catalog type").max(200).optional(),
+  }),
+);
 
-const recoverSchema = z.strictObject({
-  since: z.iso.datetime({ offset: true, message: "since is an ISO 8601 date-time, like 2026-02-15T10:30:00Z" }),
-});
+const recoverSchema = lazySchema(() =>
+  z.strictObject({
+    since: z.iso.datetime({ offset: true, message: "since is an ISO 8601 date-time, like 2026-02-15T10:30:00Z" }),
+  }),
+);
 
 export function deliveryOperations(deps: DeliveryOperationsDeps) {
   const { endpoints, deliveries } = deps;
