@@ -1,9 +1,8 @@
-import { type BundlingOptions, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
-import type { BuildOptions } from "esbuild";
+import { type BuildOptions, buildSync, type Metafile } from "esbuild";
 
 /**
- * How every Lambda is bundled, in esbuild's own terms, so a script can build a
- * handler with esbuild directly and get exactly what `cdk synth` ships.
+ * How every Lambda is bundled, in esbuild's own terms, so that a script builds a handler exactly
+ * as `cdk synth` ships it (bench/bundle-size.ts).
  */
 export const esbuildOptions = {
   bundle: true,
@@ -21,16 +20,18 @@ export const esbuildOptions = {
   // Nothing is external: the AWS SDK versions the tests ran against ship in the bundle,
   // instead of whatever SDK the Lambda runtime happens to carry.
   external: [],
+  // What a handler imports only when first used (ajv, the Scheduler client, the SDK's other
+  // credential providers) goes in chunks of its own: a cold start does not even parse them.
+  splitting: true,
+  entryNames: "index",
+  chunkNames: "chunks/[name]-[hash]",
+  outExtension: { ".js": ".mjs" },
 } satisfies BuildOptions;
 
-/** The same options as NodejsFunction takes them (it adds `bundle` and `platform` itself). */
-export const nodejsBundling: BundlingOptions = {
-  format: OutputFormat.ESM,
-  target: esbuildOptions.target,
-  mainFields: esbuildOptions.mainFields,
-  minify: esbuildOptions.minify,
-  sourceMap: esbuildOptions.sourcemap,
-  sourcesContent: esbuildOptions.sourcesContent,
-  banner: esbuildOptions.banner.js,
-  externalModules: esbuildOptions.external,
-};
+/**
+ * Bundles the handler `entry` into `outdir`: `index.mjs` (Lambda's `index.handler`) and its
+ * chunks. Answers what went into which file.
+ */
+export function bundleHandler(entry: string, outdir: string): Metafile {
+  return buildSync({ ...esbuildOptions, entryPoints: [entry], outdir, logLevel: "warning", metafile: true }).metafile;
+}

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { App, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
@@ -25,16 +25,14 @@ const catalogReaders = functionNames.filter((name) =>
   (lambdaFunctions[name].config as readonly string[]).includes("catalog"),
 );
 
-// Bundling is skipped, yet NodejsFunction still requires every entry file and the lock file to
-// exist: the stack is built against a scratch project of empty handlers, so these tests do not
-// depend on the real handlers.
+// The stack is built against a scratch project of handlers that answer their own file name, so
+// these tests do not depend on the real handlers, and one of them can bundle it quickly.
 let projectRoot: string;
 beforeAll(() => {
   projectRoot = mkdtempSync(join(tmpdir(), "hookline-stack-"));
-  writeFileSync(join(projectRoot, "package-lock.json"), "{}");
   for (const { entry } of Object.values(lambdaFunctions)) {
     mkdirSync(dirname(join(projectRoot, entry)), { recursive: true });
-    writeFileSync(join(projectRoot, entry), "export const handler = async () => {};\n");
+    writeFileSync(join(projectRoot, entry), `export const handler = async () => ${JSON.stringify(entry)};\n`);
   }
 });
 afterAll(() => rmSync(projectRoot, { recursive: true, force: true }));
@@ -330,6 +328,24 @@ describe("WebhookPlatformStack", () => {
         });
         expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe("--enable-source-maps");
       }
+    });
+
+    it("bundles each function's own handler into its asset, as index.mjs", () => {
+      // Prepare: an app that bundles, unlike the others here
+      const outdir = mkdtempSync(join(tmpdir(), "hookline-assets-"));
+      const app = new App({ outdir, builtinCloudFormationValidation: false });
+
+      // Act
+      const bundled = Template.fromStack(newStack({}, app).stack);
+
+      // Assess
+      for (const name of functionNames) {
+        const [, fn] = lambdaOf(bundled, name);
+        const assetHash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, "");
+        const code = readFileSync(join(outdir, `asset.${assetHash}`, "index.mjs"), "utf8");
+        expect(code).toContain(JSON.stringify(lambdaFunctions[name].entry));
+      }
+      rmSync(outdir, { recursive: true, force: true });
     });
 
     it("gives API functions 10 s to stay inside API Gateway's 30 s, and both delivery workers 60 s and 512 MB", () => {
