@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -23,11 +23,35 @@ function jarDirectory(): string {
   return join(lib, release);
 }
 
-export async function startDynamoDbLocal(port: number): Promise<DynamoDbLocal> {
+const MIN_JAVA = 17;
+const INSTALL_JAVA = `DynamoDB Local needs Java ${MIN_JAVA} or newer: install a JRE (on Debian, \`apt install openjdk-${MIN_JAVA}-jre-headless\`) or point JAVA_HOME at one`;
+
+/** The Java that runs DynamoDB Local: JAVA_HOME's if set, else the one on the PATH. */
+export function defaultJava(env: Record<string, string | undefined> = process.env): string {
+  return env.JAVA_HOME ? join(env.JAVA_HOME, "bin", "java") : "java";
+}
+
+/**
+ * Why `java` cannot run DynamoDB Local, or undefined when it can. Checked before starting it, so
+ * that a missing or old Java is reported at once instead of after the wait for the server.
+ */
+export function javaProblem(java: string): string | undefined {
+  const result = spawnSync(java, ["-version"], { encoding: "utf8", timeout: 10_000 });
+  if (result.error) return `cannot run ${java} (${result.error.message}). ${INSTALL_JAVA}.`;
+  // `java version "1.8.0_402"` up to Java 8, `openjdk version "17.0.15"` since Java 9.
+  const version = /version "(?:1\.)?(\d+)/.exec(`${result.stderr}${result.stdout}`);
+  if (!version) return `cannot read the version that \`${java} -version\` printed. ${INSTALL_JAVA}.`;
+  const major = Number(version[1]);
+  return major < MIN_JAVA ? `${java} is Java ${major}. ${INSTALL_JAVA}.` : undefined;
+}
+
+export async function startDynamoDbLocal(port: number, java = defaultJava()): Promise<DynamoDbLocal> {
+  const problem = javaProblem(java);
+  if (problem) throw new Error(problem);
   const dir = jarDirectory();
   // Java runs under a small shell watchdog that holds our stdin pipe: however this process ends
   // (Ctrl-C, a crash, SIGKILL), the pipe closes, `read` returns and the JVM is stopped with it.
-  const watchdog = 'java "$@" & jvm=$!; trap "kill $jvm 2>/dev/null" EXIT; read _ignored; kill $jvm; wait $jvm';
+  const watchdog = '"$JAVA" "$@" & jvm=$!; trap "kill $jvm 2>/dev/null" EXIT; read _ignored; kill $jvm; wait $jvm';
   const child: ChildProcess = spawn(
     "sh",
     [
@@ -42,7 +66,7 @@ export async function startDynamoDbLocal(port: number): Promise<DynamoDbLocal> {
       "-port",
       String(port),
     ],
-    { stdio: ["pipe", "ignore", "pipe"] },
+    { stdio: ["pipe", "ignore", "pipe"], env: { ...process.env, JAVA: java } },
   );
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
@@ -80,7 +104,7 @@ export async function startDynamoDbLocal(port: number): Promise<DynamoDbLocal> {
   if (hasExited || !ready) {
     child.stdin?.end();
     const reason = hasExited ? "exited" : "did not answer within 60 s";
-    throw new Error(`DynamoDB Local ${reason} (is Java 17+ installed?): ${stderr.trim()}`);
+    throw new Error(`DynamoDB Local ${reason}: ${stderr.trim()}`);
   }
 
   return {

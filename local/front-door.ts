@@ -102,20 +102,36 @@ function compile(route: ApiRoute): CompiledRoute {
   return { route, pattern: new RegExp(`^${source}$`), parameters };
 }
 
-function envelope(res: ServerResponse, status: number, code: string, message: string): void {
-  res.writeHead(status, { "content-type": "application/json" });
+function envelope(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify({ success: false, error: { code, message } }));
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_PAYLOAD_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The body, or undefined once it passes MAX_PAYLOAD_BYTES. Reading then stops: the rest is not
+ * read, and the answer closes the connection (API Gateway does the same), so that what is left
+ * of the body is never taken for the client's next request.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_PAYLOAD_BYTES) return void chunks.push(chunk);
+      req.off("data", onData).pause();
+      resolve(undefined);
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks)));
+    req.once("error", reject);
+  });
 }
 
 function singleValued(headers: IncomingMessage["headers"]): Record<string, string> {
@@ -193,7 +209,8 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       return envelope(res, 404, "not_found", `no route for ${method} ${url.pathname}`);
     }
     const body = await readBody(req);
-    if (!body) return envelope(res, 413, "payload_too_large", "the request body is over 10 MB");
+    if (!body)
+      return envelope(res, 413, "payload_too_large", "the request body is over 10 MB", { connection: "close" });
 
     const headers = singleValued(req.headers);
     const routeKey = `${method} ${match.route.path}`;
