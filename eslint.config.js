@@ -3,6 +3,11 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+const notLocalOrTest = {
+  regex: "^(\\.\\./)+(local|test)(/|$)",
+  message: "Deployed code must not import the local run or the tests.",
+};
+
 export default tseslint.config(
   { ignores: ["node_modules/", "cdk.out/", ".local/", "coverage/"] },
   js.configs.recommended,
@@ -24,6 +29,42 @@ export default tseslint.config(
   {
     files: ["local/**", "cli/**", "bench/**", "bin/**", "test/**"],
     rules: { "no-console": "off" },
+  },
+  {
+    // What ships (the Lambdas, the stack) never reaches into the local run or the tests.
+    files: ["lambdas/**", "lib/**", "bin/**"],
+    rules: { "no-restricted-imports": ["error", { patterns: [notLocalOrTest] }] },
+  },
+  {
+    // The layers (STYLE.md): the domain knows no AWS and no environment; adapters and wiring
+    // depend on it, never the other way.
+    files: ["lambdas/core/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            notLocalOrTest,
+            {
+              regex: "^(@aws-sdk|@smithy|@middy|@aws-lambda-powertools)/|^aws-lambda$",
+              message: "lambdas/core knows no AWS: translate in lambdas/adapters.",
+            },
+            {
+              regex: "(^|/)(adapters|wiring)(/|$)",
+              message: "lambdas/core depends on no adapter or wiring: they depend on it.",
+            },
+          ],
+        },
+      ],
+      "no-restricted-properties": [
+        "error",
+        {
+          object: "process",
+          property: "env",
+          message: "lambdas/core reads no environment: lambdas/config.ts parses it, and the wiring passes it in.",
+        },
+      ],
+    },
   },
   {
     files: ["eslint.config.js"],
