@@ -56,15 +56,16 @@ export class RetryScheduler extends Construct {
   }
 
   /**
-   * Lets `role` create, read and delete schedules in the group, and hand
-   * Scheduler the execution role (and no other) when it creates one.
+   * Lets `role` create schedules in the group (the platform only creates them: each one
+   * deletes itself once it has fired), and hand Scheduler the execution role (and no other)
+   * when it creates one.
    */
   grantScheduling(role: Role): void {
     // Schedule names are chosen at run time (one per pending retry), hence the wildcard, kept inside the group.
     const schedulesInGroup = `arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule/${this.group.scheduleGroupName}/*`;
     role.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: ["scheduler:CreateSchedule", "scheduler:GetSchedule", "scheduler:DeleteSchedule"],
+        actions: ["scheduler:CreateSchedule"],
         resources: [schedulesInGroup],
       }),
     );

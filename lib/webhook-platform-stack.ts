@@ -158,15 +158,12 @@ function checkRange(
   return value;
 }
 
-type TableAction =
-  | "GetItem"
-  | "Query"
-  | "PutItem"
-  | "UpdateItem"
-  | "DeleteItem"
-  | "BatchWriteItem"
-  // What TransactWriteItems needs beyond the Put/Update/Delete it contains: there is no IAM action for the transaction itself.
-  | "ConditionCheckItem";
+/**
+ * The table actions the adapters call. A TransactWriteItems needs only the actions of the Put,
+ * Update and Delete it holds (there is no IAM action for the transaction itself); none of them
+ * holds a ConditionCheck, and nothing batches writes.
+ */
+type TableAction = "GetItem" | "Query" | "PutItem" | "UpdateItem" | "DeleteItem";
 
 /**
  * Table actions allowed only on the items whose partition key matches one of `leadingKeys`
@@ -279,10 +276,10 @@ export class WebhookPlatformStack extends Stack {
       },
       webhookQueries: { tableActions: ["GetItem", "Query"] },
       webhookCommands: {
-        tableActions: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"],
+        tableActions: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"],
       },
       deliveryCommands: {
-        tableActions: ["GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"],
+        tableActions: ["GetItem", "Query", "PutItem", "UpdateItem"],
         // Recover queues resends; a retry made early schedules the one after it.
         sendsEvents: true,
         schedulesRetries: true,
@@ -312,7 +309,7 @@ export class WebhookPlatformStack extends Stack {
         ],
       },
       deliveryWorker: {
-        tableActions: ["GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem", "BatchWriteItem"],
+        tableActions: ["GetItem", "Query", "PutItem", "UpdateItem"],
         // Emits follow-up events onto the events queue, and moves invalid messages to its DLQ at once.
         sendsEvents: true,
         deadLettersMessages: true,
@@ -324,7 +321,7 @@ export class WebhookPlatformStack extends Stack {
         timeout: DELIVERY_TIMEOUT,
       },
       slowLaneWorker: {
-        tableActions: ["GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem", "BatchWriteItem"],
+        tableActions: ["GetItem", "Query", "PutItem", "UpdateItem"],
         sendsEvents: true,
         deadLettersMessages: true,
         schedulesRetries: true,
