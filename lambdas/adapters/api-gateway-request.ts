@@ -1,11 +1,6 @@
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from "aws-lambda";
-import {
-  ForbiddenError,
-  PayloadTooLargeError,
-  UnauthorizedError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from "../core/errors";
+import { ForbiddenError, UnauthorizedError, ValidationError } from "../core/errors";
+import { TransportError } from "./http-error-envelope";
 
 /** What the authorizer (lambdas/handlers/api-authorizer.ts) hands to every route. */
 export interface AuthorizerContext {
@@ -73,12 +68,12 @@ function definedValues(record: Record<string, string | undefined> | undefined): 
 function parseJsonBody(event: ApiGatewayEvent, maxBodyBytes: number): unknown {
   const contentType = event.headers["content-type"];
   if (contentType && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
-    throw new UnsupportedMediaTypeError(`content-type must be application/json, not ${contentType}`);
+    throw new TransportError("unsupported_media_type", `content-type must be application/json, not ${contentType}`);
   }
   const raw = event.body ?? "";
   const bytes = event.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
   if (bytes.length > maxBodyBytes) {
-    throw new PayloadTooLargeError(`the request body is ${bytes.length} bytes; at most ${maxBodyBytes}`);
+    throw new TransportError("payload_too_large", `the request body is ${bytes.length} bytes; at most ${maxBodyBytes}`);
   }
   if (bytes.length === 0) throw new ValidationError("the request body is empty; send a JSON object");
   let parsed: unknown;

@@ -12,13 +12,10 @@ import type { EndpointDisabler } from "../core/delivery/ports";
 import type { PayloadFilter } from "../core/payload-filter";
 import { type DisabledReason, type EndpointHealth, HEALTHY, type WebhookEndpoint } from "../core/webhook-endpoint";
 import { HTTP_METHODS, type HttpMethod } from "../core/webhook-request";
+import { EndpointGoneError, EndpointLimitReachedError, SlugTakenError, StaleWriteError } from "../core/errors";
 import {
-  EndpointGoneError,
-  EndpointLimitReachedError,
   type InsertGuard,
   type ReplaceGuard,
-  SlugTakenError,
-  StaleWriteError,
   type UrlRegistrations,
   type WebhookStore,
 } from "../core/webhook-store";

@@ -1,20 +1,32 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type middy from "@middy/core";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { DomainError, type ErrorCode } from "../core/errors";
+import { DomainError, type DomainErrorCode } from "../core/errors";
 
-/** SPEC 2's error envelope, and the status of each error code. */
-const STATUS_BY_CODE: Record<ErrorCode, number> = {
+/** The error envelope (SPEC 2), and the status of each error code. */
+const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   validation_error: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
   conflict: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
   limit_exceeded: 422,
   endpoint_verification_failed: 422,
 };
+
+const STATUS_BY_TRANSPORT_CODE = { payload_too_large: 413, unsupported_media_type: 415 } as const;
+
+/** What HTTP itself refuses before a use case sees the request: a body too large, one not JSON. */
+export class TransportError extends Error {
+  override name = "TransportError";
+
+  constructor(
+    readonly code: keyof typeof STATUS_BY_TRANSPORT_CODE,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export function jsonResponse(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
   return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
@@ -31,6 +43,12 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
       },
     });
   }
+  if (error instanceof TransportError) {
+    return jsonResponse(STATUS_BY_TRANSPORT_CODE[error.code], {
+      success: false,
+      error: { code: error.code, message: error.message },
+    });
+  }
   // Anything else is a fault of ours: its message may carry internals, so it stays in the log.
   return jsonResponse(500, {
     success: false,
@@ -44,7 +62,8 @@ export function httpErrorEnvelope(
 ): middy.MiddlewareObj<unknown, APIGatewayProxyStructuredResultV2> {
   return {
     onError: async (request) => {
-      if (!(request.error instanceof DomainError)) logger.error("unhandled error", request.error as Error);
+      const answered = request.error instanceof DomainError || request.error instanceof TransportError;
+      if (!answered) logger.error("unhandled error", request.error as Error);
       request.response = errorResponse(request.error);
     },
   };

@@ -1,18 +1,21 @@
 /**
- * The errors a use case raises for bad input or a refused request. Each has a
- * stable `code` (the API's error.code); the HTTP edge maps codes to statuses.
- * Anything else that escapes is a bug and answers a generic 500.
+ * @module The domain's errors, in one place. DomainError and its kinds are what a use case
+ * raises for bad input or a refused request: each has a stable `code` (the API's error.code),
+ * and the HTTP edge maps codes to statuses (lambdas/adapters/http-error-envelope.ts, which also
+ * holds the errors of HTTP itself: a body too large, a content type not JSON). The store errors
+ * are what a store port answers when a conditional write finds the data changed; the use cases
+ * turn them into domain errors. Anything else that escapes is a bug and answers a generic 500.
  */
-export type ErrorCode =
+
+/** The codes of domain errors; the transport's own are added in the HTTP adapter. */
+export type DomainErrorCode =
   | "validation_error"
   | "unauthorized"
   | "forbidden"
   | "not_found"
   | "conflict"
   | "limit_exceeded"
-  | "endpoint_verification_failed"
-  | "payload_too_large"
-  | "unsupported_media_type";
+  | "endpoint_verification_failed";
 
 export interface ErrorDetail {
   readonly field: string;
@@ -20,7 +23,7 @@ export interface ErrorDetail {
 }
 
 export abstract class DomainError extends Error {
-  abstract readonly code: ErrorCode;
+  abstract readonly code: DomainErrorCode;
   readonly details?: readonly ErrorDetail[];
 
   constructor(message: string, options?: { details?: readonly ErrorDetail[]; cause?: unknown }) {
@@ -64,12 +67,35 @@ export class EndpointVerificationFailedError extends DomainError {
   readonly code = "endpoint_verification_failed";
 }
 
-export class PayloadTooLargeError extends DomainError {
-  override name = "PayloadTooLargeError";
-  readonly code = "payload_too_large";
+/** The store found the endpoint changed since it was read; the use case reads it again. */
+export class StaleWriteError extends Error {
+  override name = "StaleWriteError";
 }
 
-export class UnsupportedMediaTypeError extends DomainError {
-  override name = "UnsupportedMediaTypeError";
-  readonly code = "unsupported_media_type";
+export class SlugTakenError extends Error {
+  override name = "SlugTakenError";
+}
+
+export class EndpointLimitReachedError extends Error {
+  override name = "EndpointLimitReachedError";
+}
+
+/** The endpoint was deleted between its read and the write. */
+export class EndpointGoneError extends Error {
+  override name = "EndpointGoneError";
+}
+
+/** Runs a store write to endpoint `id`: an endpoint deleted meanwhile answers 404, as if never found. */
+export async function notFoundIfGone<T>(id: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof EndpointGoneError) throw new NotFoundError(`no webhook endpoint ${id}`);
+    throw error;
+  }
+}
+
+/** A retry schedule that cannot be (lambdas/core/retry-schedule.ts). */
+export class RetryScheduleError extends Error {
+  override name = "RetryScheduleError";
 }

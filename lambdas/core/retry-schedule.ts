@@ -1,3 +1,5 @@
+import { RetryScheduleError } from "./errors";
+
 /**
  * When each delivery attempt is due, as offsets from the first attempt.
  * The default follows the Snov.io seed: 0, 20 min, 1 h, 2 h, 6 h, 14 h, 38 h.
@@ -11,10 +13,6 @@ const OFFSET = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 /** Scheduler keeps a one-time schedule for at most a year ahead; a longer plan is a typo. */
 const MAX_OFFSET_MS = 365 * UNIT_MS.d;
 const MAX_ATTEMPTS = 20;
-
-export class RetryScheduleError extends Error {
-  override name = "RetryScheduleError";
-}
 
 /** Parses "0s,20m,1h" into offsets in ms: first 0, never decreasing. */
 export function parseRetrySchedule(text: string): RetrySchedule {

@@ -2,9 +2,12 @@ import { randomUUID } from "node:crypto";
 import { setTimeout } from "node:timers/promises";
 import {
   ConflictError,
+  EndpointLimitReachedError,
   EndpointVerificationFailedError,
   LimitExceededError,
-  NotFoundError,
+  notFoundIfGone,
+  SlugTakenError,
+  StaleWriteError,
   ValidationError,
 } from "./errors";
 import { type EventCatalog, isSubscribable } from "./catalog/catalog";
@@ -26,14 +29,7 @@ import { isParking } from "./delivery/policy";
 import { findEndpoint } from "./webhook-queries";
 import { buildWebhookRequest } from "./webhook-request";
 import { describeAttempt, isSuccessfulAttempt, type WebhookSender } from "./webhook-sender";
-import {
-  EndpointGoneError,
-  EndpointLimitReachedError,
-  SlugTakenError,
-  StaleWriteError,
-  type UrlRegistrations,
-  type WebhookStore,
-} from "./webhook-store";
+import { type UrlRegistrations, type WebhookStore } from "./webhook-store";
 
 /** The use cases that change webhook endpoints (SPEC 2): create, update, delete. */
 export interface EndpointPolicy extends UrlPolicy {
@@ -261,10 +257,9 @@ export function webhookManagement(deps: WebhookManagementDeps) {
           verified = true;
         }
         try {
-          await store.replace(before, after, { urlVersions, resetHealth });
+          await notFoundIfGone(id, () => store.replace(before, after, { urlVersions, resetHealth }));
         } catch (error) {
           if (error instanceof SlugTakenError) throw slugConflict(after.slug);
-          if (error instanceof EndpointGoneError) throw new NotFoundError(`no webhook endpoint ${id}`);
           throw error;
         }
         return after;
@@ -290,12 +285,7 @@ export function webhookManagement(deps: WebhookManagementDeps) {
           updated_at: laterThan(before.updated_at, now),
           version: before.version + 1,
         };
-        try {
-          await store.replace(before, after, { urlVersions: new Map() });
-        } catch (error) {
-          if (error instanceof EndpointGoneError) throw new NotFoundError(`no webhook endpoint ${id}`);
-          throw error;
-        }
+        await notFoundIfGone(id, () => store.replace(before, after, { urlVersions: new Map() }));
         return after;
       });
       return { ...toView(rotated), secret_token: rotated.secret };
@@ -305,12 +295,7 @@ export function webhookManagement(deps: WebhookManagementDeps) {
       // Again on a race: the delivery worker may be writing the endpoint's health at that moment.
       const removed = await retryOnRace(async () => {
         const endpoint = await findEndpoint(store, tenantId, id);
-        try {
-          await store.remove(endpoint);
-        } catch (error) {
-          if (error instanceof EndpointGoneError) throw new NotFoundError(`no webhook endpoint ${id}`);
-          throw error;
-        }
+        await notFoundIfGone(id, () => store.remove(endpoint));
         return endpoint;
       });
       return { id: removed.id, deleted: true };

@@ -35,19 +35,3 @@ export interface WebhookStore {
   replace(before: WebhookEndpoint, after: WebhookEndpoint, guard: ReplaceGuard): Promise<void>;
   remove(endpoint: WebhookEndpoint): Promise<void>;
 }
-
-export class StaleWriteError extends Error {
-  override name = "StaleWriteError";
-}
-
-export class SlugTakenError extends Error {
-  override name = "SlugTakenError";
-}
-
-export class EndpointLimitReachedError extends Error {
-  override name = "EndpointLimitReachedError";
-}
-
-export class EndpointGoneError extends Error {
-  override name = "EndpointGoneError";
-}

@@ -11,13 +11,8 @@ import { describe, expect, it } from "vitest";
 import { endpoint as benchEndpoint } from "../../bench/fixtures";
 import type { EndpointDisabler, EndpointHealthStore } from "../../lambdas/core/delivery/ports";
 import { HEALTHY, type WebhookEndpoint } from "../../lambdas/core/webhook-endpoint";
-import {
-  EndpointGoneError,
-  EndpointLimitReachedError,
-  SlugTakenError,
-  StaleWriteError,
-  type WebhookStore,
-} from "../../lambdas/core/webhook-store";
+import { EndpointGoneError, EndpointLimitReachedError, SlugTakenError, StaleWriteError } from "../../lambdas/core/errors";
+import { type WebhookStore } from "../../lambdas/core/webhook-store";
 
 /** What the delivery worker reads of endpoints, the health store beside them, and a way to add one. */
 export interface EndpointReadsUnderTest {

@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULT_RETRY_SCHEDULE,
-  parseRetrySchedule,
-  RetryScheduleError,
-} from "../../../lambdas/core/retry-schedule";
+import { RetryScheduleError } from "../../../lambdas/core/errors";
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from "../../../lambdas/core/retry-schedule";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
