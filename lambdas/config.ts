@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { parseRetrySchedule } from "./core/retry-schedule";
 import { lazySchema } from "./core/validation";
 
@@ -7,39 +7,41 @@ import { lazySchema } from "./core/validation";
  * asks only for the sections it uses, so a function deployed without (say) the
  * queue URL fails at start-up only if it needs the queue.
  */
-const nonEmpty = () => z.string().min(1);
-const flag = () => z.enum(["true", "false"]).transform((v) => v === "true");
+const nonEmpty = () => z.string().check(z.minLength(1));
+const flag = () => z.pipe(z.enum(["true", "false"]), z.transform((v) => v === "true"));
 
 const sections = {
   table: lazySchema(() => z.object({ TABLE_NAME: nonEmpty() })),
   eventsQueue: lazySchema(() => z.object({ EVENTS_QUEUE_URL: nonEmpty() })),
   deadLetters: lazySchema(() => z.object({ EVENTS_DLQ_URL: nonEmpty() })),
   retention: lazySchema(() =>
-    z.object({ DELIVERY_LOG_RETENTION_DAYS: z.coerce.number().int().min(2).max(3650).default(30) }),
+    z.object({
+      DELIVERY_LOG_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(2), z.lte(3650)), 30),
+    }),
   ),
   scheduler: lazySchema(() =>
     z.object({
       SCHEDULER_GROUP_NAME: nonEmpty(),
       SCHEDULER_ROLE_ARN: nonEmpty(),
       SCHEDULER_TARGET_ARN: nonEmpty(),
-      SCHEDULER_DLQ_ARN: z.string().optional(),
+      SCHEDULER_DLQ_ARN: z.optional(z.string()),
       // AWS fires one-time schedules to the minute; the local emulator to the second.
-      SCHEDULER_MIN_LEAD_SECONDS: z.coerce.number().int().min(0).default(60),
+      SCHEDULER_MIN_LEAD_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0)), 60),
     }),
   ),
   retries: lazySchema(() =>
     z.object({
-      RETRY_SCHEDULE: z
-        .string()
-        .default("0s,20m,1h,2h,6h,14h,38h")
-        .transform((value, ctx) => {
+      RETRY_SCHEDULE: z.pipe(
+        z._default(z.string(), "0s,20m,1h,2h,6h,14h,38h"),
+        z.transform((value, ctx) => {
           try {
             return parseRetrySchedule(value);
           } catch (error) {
-            ctx.addIssue({ code: "custom", message: (error as Error).message });
+            ctx.issues.push({ code: "custom", message: (error as Error).message, input: value });
             return z.NEVER;
           }
         }),
+      ),
     }),
   ),
   slowLane: lazySchema(() => z.object({ SLOW_LANE_QUEUE_URL: nonEmpty() })),
@@ -47,27 +49,29 @@ const sections = {
     z.object({
       // How long ingest (the delivery workers, POST /v1/events) reuses the event-type catalog it read:
       // an operator's change applies within this time. Endpoint create and update always read it fresh.
-      CATALOG_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+      CATALOG_CACHE_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(300)), 30),
     }),
   ),
   endpointHealth: lazySchema(() =>
     z.object({
       // Consecutive failed attempts, across an endpoint's deliveries, that open its circuit breaker.
-      BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(10),
+      BREAKER_THRESHOLD: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(1000)), 10),
       // Parked deliveries a drain sends per second once the breaker closes: a part a second, of at most 100.
-      DRAIN_RATE_PER_SECOND: z.coerce.number().int().min(1).max(100).default(20),
+      DRAIN_RATE_PER_SECOND: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 20),
     }),
   ),
   endpointPolicy: lazySchema(() =>
     z.object({
       // One worker sends an event to all its endpoints at once (MAX_FAN_OUT_WRITES in core/delivery/model.ts).
-      MAX_ENDPOINTS_PER_TENANT: z.coerce.number().int().positive().max(99).default(50),
-      ALLOWED_URL_SCHEMES: z
-        .string()
-        .default("https")
-        .transform((v) => v.split(",").map((s) => s.trim().toLowerCase()))
-        .pipe(z.array(z.enum(["https", "http"])).min(1)),
-      ALLOW_PRIVATE_ADDRESSES: flag().default(false),
+      MAX_ENDPOINTS_PER_TENANT: z._default(z.coerce.number().check(z.int(), z.positive(), z.lte(99)), 50),
+      ALLOWED_URL_SCHEMES: z.pipe(
+        z.pipe(
+          z._default(z.string(), "https"),
+          z.transform((v) => v.split(",").map((s) => s.trim().toLowerCase())),
+        ),
+        z.array(z.enum(["https", "http"])).check(z.minLength(1)),
+      ),
+      ALLOW_PRIVATE_ADDRESSES: z._default(flag(), false),
     }),
   ),
 } as const;

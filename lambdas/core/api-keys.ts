@@ -5,7 +5,7 @@
  * slow hash needed: there is nothing to guess); the key itself is shown once.
  */
 import { randomBytes } from "node:crypto";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { NotFoundError, ValidationError } from "./errors";
 import { sha256Hex } from "./signing";
 import { lazySchema, noParametersSchema, parseInput, parsePathParameter } from "./validation";
@@ -17,7 +17,7 @@ export const LAST_USED_PRECISION_MS = 60_000;
 export const tenantIdSchema = lazySchema(() =>
   z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, "a tenant id is 1-64 letters, digits, _ or -"),
+    .check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "a tenant id is 1-64 letters, digits, _ or -")),
 );
 
 const KEY_ID = /^[0-9a-f]{12}$/;
@@ -124,11 +124,22 @@ export async function authenticate(
 
 const createKeySchema = lazySchema(() =>
   z.strictObject({
-    name: z.string().trim().min(1, "name must not be empty").max(100, "name is at most 100 characters").nullable().optional(),
-    expires_at: z.iso
-      .datetime({ offset: true, message: "expires_at is an ISO 8601 date-time, like 2027-01-01T00:00:00Z" })
-      .nullable()
-      .optional(),
+    name: z.optional(
+      z.nullable(
+        z
+          .string()
+          .check(
+            z.trim(),
+            z.minLength(1, "name must not be empty"),
+            z.maxLength(100, "name is at most 100 characters"),
+          ),
+      ),
+    ),
+    expires_at: z.optional(
+      z.nullable(
+        z.iso.datetime({ offset: true, message: "expires_at is an ISO 8601 date-time, like 2027-01-01T00:00:00Z" }),
+      ),
+    ),
   }),
 );
 

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { tenantIdSchema } from "./api-keys";
 import { EVENT_TYPE_NAME, isReservedEventType, MAX_EVENT_TYPE_LENGTH } from "./event-types";
 import { lazySchema } from "./validation";
@@ -10,9 +10,11 @@ export const MAX_DATA_BYTES = 256 * 1024;
 // construction; validating that again cost more than the rest of the message.
 const anyData = () => z.unknown();
 const dataWithinLimit = () =>
-  anyData().refine(
-    (data) => Buffer.byteLength(JSON.stringify(data)) <= MAX_DATA_BYTES,
-    "data is at most 256 KB as JSON",
+  anyData().check(
+    z.refine(
+      (data) => Buffer.byteLength(JSON.stringify(data)) <= MAX_DATA_BYTES,
+      "data is at most 256 KB as JSON",
+    ),
   );
 
 const eventFields = () => ({
@@ -21,15 +23,16 @@ const eventFields = () => ({
   // shape, against the catalog as it is now (./catalog/event-check.ts).
   type: z
     .string()
-    .max(MAX_EVENT_TYPE_LENGTH, `an event type is at most ${MAX_EVENT_TYPE_LENGTH} characters`)
-    .regex(EVENT_TYPE_NAME, "an event type is letters, digits and _ in dot-separated segments")
-    .refine((t) => !isReservedEventType(t), "webhook.* events are sent by the platform itself"),
-  id: z
-    .string()
-    .regex(/^[A-Za-z0-9_.:-]{1,128}$/, "id is 1-128 letters, digits, _ . : or -")
-    .optional(),
-  occurred_at: z.iso.datetime({ offset: true, message: "occurred_at is an ISO 8601 date-time" }).optional(),
-  data: dataWithinLimit().default({}),
+    .check(
+      z.maxLength(MAX_EVENT_TYPE_LENGTH, `an event type is at most ${MAX_EVENT_TYPE_LENGTH} characters`),
+      z.regex(EVENT_TYPE_NAME, "an event type is letters, digits and _ in dot-separated segments"),
+      z.refine((t) => !isReservedEventType(t), "webhook.* events are sent by the platform itself"),
+    ),
+  id: z.optional(
+    z.string().check(z.regex(/^[A-Za-z0-9_.:-]{1,128}$/, "id is 1-128 letters, digits, _ . : or -")),
+  ),
+  occurred_at: z.optional(z.iso.datetime({ offset: true, message: "occurred_at is an ISO 8601 date-time" })),
+  data: z._default(dataWithinLimit(), {}),
 });
 
 export const eventMessageSchema = lazySchema(() => z.strictObject(eventFields()));
@@ -37,7 +40,7 @@ export type EventMessage = z.output<typeof eventMessageSchema>;
 
 /** Over HTTP the tenant comes from the API key, so tenant_id may be left out. */
 export const httpEventSchema = lazySchema(() =>
-  z.strictObject({ ...eventFields(), tenant_id: tenantIdSchema.optional() }),
+  z.strictObject({ ...eventFields(), tenant_id: z.optional(tenantIdSchema) }),
 );
 
 /**
@@ -49,7 +52,7 @@ export const httpEventSchema = lazySchema(() =>
 const MAX_JSON_GROWTH = 21 / 4;
 /** For a text too short to hold data over the limit. */
 const shortTextEventMessageSchema = lazySchema(() =>
-  z.strictObject({ ...eventFields(), data: anyData().default({}) }),
+  z.strictObject({ ...eventFields(), data: z._default(anyData(), {}) }),
 );
 
 /**

@@ -7,7 +7,7 @@
  * Values are scalars compared strictly (`1` is not `"1"`); a missing path
  * never passes. The fan-out decides this on the endpoint it already read.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { FIELD_PATH_PATTERN, MAX_FIELD_PATH_LENGTH, valueAtPath } from "./field-mapping";
 import { lazySchema } from "./validation";
 
@@ -23,7 +23,9 @@ const filterValueSchema = lazySchema(() =>
     [
       z
         .string()
-        .max(MAX_FILTER_STRING_LENGTH, `a filter value is at most ${MAX_FILTER_STRING_LENGTH} characters`),
+        .check(
+          z.maxLength(MAX_FILTER_STRING_LENGTH, `a filter value is at most ${MAX_FILTER_STRING_LENGTH} characters`),
+        ),
       z.number(),
       z.boolean(),
       z.null(),
@@ -35,28 +37,32 @@ const filterValueSchema = lazySchema(() =>
 const allowedValuesSchema = lazySchema(() =>
   z
     .array(filterValueSchema, "a filter path takes a list of allowed values")
-    .min(1, "a filter path takes at least one allowed value")
-    .max(MAX_FILTER_VALUES, `a filter path takes at most ${MAX_FILTER_VALUES} values`),
+    .check(
+      z.minLength(1, "a filter path takes at least one allowed value"),
+      z.maxLength(MAX_FILTER_VALUES, `a filter path takes at most ${MAX_FILTER_VALUES} values`),
+    ),
 );
 
 export const payloadFilterSchema = lazySchema(() =>
   z
     .record(z.string(), allowedValuesSchema, 'a filter is an object like {"lead.source": ["form"]}')
-    .superRefine((filter, ctx) => {
-      const paths = Object.keys(filter);
-      if (paths.length === 0)
-        ctx.addIssue({ code: "custom", message: "a filter names at least one path; send null for no filter" });
-      if (paths.length > MAX_FILTER_PATHS)
-        ctx.addIssue({ code: "custom", message: `a filter has at most ${MAX_FILTER_PATHS} paths` });
-      for (const path of paths) {
-        if (path.length > MAX_FIELD_PATH_LENGTH || !FIELD_PATH_PATTERN.test(path))
-          ctx.addIssue({
-            code: "custom",
-            path: [path],
-            message: `"${path}" is not a dot path like lead.email (at most ${MAX_FIELD_PATH_LENGTH} characters)`,
-          });
-      }
-    }),
+    .check(
+      z.superRefine((filter, ctx) => {
+        const paths = Object.keys(filter);
+        if (paths.length === 0)
+          ctx.addIssue({ code: "custom", message: "a filter names at least one path; send null for no filter" });
+        if (paths.length > MAX_FILTER_PATHS)
+          ctx.addIssue({ code: "custom", message: `a filter has at most ${MAX_FILTER_PATHS} paths` });
+        for (const path of paths) {
+          if (path.length > MAX_FIELD_PATH_LENGTH || !FIELD_PATH_PATTERN.test(path))
+            ctx.addIssue({
+              code: "custom",
+              path: [path],
+              message: `"${path}" is not a dot path like lead.email (at most ${MAX_FIELD_PATH_LENGTH} characters)`,
+            });
+        }
+      }),
+    ),
 );
 
 /** True when the event's data passes the filter; no filter (null) lets everything through. */

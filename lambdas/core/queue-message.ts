@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { tenantIdSchema } from "./api-keys";
 import { DELIVERY_ID_PATTERN } from "./delivery/model";
 import { type EventMessage, eventMessageSchemaForText } from "./event-message";
@@ -13,8 +13,8 @@ import { lazySchema } from "./validation";
 /** Which delivery a retry or a resend message is for. */
 const deliveryAttemptFields = () => ({
   tenant_id: tenantIdSchema,
-  webhook_id: z.string().min(1),
-  delivery_id: z.string().min(1),
+  webhook_id: z.string().check(z.minLength(1)),
+  delivery_id: z.string().check(z.minLength(1)),
 });
 
 export const retryMessageSchema = lazySchema(() =>
@@ -25,7 +25,7 @@ export const retryMessageSchema = lazySchema(() =>
      * The attempt this message is for: 2..n when Scheduler puts a due retry back, 1 when the
      * fan-out hands a new delivery to the slow lane.
      */
-    attempt: z.number().int().min(1),
+    attempt: z.number().check(z.int(), z.gte(1)),
   }),
 );
 export type RetryMessage = z.output<typeof retryMessageSchema>;
@@ -35,7 +35,7 @@ export const resendMessageSchema = lazySchema(() =>
   z.strictObject({
     kind: z.literal("resend"),
     ...deliveryAttemptFields(),
-    attempt: z.number().int().min(1),
+    attempt: z.number().check(z.int(), z.gte(1)),
   }),
 );
 export type ResendMessage = z.output<typeof resendMessageSchema>;
@@ -45,9 +45,9 @@ export const recoverMessageSchema = lazySchema(() =>
   z.strictObject({
     kind: z.literal("recover"),
     tenant_id: tenantIdSchema,
-    webhook_id: z.string().min(1),
+    webhook_id: z.string().check(z.minLength(1)),
     since: z.iso.datetime({ offset: true }),
-    before: z.string().regex(DELIVERY_ID_PATTERN),
+    before: z.string().check(z.regex(DELIVERY_ID_PATTERN)),
   }),
 );
 export type RecoverMessage = z.output<typeof recoverMessageSchema>;
@@ -57,9 +57,9 @@ export const probeMessageSchema = lazySchema(() =>
   z.strictObject({
     kind: z.literal("probe"),
     tenant_id: tenantIdSchema,
-    webhook_id: z.string().min(1),
+    webhook_id: z.string().check(z.minLength(1)),
     opened_at: z.iso.datetime({ offset: true }),
-    probe: z.number().int().min(1),
+    probe: z.number().check(z.int(), z.gte(1)),
   }),
 );
 export type ProbeMessage = z.output<typeof probeMessageSchema>;
@@ -73,15 +73,15 @@ export const drainMessageSchema = lazySchema(() =>
   z.strictObject({
     kind: z.literal("drain"),
     tenant_id: tenantIdSchema,
-    webhook_id: z.string().min(1),
+    webhook_id: z.string().check(z.minLength(1)),
     mode: z.enum(["send", "skip", "cancel"]),
     /** The first delivery id the part may look at (inclusive). */
     from: z.string(),
     /** Not before this time (a Retry-After longer than SQS can hold a message back). */
-    not_before: z.iso.datetime({ offset: true }).optional(),
+    not_before: z.optional(z.iso.datetime({ offset: true })),
     /** Where the walk began; its last pass, the sweep, goes over it again from there. */
-    start: z.string().optional(),
-    sweep: z.boolean().optional(),
+    start: z.optional(z.string()),
+    sweep: z.optional(z.boolean()),
   }),
 );
 export type DrainMessage = z.output<typeof drainMessageSchema>;
@@ -92,13 +92,13 @@ export const platformEventMessageSchema = lazySchema(() =>
     kind: z.literal("platform_event"),
     tenant_id: tenantIdSchema,
     event: z.strictObject({
-      id: z.string().min(1),
+      id: z.string().check(z.minLength(1)),
       type: z.enum([PLATFORM_EVENT_TYPES.disabled]),
       created_at: z.string(),
       data: z.json(),
     }),
     /** The endpoint the event is about, which does not receive it. */
-    exclude_webhook_id: z.string().optional(),
+    exclude_webhook_id: z.optional(z.string()),
   }),
 );
 export type PlatformEventMessage = z.output<typeof platformEventMessageSchema>;
@@ -118,7 +118,7 @@ export type SlowLaneMessage = RetryMessage | ResendMessage | ProbeMessage | Drai
 export type QueueMessage = { readonly kind: "event"; readonly event: EventMessage } | PlatformMessage;
 
 /** The platform's own messages by `kind`; a message without one of these is a producer's event. */
-const PLATFORM_MESSAGE_SCHEMAS = new Map<string, z.ZodType<PlatformMessage>>([
+const PLATFORM_MESSAGE_SCHEMAS = new Map<string, z.ZodMiniType<PlatformMessage>>([
   ["retry", retryMessageSchema],
   ["resend", resendMessageSchema],
   ["recover", recoverMessageSchema],
@@ -129,7 +129,7 @@ const PLATFORM_MESSAGE_SCHEMAS = new Map<string, z.ZodType<PlatformMessage>>([
 
 export type ParsedQueueMessage = { ok: true; message: QueueMessage } | { ok: false; reason: string };
 
-function issues(error: z.ZodError): string {
+function issues(error: z.core.$ZodError): string {
   return error.issues.map((i) => `${i.path.join(".") || "message"}: ${i.message}`).join("; ");
 }
 

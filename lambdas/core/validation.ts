@@ -1,5 +1,10 @@
-import * as z from "zod";
+import * as z from "zod/mini";
+import { en } from "zod/locales";
 import { type ErrorDetail, ValidationError } from "./errors";
+
+// zod/mini loads no locale of its own (classic zod sets English on first use); without this
+// every issue's message would be "Invalid input". Every schema module imports this one.
+z.config(en());
 
 /** The field name of an issue with the input as a whole (a missing field set, an unknown key). */
 const WHOLE_INPUT = "body";
@@ -13,7 +18,7 @@ function describeIssue(issue: z.core.$ZodIssue): ErrorDetail {
 }
 
 /** Parses untrusted input, or throws a ValidationError naming each bad field. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+export function parseInput<S extends z.ZodMiniType>(schema: S, value: unknown, what: string): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const details = result.error.issues.map(describeIssue);
@@ -30,7 +35,7 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what:
  * with (the delivery worker 1.61x its SDK-only baseline, 1.32x without them; docs/performance.md,
  * section 7). Only a small wrapper is made at import.
  */
-export function lazySchema<T extends z.ZodType>(build: () => T): z.ZodLazy<T> {
+export function lazySchema<T extends z.ZodMiniType>(build: () => T): z.ZodMiniLazy<T> {
   return z.lazy(build);
 }
 
@@ -38,6 +43,6 @@ export function lazySchema<T extends z.ZodType>(build: () => T): z.ZodLazy<T> {
 export const noParametersSchema = lazySchema(() => z.strictObject({}));
 
 /** A path parameter, parsed so that a refusal names it (`type`, `tenant_id`) instead of `body`. */
-export function parsePathParameter<S extends z.ZodType>(schema: S, name: string, value: string): z.output<S> {
+export function parsePathParameter<S extends z.ZodMiniType>(schema: S, name: string, value: string): z.output<S> {
   return parseInput(z.object({ [name]: schema }), { [name]: value }, name)[name] as z.output<S>;
 }

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { EVENT_TYPE_PATTERN } from "./event-types";
 import { FIELD_PATH_PATTERN, MAX_FIELD_PATH_LENGTH } from "./field-mapping";
 import { type PayloadFilter, payloadFilterSchema } from "./payload-filter";
@@ -141,65 +141,73 @@ const MAX_HEADERS = 20;
 
 const headersSchema = () =>
   z
-    .record(z.string(), z.string().max(4096, "a header value is at most 4096 characters"))
-    .superRefine((headers, ctx) => {
-      const names = Object.keys(headers);
-    if (names.length > MAX_HEADERS)
-      ctx.addIssue({ code: "custom", message: `at most ${MAX_HEADERS} headers` });
-    const seen = new Set<string>();
-    for (const name of names) {
-      const lower = name.toLowerCase();
-      const issue = (message: string) => ctx.addIssue({ code: "custom", path: [name], message });
-      if (!HEADER_NAME.test(name)) issue(`"${name}" is not a valid HTTP header name`);
-      else if (RESERVED_HEADERS.has(lower) || RESERVED_HEADER_PREFIXES.some((p) => lower.startsWith(p)))
-        issue(`"${name}" is set by the platform and cannot be overridden`);
-      else if (seen.has(lower)) issue(`"${name}" is given twice`);
-      if (!HEADER_VALUE.test(headers[name] ?? ""))
-        issue("a header value is printable ASCII: no control characters or non-ASCII text");
-      seen.add(lower);
-    }
-  });
+    .record(z.string(), z.string().check(z.maxLength(4096, "a header value is at most 4096 characters")))
+    .check(
+      z.superRefine((headers, ctx) => {
+        const names = Object.keys(headers);
+        if (names.length > MAX_HEADERS)
+          ctx.addIssue({ code: "custom", message: `at most ${MAX_HEADERS} headers` });
+        const seen = new Set<string>();
+        for (const name of names) {
+          const lower = name.toLowerCase();
+          const issue = (message: string) => ctx.addIssue({ code: "custom", path: [name], message });
+          if (!HEADER_NAME.test(name)) issue(`"${name}" is not a valid HTTP header name`);
+          else if (RESERVED_HEADERS.has(lower) || RESERVED_HEADER_PREFIXES.some((p) => lower.startsWith(p)))
+            issue(`"${name}" is set by the platform and cannot be overridden`);
+          else if (seen.has(lower)) issue(`"${name}" is given twice`);
+          if (!HEADER_VALUE.test(headers[name] ?? ""))
+            issue("a header value is printable ASCII: no control characters or non-ASCII text");
+          seen.add(lower);
+        }
+      }),
+    );
 
 const urlSchema = () =>
   z
     .string()
-    .max(2048, "url is at most 2048 characters")
-    .superRefine((value, ctx) => {
-      let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "url is not a valid absolute URL" });
-      return;
-    }
-    if (url.protocol !== "https:" && url.protocol !== "http:")
-      ctx.addIssue({ code: "custom", message: "url must use https" });
-    if (url.username || url.password)
-      ctx.addIssue({ code: "custom", message: "url must not contain credentials; use headers instead" });
-    if (url.hash) ctx.addIssue({ code: "custom", message: "url must not contain a #fragment" });
-  });
+    .check(
+      z.maxLength(2048, "url is at most 2048 characters"),
+      z.superRefine((value, ctx) => {
+        let url: URL;
+        try {
+          url = new URL(value);
+        } catch {
+          ctx.addIssue({ code: "custom", message: "url is not a valid absolute URL" });
+          return;
+        }
+        if (url.protocol !== "https:" && url.protocol !== "http:")
+          ctx.addIssue({ code: "custom", message: "url must use https" });
+        if (url.username || url.password)
+          ctx.addIssue({ code: "custom", message: "url must not contain credentials; use headers instead" });
+        if (url.hash) ctx.addIssue({ code: "custom", message: "url must not contain a #fragment" });
+      }),
+    );
 
 const eventsSchema = () =>
-  z
-    .array(
-      // Whether each pattern matches a type of the catalog is checked against the catalog as it is
-      // now, by the use case (webhook-management.ts).
-      z.string().max(200).regex(EVENT_TYPE_PATTERN, "an event type is like crm.lead.created, crm.* or *"),
-    )
-    .min(1, "subscribe to at least one event type")
-    .max(50, "at most 50 event types")
-    .transform((events) => [...new Set(events)]);
+  z.pipe(
+    z
+      .array(
+        // Whether each pattern matches a type of the catalog is checked against the catalog as it is
+        // now, by the use case (webhook-management.ts).
+        z
+          .string()
+          .check(z.maxLength(200), z.regex(EVENT_TYPE_PATTERN, "an event type is like crm.lead.created, crm.* or *")),
+      )
+      .check(z.minLength(1, "subscribe to at least one event type"), z.maxLength(50, "at most 50 event types")),
+    z.transform((events) => [...new Set(events)]),
+  );
 
 const nullableText = (max: number, field: string) =>
-  z.string().max(max, `${field} is at most ${max} characters`).nullable();
+  z.nullable(z.string().check(z.maxLength(max, `${field} is at most ${max} characters`)));
 
 /** The fields an integrator writes, built for each schema that holds them. */
 const writableFields = () => ({
-  name: z.string().trim().min(1, "name must not be empty").max(100, "name is at most 100 characters"),
+  name: z
+    .string()
+    .check(z.trim(), z.minLength(1, "name must not be empty"), z.maxLength(100, "name is at most 100 characters")),
   slug: z
     .string()
-    .max(MAX_SLUG_LENGTH)
-    .regex(SLUG_PATTERN, "slug is lowercase letters, digits and single dashes"),
+    .check(z.maxLength(MAX_SLUG_LENGTH), z.regex(SLUG_PATTERN, "slug is lowercase letters, digits and single dashes")),
   url: urlSchema(),
   http_method: z.enum(HTTP_METHODS, `http_method is one of ${HTTP_METHODS.join(", ")}`),
   events: eventsSchema(),
@@ -208,14 +216,16 @@ const writableFields = () => ({
   headers: headersSchema(),
   field_mapping: z
     .record(
-      z.string().min(1).max(100),
+      z.string().check(z.minLength(1), z.maxLength(100)),
       z
         .string()
-        .max(MAX_FIELD_PATH_LENGTH)
-        .regex(FIELD_PATH_PATTERN, "a field_mapping value is a dot path like lead.email"),
+        .check(
+          z.maxLength(MAX_FIELD_PATH_LENGTH),
+          z.regex(FIELD_PATH_PATTERN, "a field_mapping value is a dot path like lead.email"),
+        ),
     )
-    .refine((m) => Object.keys(m).length <= 100, "at most 100 mapped fields"),
-  filter: payloadFilterSchema.nullable(),
+    .check(z.refine((m) => Object.keys(m).length <= 100, "at most 100 mapped fields")),
+  filter: z.nullable(payloadFilterSchema),
   target_pipeline_id: nullableText(200, "target_pipeline_id"),
   target_column_id: nullableText(200, "target_column_id"),
 });
@@ -224,17 +234,17 @@ export const createWebhookSchema = lazySchema(() => {
   const fields = writableFields();
   return z.strictObject({
     ...fields,
-    slug: fields.slug.optional(),
-    http_method: fields.http_method.optional(),
-    description: fields.description.optional(),
-    is_active: fields.is_active.optional(),
-    headers: fields.headers.optional(),
-    field_mapping: fields.field_mapping.optional(),
-    filter: fields.filter.optional(),
-    target_pipeline_id: fields.target_pipeline_id.optional(),
-    target_column_id: fields.target_column_id.optional(),
+    slug: z.optional(fields.slug),
+    http_method: z.optional(fields.http_method),
+    description: z.optional(fields.description),
+    is_active: z.optional(fields.is_active),
+    headers: z.optional(fields.headers),
+    field_mapping: z.optional(fields.field_mapping),
+    filter: z.optional(fields.filter),
+    target_pipeline_id: z.optional(fields.target_pipeline_id),
+    target_column_id: z.optional(fields.target_column_id),
     /** false skips the verification POST (SPEC 2). */
-    verify: z.boolean().optional(),
+    verify: z.optional(z.boolean()),
   });
 });
 export type CreateWebhookInput = z.output<typeof createWebhookSchema>;
@@ -243,21 +253,21 @@ export const updateWebhookSchema = lazySchema(() => {
   const fields = writableFields();
   return z
     .strictObject({
-      name: fields.name.optional(),
-      slug: fields.slug.optional(),
-      url: fields.url.optional(),
-      http_method: fields.http_method.optional(),
-      events: fields.events.optional(),
-      description: fields.description.optional(),
-      is_active: fields.is_active.optional(),
-      headers: fields.headers.optional(),
-      field_mapping: fields.field_mapping.optional(),
-      filter: fields.filter.optional(),
-      target_pipeline_id: fields.target_pipeline_id.optional(),
-      target_column_id: fields.target_column_id.optional(),
-      verify: z.boolean().optional(),
+      name: z.optional(fields.name),
+      slug: z.optional(fields.slug),
+      url: z.optional(fields.url),
+      http_method: z.optional(fields.http_method),
+      events: z.optional(fields.events),
+      description: z.optional(fields.description),
+      is_active: z.optional(fields.is_active),
+      headers: z.optional(fields.headers),
+      field_mapping: z.optional(fields.field_mapping),
+      filter: z.optional(fields.filter),
+      target_pipeline_id: z.optional(fields.target_pipeline_id),
+      target_column_id: z.optional(fields.target_column_id),
+      verify: z.optional(z.boolean()),
     })
-    .refine((body) => Object.keys(body).some((k) => k !== "verify"), "give at least one field to update");
+    .check(z.refine((body) => Object.keys(body).some((k) => k !== "verify"), "give at least one field to update"));
 });
 export type UpdateWebhookInput = z.output<typeof updateWebhookSchema>;
 
@@ -265,12 +275,17 @@ export const webhookIdSchema = lazySchema(() => z.uuid("webhook id must be a UUI
 
 export const listWebhooksQuerySchema = lazySchema(() =>
   z.strictObject({
-    page: z.coerce.number().int().min(1, "page starts at 1").max(10_000).default(1),
-    limit: z.coerce.number().int().min(1, "limit is at least 1").max(100, "limit is at most 100").default(20),
-    active: z
-      .enum(["true", "false"], "active is true or false")
-      .transform((v) => v === "true")
-      .optional(),
+    page: z._default(z.coerce.number().check(z.int(), z.gte(1, "page starts at 1"), z.lte(10_000)), 1),
+    limit: z._default(
+      z.coerce.number().check(z.int(), z.gte(1, "limit is at least 1"), z.lte(100, "limit is at most 100")),
+      20,
+    ),
+    active: z.optional(
+      z.pipe(
+        z.enum(["true", "false"], "active is true or false"),
+        z.transform((v) => v === "true"),
+      ),
+    ),
   }),
 );
 export type ListWebhooksQuery = z.output<typeof listWebhooksQuerySchema>;

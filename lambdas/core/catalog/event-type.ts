@@ -4,7 +4,7 @@
  * `WEBHOOK.CONVERTED`, `crm_deal_created`): letters, digits and `_` in
  * dot-separated segments.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { MAX_DATA_BYTES } from "../event-message";
 import { EVENT_TYPE_NAME, isReservedEventType, MAX_EVENT_TYPE_LENGTH } from "../event-types";
 import { lazySchema } from "../validation";
@@ -15,9 +15,11 @@ export const MAX_SCHEMA_BYTES = 64 * 1024;
 export const eventTypeNameSchema = lazySchema(() =>
   z
     .string()
-    .max(MAX_EVENT_TYPE_LENGTH, `an event type is at most ${MAX_EVENT_TYPE_LENGTH} characters`)
-    .regex(EVENT_TYPE_NAME, "an event type is letters, digits and _ in dot-separated segments, like crm.lead.created")
-    .refine((type) => !isReservedEventType(type), "webhook.* event types belong to the platform"),
+    .check(
+      z.maxLength(MAX_EVENT_TYPE_LENGTH, `an event type is at most ${MAX_EVENT_TYPE_LENGTH} characters`),
+      z.regex(EVENT_TYPE_NAME, "an event type is letters, digits and _ in dot-separated segments, like crm.lead.created"),
+      z.refine((type) => !isReservedEventType(type), "webhook.* event types belong to the platform"),
+    ),
 );
 
 export interface EventTypeDefinition {
@@ -40,19 +42,34 @@ export const putEventTypeSchema = lazySchema(() =>
   z.strictObject({
     description: z
       .string()
-      .trim()
-      .min(1, "description must not be empty")
-      .max(500, "description is at most 500 characters"),
-    schema: z
-      .record(z.string(), z.unknown(), "schema is a JSON Schema object")
-      .refine((schema) => jsonBytes(schema) <= MAX_SCHEMA_BYTES, `schema is at most ${MAX_SCHEMA_BYTES / 1024} KB as JSON`)
-      .nullable()
-      .optional(),
-    example: z
-      .json()
-      .refine((example) => jsonBytes(example) <= MAX_DATA_BYTES, `example is at most ${MAX_DATA_BYTES / 1024} KB as JSON`)
-      .optional(),
-    deprecated: z.boolean().optional(),
+      .check(
+        z.trim(),
+        z.minLength(1, "description must not be empty"),
+        z.maxLength(500, "description is at most 500 characters"),
+      ),
+    schema: z.optional(
+      z.nullable(
+        z
+          .record(z.string(), z.unknown(), "schema is a JSON Schema object")
+          .check(
+            z.refine(
+              (schema) => jsonBytes(schema) <= MAX_SCHEMA_BYTES,
+              `schema is at most ${MAX_SCHEMA_BYTES / 1024} KB as JSON`,
+            ),
+          ),
+      ),
+    ),
+    example: z.optional(
+      z
+        .json()
+        .check(
+          z.refine(
+            (example) => jsonBytes(example) <= MAX_DATA_BYTES,
+            `example is at most ${MAX_DATA_BYTES / 1024} KB as JSON`,
+          ),
+        ),
+    ),
+    deprecated: z.optional(z.boolean()),
   }),
 );
 export type PutEventTypeInput = z.output<typeof putEventTypeSchema>;

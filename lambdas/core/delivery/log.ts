@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import {
   DELIVERY_ID_PATTERN,
   DELIVERY_STATUSES,
@@ -27,23 +27,30 @@ export interface CursorPage<T> {
 
 const listDeliveriesQuerySchema = lazySchema(() =>
   z.strictObject({
-    status: z
-      .string()
-      .transform((value) => [...new Set(value.split(","))])
-      .refine(
-        (statuses) => statuses.every((s) => (DELIVERY_STATUSES as readonly string[]).includes(s)),
-        `status is one or more of ${DELIVERY_STATUSES.join(", ")}, separated by commas`,
-      )
-      .transform((statuses) => statuses as DeliveryStatus[])
-      .optional(),
-    cursor: z.string().max(200, "cursor is not one this API gave out").optional(),
-    limit: z.coerce.number().int().min(1, "limit is at least 1").max(100, "limit is at most 100").default(20),
+    status: z.optional(
+      z.pipe(
+        z
+          .pipe(z.string(), z.transform((value) => [...new Set(value.split(","))]))
+          .check(
+            z.refine(
+              (statuses) => statuses.every((s) => (DELIVERY_STATUSES as readonly string[]).includes(s)),
+              `status is one or more of ${DELIVERY_STATUSES.join(", ")}, separated by commas`,
+            ),
+          ),
+        z.transform((statuses) => statuses as DeliveryStatus[]),
+      ),
+    ),
+    cursor: z.optional(z.string().check(z.maxLength(200, "cursor is not one this API gave out"))),
+    limit: z._default(
+      z.coerce.number().check(z.int(), z.gte(1, "limit is at least 1"), z.lte(100, "limit is at most 100")),
+      20,
+    ),
   }),
 );
 
 // A cursor is the position after the last delivery of a page. It is opaque to clients, and
 // anything but one this API made is refused: it never reaches the database.
-const cursorSchema = lazySchema(() => z.strictObject({ before: z.string().regex(DELIVERY_ID_PATTERN) }));
+const cursorSchema = lazySchema(() => z.strictObject({ before: z.string().check(z.regex(DELIVERY_ID_PATTERN)) }));
 
 export function encodeCursor(deliveryId: string): string {
   return Buffer.from(JSON.stringify({ before: deliveryId })).toString("base64url");

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { type DeliveryView, toDeliveryView } from "./model";
 import { findDelivery } from "./log";
 import type { DeliveryStore } from "./ports";
@@ -27,7 +27,7 @@ export interface DeliveryOperationsDeps {
 
 const testSchema = lazySchema(() =>
   z.strictObject({
-    event_type: z.string().min(1, "event_type names a catalog type").max(200).optional(),
+    event_type: z.optional(z.string().check(z.minLength(1, "event_type names a catalog type"), z.maxLength(200))),
   }),
 );
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { z } from "zod";
+import type { z } from "zod/mini";
 import { type ErrorDetail, ValidationError } from "../../../lambdas/core/errors";
 import { parseInput } from "../../../lambdas/core/validation";
 import {
@@ -17,7 +17,7 @@ const validCreate = {
 };
 
 /** The ValidationError details parseInput throws for a value the schema refuses. */
-function rejection(schema: z.ZodType, value: unknown): readonly ErrorDetail[] {
+function rejection(schema: z.ZodMiniType, value: unknown): readonly ErrorDetail[] {
   try {
     parseInput(schema, value, "webhook");
   } catch (error) {
