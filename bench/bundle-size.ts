@@ -1,13 +1,5 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type BuildOptions, build, type Metafile } from "esbuild";
-import { type LambdaFunctionName, lambdaFunctions } from "../lambdas/functions";
-import { esbuildOptions } from "../lib/bundling";
-
 /**
- * Each Lambda's bundle as `cdk synth` builds it: the minified size a cold start parses
+ * @module Each Lambda's bundle as `cdk synth` builds it: the minified size a cold start parses
  * (index.mjs and the chunks it imports statically; what loads on first use is in chunks of
  * its own), and the time a fresh Node process takes to import it, which is what a cold start
  * pays before the handler runs. Next to it, its baseline: a bundle of only the AWS SDK clients
@@ -21,6 +13,14 @@ import { esbuildOptions } from "../lib/bundling";
  * (the child's user + system time over the import) is printed too: on a shared machine it moves
  * less than the wall clock, which counts time spent waiting for a core.
  */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BuildOptions, build, type Metafile } from "esbuild";
+import { type LambdaFunctionName, lambdaFunctions } from "../lambdas/functions";
+import { esbuildOptions } from "../lib/bundling";
+
 const RUNS = 15;
 const TARGET_RATIO = 1.3;
 

@@ -1,3 +1,4 @@
+/** @module Measurement plumbing for bench/run.ts: the receiver process, timed windows, statistics. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -6,8 +7,6 @@ import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { request } from "undici";
-
-/** Measurement plumbing for bench/run.ts: the receiver process, timed windows, statistics. */
 
 setFlagsFromString("--expose-gc");
 const collectGarbage = runInNewContext("gc") as () => void;

@@ -1,7 +1,7 @@
 /**
  * @module Section 3 of `npm run bench`: healthy deliveries while 10% of
  * endpoints hang, refuse connections or answer 500, once the platform has
- * flagged them (SPEC 5, "one endpoint never slows another"). A main-lane and a
+ * flagged them (docs/delivery.md, "one endpoint never slows another"). A main-lane and a
  * slow-lane worker run together over the same in-memory stores with the
  * production sender; each case is warmed up until its bad endpoints have left
  * `healthy`, then measured in windows each next to a window of the all-healthy

@@ -1,6 +1,6 @@
 /**
  * @module Both delivery lanes in one process, as the stack runs them in two
- * functions (SPEC 5): a main-lane worker, a slow-lane worker over the same
+ * functions (docs/delivery.md): a main-lane worker, a slow-lane worker over the same
  * stores, and a consumer that feeds the slow lane's in-memory queue to its
  * worker the way Lambda's SQS event source does: batches of up to 10, a few in
  * flight, a message that answers "retry_later" back on the queue a moment later.

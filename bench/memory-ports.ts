@@ -1,3 +1,12 @@
+/**
+ * @module In-memory ports for running the delivery use case without storage. The
+ * store keeps the DynamoDB adapter's semantics (idempotent fan-out within the
+ * window whose event leases attempt 1 of the deliveries it sends, written with
+ * that attempt; conditional claim with a lease, lease-checked record,
+ * conditional close) with plain Maps, so
+ * the use case takes the same paths as in production while the storage cost
+ * is left out.
+ */
 import { randomUUID } from "node:crypto";
 import exampleCatalog from "../catalogs/jurichat.json" with { type: "json" };
 import { cachedCatalog, type EventTypeStore } from "../lambdas/core/catalog/catalog";
@@ -38,15 +47,6 @@ import type { AttemptResult, WebhookSender } from "../lambdas/core/webhook-sende
 import { isSuccessfulAttempt } from "../lambdas/core/webhook-sender";
 import type { WebhookStore } from "../lambdas/core/webhook-store";
 
-/**
- * In-memory ports for running the delivery use case without storage. The
- * store keeps the DynamoDB adapter's semantics (idempotent fan-out within the
- * window whose event leases attempt 1 of the deliveries it sends, written with
- * that attempt; conditional claim with a lease, lease-checked record,
- * conditional close) with plain Maps, so
- * the use case takes the same paths as in production while the storage cost
- * is left out.
- */
 type StoredDelivery = Delivery & { readonly lease?: string; readonly lease_until?: number };
 
 const CLAIMABLE: Record<ClaimFrom, (d: Delivery) => boolean> = {

@@ -1,6 +1,6 @@
 /**
  * @module Section 4 of `npm run bench`: what an outage costs once the breaker
- * has opened (SPEC 5: one Scheduler schedule per probe, no HTTP attempt per
+ * has opened (docs/delivery.md: one Scheduler schedule per probe, no HTTP attempt per
  * parked delivery), and the recovery after it. One endpoint answers 500 until
  * its breaker opens; 10,000 events for it are then parked; the retries its
  * first failures scheduled come due and are parked too; then it answers 200
@@ -27,7 +27,7 @@ import { type StatusServer, startStatusServer } from "./status-server";
 import { type TargetResult, verdict } from "./targets";
 
 const PARKED_EVENTS = 10_000;
-/** SPEC 5: per parked delivery, at most this many Scheduler calls and HTTP attempts. */
+/** docs/delivery.md: per parked delivery, at most this many Scheduler calls and HTTP attempts. */
 const MAX_PER_PARKED = 0.01;
 /**
  * The stack's highest drain rate (1-100): parts of 100, one a second. The slow lane's consumer

@@ -1,8 +1,5 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-
 /**
- * The benchmark's receiver, run as its own process (bench/run.ts spawns it) so
+ * @module The benchmark's receiver, run as its own process (bench/run.ts spawns it) so
  * that its CPU is not counted as the sender's. Two origins on 127.0.0.1:
  *  - "healthy": answers 200 {"ok":true} as soon as the body has arrived, except
  *    on paths under /hang/, which it never answers (a slow endpoint that shares
@@ -13,6 +10,9 @@ import type { AddressInfo } from "node:net";
  * number of requests answered, so a run can also report the receiver's cost.
  * It prints {"healthy":port,"hang":port} on one line and exits when stdin closes.
  */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
 const OK = '{"ok":true}';
 let answered = 0;
 

@@ -1,3 +1,15 @@
+/**
+ * @module `npm run bench`: what a delivery costs in the delivery handler, next to a
+ * plain undici POST loop to the same receiver in the same run (sections 1-2);
+ * healthy endpoints while 10% of endpoints hang, refuse or answer 500, with the
+ * main and the slow lane running (3, bench/isolation.ts); an outage parked
+ * behind an open breaker and its drain (4, bench/outage.ts); the production
+ * handler on DynamoDB Local (5); the local event-to-POST latency (6,
+ * bench/local-latency.ts); the bundle sizes (7); what a delivery costs in the
+ * AWS bill, counted on the local platform (8, bench/capacity.ts); then every
+ * target with its figure. Method and results: docs/performance.md. Options:
+ * bench/settings.ts.
+ */
 import { execFile } from "node:child_process";
 import { Console } from "node:console";
 import { randomUUID } from "node:crypto";
@@ -64,18 +76,6 @@ import {
 } from "./settings";
 import { printTargets, type TargetResult, verdict } from "./targets";
 
-/**
- * `npm run bench`: what a delivery costs in the delivery handler, next to a
- * plain undici POST loop to the same receiver in the same run (sections 1-2);
- * healthy endpoints while 10% of endpoints hang, refuse or answer 500, with the
- * main and the slow lane running (3, bench/isolation.ts); an outage parked
- * behind an open breaker and its drain (4, bench/outage.ts); the production
- * handler on DynamoDB Local (5); the local event-to-POST latency (6,
- * bench/local-latency.ts); the bundle sizes (7); what a delivery costs in the
- * AWS bill, counted on the local platform (8, bench/capacity.ts); then every
- * target with its figure. Method and results: docs/performance.md. Options:
- * bench/settings.ts.
- */
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The handler's CPU per delivery, storage excluded, at most this multiple of a plain POST's. */
 const MAX_HANDLER_RATIO = 1.5;

@@ -17,7 +17,7 @@ export const BATCH = 10;
 export const WORKERS = 2;
 export const ROUNDS = 3;
 export const WINDOW_MS = QUICK ? 500 : 1500;
-/** SPEC 5: a 2xx within 3 s; the sender's production timeout. */
+/** docs/delivery.md: a 2xx within 3 s; the sender's production timeout. */
 export const TIMEOUT_MS = 3000;
 
 /** The AWS SDK warns that its 2027 releases need Node 22; true, and not this benchmark's business. */

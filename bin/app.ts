@@ -1,10 +1,5 @@
-import { App, Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
-import { RetentionDays } from "aws-cdk-lib/aws-logs";
-import { AwsSolutionsChecks } from "cdk-nag";
-import { WebhookPlatformStack } from "../lib/webhook-platform-stack";
-
 /**
- * The CDK app. Optional settings come as context, e.g.
+ * @module The CDK app. Optional settings come as context, e.g.
  * `cdk synth -c maxEndpointsPerTenant=20 -c retrySchedule=0s,20m,1h -c allowedUrlSchemes=https
  *  -c allowPrivateAddresses=false -c removalPolicy=destroy -c logRetentionDays=30 -c deliveryLogRetentionDays=30
  *  -c deliveryFailureRateThreshold=0.25 -c breakerThreshold=10 -c drainRatePerSecond=20
@@ -12,6 +7,11 @@ import { WebhookPlatformStack } from "../lib/webhook-platform-stack";
  * A bad value stops the synth here (or in the stack, which checks the ranges) rather than failing
  * the Lambdas at their first cold start.
  */
+import { App, Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { WebhookPlatformStack } from "../lib/webhook-platform-stack";
+
 const app = new App();
 
 function context(key: string): string | undefined {

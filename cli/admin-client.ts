@@ -1,6 +1,6 @@
 /**
  * @module
- * A small client for the operators' API (SPEC 8): every request is signed with
+ * A small client for the operators' API (docs/operators-api.md): every request is signed with
  * SigV4 for `execute-api`, as API Gateway's IAM authorizer wants on a deployed
  * stack and as the local front door checks with the local credentials.
  */

@@ -1,7 +1,7 @@
 /**
  * @module
  * The operators' CLI commands (cli/admin.ts parses the command line and picks
- * one): each calls the operators' API (SPEC 8) and prints what it answered, as
+ * one): each calls the operators' API (docs/operators-api.md) and prints what it answered, as
  * a table or a sentence, or as JSON with --json.
  */
 import { readFileSync } from "node:fs";

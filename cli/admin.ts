@@ -1,6 +1,6 @@
 /**
  * @module
- * `npm run admin -- <command>`: the operators' CLI (SPEC 8). It calls the
+ * `npm run admin -- <command>`: the operators' CLI (docs/operators-api.md). It calls the
  * operators' API of the local run (the AdminUrl and local credentials in
  * .local/outputs.json) or, with --url, a deployed stack's, signed with the
  * caller's AWS credentials. `runAdmin` is the whole CLI, so tests run it in-process.

@@ -1,12 +1,12 @@
+/**
+ * @module The environment each Lambda reads, parsed once per cold start. Each handler
+ * asks only for the sections it uses, so a function deployed without (say) the
+ * queue URL fails at start-up only if it needs the queue.
+ */
 import * as z from "zod/mini";
 import { parseRetrySchedule } from "./core/retry-schedule";
 import { lazySchema } from "./core/validation";
 
-/**
- * The environment each Lambda reads, parsed once per cold start. Each handler
- * asks only for the sections it uses, so a function deployed without (say) the
- * queue URL fails at start-up only if it needs the queue.
- */
 const nonEmpty = () => z.string().check(z.minLength(1));
 const flag = () => z.pipe(z.enum(["true", "false"]), z.transform((v) => v === "true"));
 

@@ -1,10 +1,10 @@
-import type { ConfigSection } from "./config";
-
 /**
- * The Lambda functions of the platform and the HTTP routes they serve: the one
+ * @module The Lambda functions of the platform and the HTTP routes they serve: the one
  * list both the CDK stack (lib/) and the local front door (local/) are built
  * from, so a route cannot exist in one and not the other.
  */
+import type { ConfigSection } from "./config";
+
 export interface LambdaFunctionSpec {
   /** Handler file, relative to the project root; it exports `handler`. */
   readonly entry: string;

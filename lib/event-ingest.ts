@@ -19,7 +19,7 @@ export interface DeliveryConsumerOptions {
 
 /**
  * The events queue and the slow lane's queue, each with its dead-letter queue,
- * and the delivery functions reading them. The slow lane (SPEC 5) carries the
+ * and the delivery functions reading them. The slow lane (docs/delivery.md) carries the
  * work that waits on a troubled endpoint (deliveries to slow endpoints, probes,
  * drains), so no batch of the main lane waits for it.
  */
@@ -65,7 +65,7 @@ export class EventIngest extends Construct {
       new SqsEventSource(lane === "main" ? this.queue : this.slowLaneQueue, {
         batchSize: options.batchSize,
         maxConcurrency: options.maxConcurrency,
-        // SPEC 5: an idle platform delivers within 100 ms; a batching window would wait it out first.
+        // docs/delivery.md: an idle platform delivers within 100 ms; a batching window would wait it out first.
         ...(options.maxBatchingWindow.toMilliseconds() > 0 ? { maxBatchingWindow: options.maxBatchingWindow } : {}),
         reportBatchItemFailures: true,
       }),

@@ -37,7 +37,7 @@ const STAGE_THROTTLE = { rateLimit: 100, burstLimit: 200 };
 
 /**
  * The HTTP API: every route of `routes`, the tenants' behind the API-key Lambda authorizer and
- * the operators' behind IAM (SigV4, `execute-api:Invoke`), so no admin secret exists (SPEC 8).
+ * the operators' behind IAM (SigV4, `execute-api:Invoke`), so no admin secret exists (docs/operators-api.md).
  */
 export class ManagementApi extends Construct {
   readonly api: HttpApi;

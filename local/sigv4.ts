@@ -1,6 +1,6 @@
 /**
  * @module
- * SigV4 verification for the local front door's IAM routes (SPEC 8). On AWS,
+ * SigV4 verification for the local front door's IAM routes (docs/operators-api.md). On AWS,
  * API Gateway's IAM authorizer checks these signatures; locally this module
  * does, by signing the request again with the SignatureV4 the AWS SDK signs
  * with, over the headers the caller signed, at the caller's own x-amz-date, and

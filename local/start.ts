@@ -1,6 +1,6 @@
+/** @module `npm start`: the whole platform locally until Ctrl-C (docs/local-run.md). */
 import { startLocalPlatform } from "./platform";
 
-/** `npm start`: the whole platform locally until Ctrl-C (SPEC 7). */
 const started = Date.now();
 console.log("hookline: starting DynamoDB Local, SQS, the Scheduler API and the HTTP API...");
 const platform = await startLocalPlatform({

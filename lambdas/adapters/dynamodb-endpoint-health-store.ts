@@ -11,7 +11,7 @@ const IS_OPEN = "#state = :open AND opened_at = :opened";
 const NOT_PARKING = "attribute_not_exists(#state) OR #state <> :open OR attribute_type(next_probe_at, :nullType)";
 
 /**
- * Endpoint health in DynamoDB (SPEC 5): one item beside each endpoint
+ * Endpoint health in DynamoDB (docs/delivery.md): one item beside each endpoint
  * (WEBHOOK#<id>#HEALTH), which the webhook store reads with it. Every change is
  * one conditional UpdateItem of that item alone: the failure count is an ADD, so
  * concurrent workers lose none, and breaker moves name the breaker they act on.

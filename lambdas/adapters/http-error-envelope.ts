@@ -3,7 +3,7 @@ import type middy from "@middy/core";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { DomainError, type DomainErrorCode } from "../core/errors";
 
-/** The error envelope (SPEC 2), and the status of each error code. */
+/** The error envelope (docs/api.md), and the status of each error code. */
 const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   validation_error: 400,
   unauthorized: 401,

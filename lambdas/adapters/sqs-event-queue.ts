@@ -9,7 +9,7 @@ const BATCH_SIZE = 10;
 const MAX_BATCH_ROUNDS = 3;
 
 /**
- * SPEC 5: every message the platform queues names its tenant as the message group, so SQS
+ * docs/delivery.md: every message the platform queues names its tenant as the message group, so SQS
  * fair queues keep one tenant's burst from delaying the others.
  */
 const groupOf = (message: { readonly tenant_id: string }) => ({ MessageGroupId: message.tenant_id });

@@ -1,9 +1,9 @@
-import { sha256Hex } from "../core/signing";
-
 /**
- * The single-table layout: every item has `pk` and `sk`; a tenant's data lives
+ * @module The single-table layout: every item has `pk` and `sk`; a tenant's data lives
  * in its own partition, so isolation is a property of the key, not of a filter.
  */
+import { sha256Hex } from "../core/signing";
+
 export const TABLE_KEY = { partition: "pk", sort: "sk", ttl: "expires_at" } as const;
 
 export interface ItemKey {

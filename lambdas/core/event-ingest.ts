@@ -1,10 +1,10 @@
+/** @module POST /v1/events: the HTTP door to the events queue (docs/events.md). */
 import { randomUUID } from "node:crypto";
 import type { EventChecker } from "./catalog/event-check";
 import { ForbiddenError, ValidationError } from "./errors";
 import { type EventMessage, httpEventSchema } from "./event-message";
 import { parseInput } from "./validation";
 
-/** POST /v1/events: the HTTP door to the events queue (SPEC 3). */
 export interface EventPublisher {
   publish(message: EventMessage): Promise<void>;
 }

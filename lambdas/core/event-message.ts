@@ -1,9 +1,9 @@
+/** @module docs/events.md: the event a producer puts on the queue (or POSTs to /v1/events). */
 import * as z from "zod/mini";
 import { tenantIdSchema } from "./api-keys";
 import { EVENT_TYPE_NAME, isReservedEventType, MAX_EVENT_TYPE_LENGTH } from "./event-types";
 import { lazySchema } from "./validation";
 
-/** SPEC 3: the event a producer puts on the queue (or POSTs to /v1/events). */
 export const MAX_DATA_BYTES = 256 * 1024;
 
 // Data comes out of JSON.parse on both doors (the queue and POST /v1/events), so it is JSON by

@@ -1,5 +1,5 @@
 /**
- * @module An endpoint's payload filter (SPEC 2, 5): `{"<dot path in data>":
+ * @module An endpoint's payload filter (docs/api.md, docs/delivery.md): `{"<dot path in data>":
  * [allowed values]}`. An event goes to the endpoint only when every path holds
  * one of its values, or, when the value there is an array, when one of its
  * elements is one of them: RD Station's `event_identifiers` names the

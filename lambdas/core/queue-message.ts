@@ -1,3 +1,8 @@
+/**
+ * @module What travels on the events queue: producers' events (docs/events.md), and the
+ * platform's own messages, told apart by `kind`: retries that Scheduler puts
+ * back when they are due, and platform events such as webhook.disabled.
+ */
 import * as z from "zod/mini";
 import { tenantIdSchema } from "./api-keys";
 import { DELIVERY_ID_PATTERN } from "./delivery/model";
@@ -5,11 +10,6 @@ import { type EventMessage, eventMessageSchemaForText } from "./event-message";
 import { PLATFORM_EVENT_TYPES } from "./event-types";
 import { lazySchema } from "./validation";
 
-/**
- * What travels on the events queue: producers' events (SPEC 3), and the
- * platform's own messages, told apart by `kind`: retries that Scheduler puts
- * back when they are due, and platform events such as webhook.disabled.
- */
 /** Which delivery a retry or a resend message is for. */
 const deliveryAttemptFields = () => ({
   tenant_id: tenantIdSchema,
@@ -30,7 +30,7 @@ export const retryMessageSchema = lazySchema(() =>
 );
 export type RetryMessage = z.output<typeof retryMessageSchema>;
 
-/** An operator's recover (SPEC 2): send a failed or skipped delivery once more, as attempt `attempt`. */
+/** An operator's recover (docs/api.md): send a failed or skipped delivery once more, as attempt `attempt`. */
 export const resendMessageSchema = lazySchema(() =>
   z.strictObject({
     kind: z.literal("resend"),
@@ -52,7 +52,7 @@ export const recoverMessageSchema = lazySchema(() =>
 );
 export type RecoverMessage = z.output<typeof recoverMessageSchema>;
 
-/** Probe `probe` (1-based) of the circuit breaker that opened at `opened_at` (SPEC 5). */
+/** Probe `probe` (1-based) of the circuit breaker that opened at `opened_at` (docs/delivery.md). */
 export const probeMessageSchema = lazySchema(() =>
   z.strictObject({
     kind: z.literal("probe"),

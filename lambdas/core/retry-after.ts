@@ -1,4 +1,4 @@
-/** SPEC 5: Retry-After on 429/503 pushes the next attempt later. Seconds or an HTTP date. */
+/** docs/delivery.md: Retry-After on 429/503 pushes the next attempt later. Seconds or an HTTP date. */
 const MAX_RETRY_AFTER_MS = 48 * 3_600_000;
 
 export function parseRetryAfter(value: string | undefined, now: number): number | undefined {

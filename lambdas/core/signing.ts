@@ -1,10 +1,10 @@
-import { createHash, createHmac, randomBytes } from "node:crypto";
-
 /**
- * Webhook secrets and signatures. Standard Webhooks: HMAC-SHA256 over
+ * @module Webhook secrets and signatures. Standard Webhooks: HMAC-SHA256 over
  * `${id}.${timestamp}.${body}` keyed with the base64-decoded secret; plus the
  * Sonar seed's hex HMAC of the raw body keyed with the whole secret string.
  */
+import { createHash, createHmac, randomBytes } from "node:crypto";
+
 const SECRET_PREFIX = "whsec_";
 
 export function generateSecret(): string {

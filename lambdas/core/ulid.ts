@@ -1,10 +1,10 @@
-import { randomFillSync } from "node:crypto";
-
 /**
- * ULIDs: 26 Crockford base32 characters, a 48-bit millisecond timestamp then
+ * @module ULIDs: 26 Crockford base32 characters, a 48-bit millisecond timestamp then
  * 80 random bits. They sort by creation time, so a delivery log keyed by them
  * reads newest first with no index.
  */
+import { randomFillSync } from "node:crypto";
+
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /**

@@ -1,3 +1,4 @@
+/** @module A tenant's webhook endpoint as stored, and the shapes the API accepts and returns. */
 import * as z from "zod/mini";
 import { EVENT_TYPE_PATTERN } from "./event-types";
 import { FIELD_PATH_PATTERN, MAX_FIELD_PATH_LENGTH } from "./field-mapping";
@@ -6,11 +7,10 @@ import { MAX_SLUG_LENGTH, SLUG_PATTERN } from "./slug";
 import { lazySchema } from "./validation";
 import { HTTP_METHODS, type HttpMethod } from "./webhook-request";
 
-/** A tenant's webhook endpoint as stored, and the shapes the API accepts and returns. */
 export type DisabledReason = "delivery_failed" | "gone" | "manual";
 
 /**
- * How an endpoint has been answering lately (SPEC 5), kept by the delivery
+ * How an endpoint has been answering lately (docs/delivery.md), kept by the delivery
  * worker and shown read-only. `healthy`: sent at once; `slow`: sent from the
  * slow lane; `open`: the circuit breaker parks its deliveries and probes it.
  */
@@ -79,7 +79,7 @@ export type WebhookEndpointView = Omit<
   "tenant_id" | "secret" | "version" | "previous_secret" | "previous_secret_until" | "health"
 > & { readonly health: EndpointHealthView };
 
-/** SPEC 2: after a rotation, the old secret signs alongside the new one for this long. */
+/** docs/api.md: after a rotation, the old secret signs alongside the new one for this long. */
 export const SECRET_ROTATION_OVERLAP_MS = 24 * 3_600_000;
 
 /** The secrets that sign a delivery at `now`, newest first. */
@@ -243,7 +243,7 @@ export const createWebhookSchema = lazySchema(() => {
     filter: z.optional(fields.filter),
     target_pipeline_id: z.optional(fields.target_pipeline_id),
     target_column_id: z.optional(fields.target_column_id),
-    /** false skips the verification POST (SPEC 2). */
+    /** false skips the verification POST (docs/api.md). */
     verify: z.optional(z.boolean()),
   });
 });

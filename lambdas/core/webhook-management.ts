@@ -1,3 +1,4 @@
+/** @module The use cases that change webhook endpoints (docs/api.md): create, update, delete. */
 import { randomUUID } from "node:crypto";
 import { setTimeout } from "node:timers/promises";
 import {
@@ -31,7 +32,6 @@ import { buildWebhookRequest } from "./webhook-request";
 import { describeAttempt, isSuccessfulAttempt, type WebhookSender } from "./webhook-sender";
 import { type UrlRegistrations, type WebhookStore } from "./webhook-store";
 
-/** The use cases that change webhook endpoints (SPEC 2): create, update, delete. */
 export interface EndpointPolicy extends UrlPolicy {
   readonly maxEndpoints: number;
 }

@@ -1,3 +1,4 @@
+/** @module The read-only use cases of the management API: one endpoint, and the paged list. */
 import { NotFoundError } from "./errors";
 import { parseInput } from "./validation";
 import {
@@ -9,7 +10,6 @@ import {
 } from "./webhook-endpoint";
 import type { WebhookStore } from "./webhook-store";
 
-/** The read-only use cases of the management API: one endpoint, and the paged list. */
 export interface Page<T> {
   readonly items: readonly T[];
   readonly pagination: { page: number; limit: number; total: number; pages: number };

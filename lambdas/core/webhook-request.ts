@@ -1,12 +1,14 @@
+/**
+ * @module What a receiver gets (docs/receiving.md): one signed JSON request per event and endpoint (a POST, or its http_method).
+ */
 import { applyFieldMapping, type FieldMapping } from "./field-mapping";
 import { hexSignature, standardWebhookSignature } from "./signing";
 
-/** What a receiver gets (SPEC 4): one signed JSON request per event and endpoint (a POST, or its http_method). */
 export const PRODUCT_NAME = "hookline";
 export const PRODUCT_VERSION = "0.1.0";
 export const USER_AGENT = `${PRODUCT_NAME}/${PRODUCT_VERSION}`;
 
-/** An endpoint's `http_method` (SPEC 2, from SendSonar and RD Station): POST by default, or PUT or PATCH. */
+/** An endpoint's `http_method` (docs/api.md, from SendSonar and RD Station): POST by default, or PUT or PATCH. */
 export const HTTP_METHODS = ["POST", "PUT", "PATCH"] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 

@@ -1,6 +1,6 @@
 import type { OutboundRequest } from "./webhook-request";
 
-/** Why an attempt got no usable answer (SPEC 5: only a 2xx within the time limit is a success). */
+/** Why an attempt got no usable answer (docs/delivery.md: only a 2xx within the time limit is a success). */
 export type AttemptError =
   /** No complete status line and headers within the time limit (connect included). */
   | "timeout"
@@ -37,7 +37,7 @@ export interface WebhookSender {
   send(request: OutboundRequest): Promise<AttemptResult>;
 }
 
-/** SPEC 5: only a 2xx within the timeout is a success; a redirect is not followed. */
+/** docs/delivery.md: only a 2xx within the timeout is a success; a redirect is not followed. */
 export function isSuccessfulAttempt(result: AttemptResult): boolean {
   return (
     result.error === null &&

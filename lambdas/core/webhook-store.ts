@@ -1,11 +1,10 @@
-import type { WebhookEndpoint } from "./webhook-endpoint";
-
 /**
- * Persistence of webhook endpoints (a port; lambdas/adapters implements it).
+ * @module Persistence of webhook endpoints (a port; lambdas/adapters implements it).
  * Uniqueness is enforced by the write itself, never by a read before it: each
  * write names the versions it read and fails with StaleWriteError if another
  * request changed them in between.
  */
+import type { WebhookEndpoint } from "./webhook-endpoint";
 
 /** Which endpoints of a tenant are registered at one URL, and for which event patterns. */
 export interface UrlRegistrations {

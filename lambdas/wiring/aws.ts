@@ -1,3 +1,13 @@
+/**
+ * @module The composition root, part one: AWS clients and the adapters over them, each
+ * built on first use and kept for the life of the execution environment. The
+ * factories are marked pure so esbuild drops from a bundle what its handler
+ * never calls. (The AWS SDK is tree-shakable; ajv is not, which is why the use
+ * cases that compile JSON Schemas are wired in ./event-check.ts and
+ * ./operators.ts.) What a function needs only on a rare path is imported when
+ * first used, so its module code does not run at cold start: the Scheduler
+ * client here, ajv in core/catalog/data-schema.ts.
+ */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -15,16 +25,6 @@ import type { RetryScheduler } from "../core/delivery/ports";
 import { deliveryLog as createDeliveryLog } from "../core/delivery/log";
 import { webhookQueries as createWebhookQueries } from "../core/webhook-queries";
 
-/**
- * The composition root, part one: AWS clients and the adapters over them, each
- * built on first use and kept for the life of the execution environment. The
- * factories are marked pure so esbuild drops from a bundle what its handler
- * never calls. (The AWS SDK is tree-shakable; ajv is not, which is why the use
- * cases that compile JSON Schemas are wired in ./event-check.ts and
- * ./operators.ts.) What a function needs only on a rare path is imported when
- * first used, so its module code does not run at cold start: the Scheduler
- * client here, ajv in core/catalog/data-schema.ts.
- */
 export function once<T>(make: () => T): () => T {
   let value: T | undefined;
   return () => {
@@ -85,7 +85,7 @@ export const eventQueue = /* @__PURE__ */ once(
     ),
 );
 
-/** The slow lane's queue (SPEC 5): forwarded work, drains' next parts, and recover's resends. */
+/** The slow lane's queue (docs/delivery.md): forwarded work, drains' next parts, and recover's resends. */
 export const slowLane = /* @__PURE__ */ once(
   () => new SqsEventQueue(sqsClient(), loadConfig("slowLane").SLOW_LANE_QUEUE_URL),
 );

@@ -59,7 +59,7 @@ const slowLaneQueueName = /* @__PURE__ */ once(() => loadConfig("slowLane").SLOW
 
 /**
  * The delivery worker's, for a record from the queue `eventSourceArn` names: a record from
- * the slow lane's queue is worked by the slow lane (SPEC 5). It also dead-letters the
+ * the slow lane's queue is worked by the slow lane (docs/delivery.md). It also dead-letters the
  * messages it cannot read.
  */
 export function eventDelivery(eventSourceArn?: string) {

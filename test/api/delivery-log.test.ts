@@ -5,7 +5,7 @@ import { newTenant, type TestTenant } from "../support/platform";
 import { type Receiver, startReceiver } from "../support/receiver";
 
 /**
- * The delivery log (SPEC 2) over real HTTP: GET /v1/webhooks/{id}/deliveries and
+ * The delivery log (docs/api.md) over real HTTP: GET /v1/webhooks/{id}/deliveries and
  * .../deliveries/{delivery_id}. The deliveries are made with POST .../test, which
  * answers once the attempt is recorded, so the log's content is known exactly.
  */

@@ -5,7 +5,7 @@ import { apiRoutes } from "../../lambdas/functions";
 import { type ApiResponse, apiClient, newTenant, type TestTenant } from "../support/platform";
 import { type Receiver, startReceiver } from "../support/receiver";
 
-/** The management API (SPEC 2) over real HTTP: front door -> authorizer -> handlers -> DynamoDB Local. */
+/** The management API (docs/api.md) over real HTTP: front door -> authorizer -> handlers -> DynamoDB Local. */
 let receiver: Receiver;
 let failing: Receiver;
 let tenant: TestTenant;

@@ -7,7 +7,7 @@ import { runAdmin, USAGE } from "../../cli/admin";
 import { regionFromUrl } from "../../cli/admin-client";
 import { apiClient, platform } from "../support/platform";
 
-/** SPEC 8's CLI, run in-process against the test run's operators' API. */
+/** The operators' CLI (docs/operators-api.md), run in-process against the test run's operators' API. */
 
 let dir: string;
 let outputsFile: string;

@@ -18,7 +18,7 @@ import { documentClient, newTenant, platform, type TestTenant } from "../support
 import { type Receiver, startReceiver } from "../support/receiver";
 
 /**
- * SPEC: delivery is at least once; a crash anywhere re-sends, never loses, and receivers dedupe on
+ * docs/delivery.md: delivery is at least once; a crash anywhere re-sends, never loses, and receivers dedupe on
  * webhook-id. A delivery worker runs in a process of its own on a queue of its own, is killed with
  * SIGKILL while its batches are in flight (some deliveries recorded, others still waiting on the
  * receiver), and a second worker takes over the queue. Every event must reach every endpoint, the

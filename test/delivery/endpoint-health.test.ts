@@ -20,7 +20,7 @@ import { newTenant, type TestTenant } from "../support/platform";
 import { type ReceivedRequest, receiverPool } from "../support/receiver";
 
 /**
- * Endpoint health end to end (SPEC 5), on the local platform with the test schedule
+ * Endpoint health end to end (docs/delivery.md), on the local platform with the test schedule
  * 0s,1s,...,6s and the default breaker threshold of 10: the slow lane, the circuit
  * breaker that parks, probes and drains, and the disable after its last probe.
  */

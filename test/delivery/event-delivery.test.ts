@@ -16,7 +16,7 @@ import { newTenant, type TestTenant } from "../support/platform";
 import { type Receiver, receiverPool, startReceiver } from "../support/receiver";
 
 /**
- * Delivery end to end (SPEC 3-5): events go on the local SQS queue (or POST
+ * Delivery end to end (docs/events.md, docs/delivery.md): events go on the local SQS queue (or POST
  * /v1/events), the local event-source poller runs the delivery handler, real
  * receivers on 127.0.0.1 answer, retries go through the local Scheduler API.
  * The test schedule is 0s,1s,2s,...,6s.

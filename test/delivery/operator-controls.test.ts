@@ -18,7 +18,7 @@ import { documentClient, newTenant, platform, type TestTenant } from "../support
 import { type ReceivedRequest, receiverPool, startReceiver } from "../support/receiver";
 
 /**
- * The operator controls (SPEC 2) end to end through the local run: POST .../test,
+ * The operator controls (docs/api.md) end to end through the local run: POST .../test,
  * .../deliveries/{id}/retry, .../recover and .../rotate-secret, with real
  * receivers on 127.0.0.1 and the local queue, poller and scheduler.
  */

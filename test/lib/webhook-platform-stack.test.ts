@@ -229,7 +229,7 @@ describe("WebhookPlatformStack", () => {
         BatchSize: 10,
         ScalingConfig: { MaximumConcurrency: 20 },
       });
-      // SPEC 5: no batching window, so an idle platform does not wait one out before delivering.
+      // docs/delivery.md: no batching window, so an idle platform does not wait one out before delivering.
       expect(mapping.Properties.MaximumBatchingWindowInSeconds).toBeUndefined();
     });
 

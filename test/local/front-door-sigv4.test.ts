@@ -6,7 +6,7 @@ import { lambdaContext } from "../../local/lambda-context";
 import { type SignedRequest, SignatureVerificationError, sigV4Verifier } from "../../local/sigv4";
 import { newTenant, platform } from "../support/platform";
 
-/** SPEC 8: the local front door checks the operators' SigV4 signatures as API Gateway's IAM authorizer does. */
+/** docs/operators-api.md: the local front door checks the operators' SigV4 signatures as API Gateway's IAM authorizer does. */
 
 interface SigningOptions {
   readonly method?: string;

@@ -169,7 +169,7 @@ export function productionEventDelivery(overrides: Partial<EventDeliveryDeps> = 
   return newEventDelivery(wiring.eventPublisher(), overrides);
 }
 
-/** A producer's crm.lead.created event for the tenant, with a fresh id (SPEC 3). */
+/** A producer's crm.lead.created event for the tenant, with a fresh id (docs/events.md). */
 export const leadCreated = (t: TestTenant, fields: Record<string, unknown> = {}) => ({
   tenant_id: t.tenantId,
   type: "crm.lead.created",

@@ -39,7 +39,7 @@ export interface EventDeliveryDeps {
   /** Goes on with a recover too long for one API request. */
   readonly recovery: Pick<Recovery, "continueRecovery">;
   readonly lane: Lane;
-  /** Consecutive failed attempts that open an endpoint's breaker (SPEC 5). */
+  /** Consecutive failed attempts that open an endpoint's breaker (docs/delivery.md). */
   readonly breakerThreshold: number;
   /** Parked deliveries a drain sends per second, at most. */
   readonly drainRatePerSecond: number;
@@ -55,7 +55,7 @@ export function deliveryContext(deps: EventDeliveryDeps): DeliveryContext {
   return { ...deps, now: clock };
 }
 
-/** SPEC 3: the same (tenant, event id) within 24 h is not fanned out again. */
+/** docs/events.md: the same (tenant, event id) within 24 h is not fanned out again. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
 /** How long a worker owns an attempt: the 3 s send plus bookkeeping, with room to spare. */
 export const ATTEMPT_LEASE_MS = 20_000;

@@ -1,6 +1,6 @@
 /**
  * @module Walks over an endpoint's parked deliveries, oldest first, a part per
- * queue message (SPEC 5): after its breaker closes they are sent at a bounded
+ * queue message (docs/delivery.md): after its breaker closes they are sent at a bounded
  * rate that honours Retry-After; after its endpoint is disabled they are
  * recorded skipped (so recover resends them), after it is deleted cancelled.
  * A part that dies comes back from the queue and starts where it started: what

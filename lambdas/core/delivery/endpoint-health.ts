@@ -1,5 +1,5 @@
 /**
- * @module Endpoint health (SPEC 5): what an attempt does to its endpoint's
+ * @module Endpoint health (docs/delivery.md): what an attempt does to its endpoint's
  * health, the circuit breaker (open, park, probe, close, disable), and the
  * webhook.disabled notice. An outage costs one schedule per probe: while the
  * breaker is open, deliveries are parked without an HTTP attempt, and the
@@ -254,7 +254,7 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt, eventToSend 
     await walkParked(endpoint, "cancel", "");
   }
 
-  /** Disables a dead endpoint and tells the tenant's other endpoints (SPEC 5). */
+  /** Disables a dead endpoint and tells the tenant's other endpoints (docs/delivery.md). */
   async function disable(endpoint: WebhookEndpoint, reason: DisabledReason, causeId: string, at: string) {
     if (!(await endpoints.disable(endpoint.tenant_id, endpoint.id, reason, at))) return;
     metrics.endpointDisabled(reason);

@@ -1,5 +1,5 @@
 /**
- * @module Fan-out (SPEC 3-5): an event becomes one delivery per subscribed
+ * @module Fan-out (docs/events.md, docs/delivery.md): an event becomes one delivery per subscribed
  * endpoint, recorded with the event in one write, each routed by its
  * endpoint's health: healthy ones are sent here at once, slow ones handed to
  * the slow lane, and those of an open breaker parked without an attempt.
@@ -56,7 +56,7 @@ export function fanOuts(ctx: DeliveryContext, { deliver, finishRecordedAttempt }
   const { deliveries, endpoints, metrics, log } = ctx;
 
   function route(endpoint: WebhookEndpoint, event: EventToDeliver, now: Date): Routed {
-    // SPEC 5: events for a disabled endpoint are recorded, not sent, and not lost.
+    // docs/delivery.md: events for a disabled endpoint are recorded, not sent, and not lost.
     if (!endpoint.is_active) {
       return { delivery: newDelivery(endpoint, event, now, "skipped"), endpoint, route: "inactive" };
     }
@@ -70,7 +70,7 @@ export function fanOuts(ctx: DeliveryContext, { deliver, finishRecordedAttempt }
 
   async function fanOut(event: EventToDeliver, excludeWebhookId?: string): Promise<MessageResult> {
     // Platform notices (webhook.disabled) reach every subscriber; an endpoint's filter is for
-    // producers' data. An event the filter keeps out leaves no delivery (SPEC 5).
+    // producers' data. An event the filter keeps out leaves no delivery (docs/delivery.md).
     const filtered = !event.type.startsWith("webhook.");
     const subscribed = (await endpoints.list(event.tenant_id)).filter(
       (e) =>

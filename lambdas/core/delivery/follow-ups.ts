@@ -48,7 +48,7 @@ export function followUps(
     options: DeliverOptions = {},
   ): Promise<Delivered> {
     const { lease, from = "open", unrecorded } = options;
-    // SPEC 5: a retry that finds its endpoint deleted or disabled does not send.
+    // docs/delivery.md: a retry that finds its endpoint deleted or disabled does not send.
     if (!endpoint?.is_active) {
       await deliveries.close(delivery, statusIfInactive, ctx.now().toISOString());
       metrics.delivery(statusIfInactive);

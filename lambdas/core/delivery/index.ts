@@ -1,5 +1,5 @@
 /**
- * @module Event delivery (SPEC 3-5): routes each queue message to the part of
+ * @module Event delivery (docs/events.md, docs/delivery.md): routes each queue message to the part of
  * delivery it is for, and offers the operator's test and resend-now. Delivery
  * is at least once: every step can crash and be re-run from its queue message,
  * and the store's conditional writes make a re-run resume, not repeat, the work.

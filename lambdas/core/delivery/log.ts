@@ -1,3 +1,7 @@
+/**
+ * @module The delivery log (docs/api.md): an endpoint's deliveries newest first, a page at a
+ * time, and one delivery with every attempt. The log expires by TTL.
+ */
 import * as z from "zod/mini";
 import {
   DELIVERY_ID_PATTERN,
@@ -16,10 +20,6 @@ import { findEndpoint } from "../webhook-queries";
 import type { WebhookEndpoint } from "../webhook-endpoint";
 import type { WebhookStore } from "../webhook-store";
 
-/**
- * The delivery log (SPEC 2): an endpoint's deliveries newest first, a page at a
- * time, and one delivery with every attempt. The log expires by TTL.
- */
 export interface CursorPage<T> {
   readonly items: readonly T[];
   readonly pagination: { limit: number; next_cursor: string | null };
@@ -117,7 +117,7 @@ export function deliveryLog({ endpoints, deliveries }: DeliveryLogDeps) {
 }
 
 /**
- * A parked delivery is next attempted when its endpoint's breaker next probes (SPEC 5). The
+ * A parked delivery is next attempted when its endpoint's breaker next probes (docs/delivery.md). The
  * endpoint, read anyway, says when that is now: each probe moves it on without rewriting
  * every parked delivery.
  */

@@ -1,6 +1,6 @@
+/** @module One event's delivery to one endpoint, with every attempt (docs/delivery.md). */
 import type { AttemptError } from "../webhook-sender";
 
-/** One event's delivery to one endpoint, with every attempt (SPEC 5). */
 export const DELIVERY_STATUSES = [
   "pending",
   "succeeded",
@@ -77,13 +77,13 @@ export const MAX_ATTEMPTS_PER_DELIVERY = 25;
 export const hasAttemptsLeft = (delivery: Pick<Delivery, "attempt_count">): boolean =>
   delivery.attempt_count < MAX_ATTEMPTS_PER_DELIVERY;
 
-/** What recover (SPEC 2) resends: deliveries that ended without reaching the endpoint. */
+/** What recover (docs/api.md) resends: deliveries that ended without reaching the endpoint. */
 export const RECOVERABLE_STATUSES: readonly DeliveryStatus[] = ["failed", "skipped"];
 
 /** `msg_` and a ULID: anything else cannot name a delivery. */
 export const DELIVERY_ID_PATTERN = /^msg_[0-9A-HJKMNP-TV-Z]{26}$/;
 
-/** A delivery as the log lists it (SPEC 2). */
+/** A delivery as the log lists it (docs/api.md). */
 export type DeliverySummaryView = Pick<
   Delivery,
   | "id"

@@ -1,3 +1,8 @@
+/**
+ * @module What an integrator can do about deliveries (docs/api.md): send a test event, resend
+ * one delivery now, and recover everything an outage failed or skipped. Test and
+ * resend answer with the attempt made; recover hands its work to the queue.
+ */
 import * as z from "zod/mini";
 import { type DeliveryView, toDeliveryView } from "./model";
 import { findDelivery } from "./log";
@@ -10,11 +15,6 @@ import { lazySchema, noParametersSchema, parseInput } from "../validation";
 import { findEndpoint } from "../webhook-queries";
 import type { WebhookStore } from "../webhook-store";
 
-/**
- * What an integrator can do about deliveries (SPEC 2): send a test event, resend
- * one delivery now, and recover everything an outage failed or skipped. Test and
- * resend answer with the attempt made; recover hands its work to the queue.
- */
 export interface DeliveryOperationsDeps {
   readonly endpoints: WebhookStore;
   readonly deliveries: Pick<DeliveryStore, "getDelivery">;

@@ -1,5 +1,5 @@
 /**
- * @module The one place that maps an attempt to what follows it (SPEC 5): the
+ * @module The one place that maps an attempt to what follows it (docs/delivery.md): the
  * next step of the delivery, the status it is recorded with, how the endpoint's
  * health changes, and where the next delivery to the endpoint goes. Values, not
  * exceptions; the rest of the delivery code asks these functions.
@@ -71,7 +71,7 @@ export function disabledBy(
   return attempt === schedule.length ? "delivery_failed" : undefined;
 }
 
-/** An answer slower than this moves the endpoint to the slow lane (SPEC 5). */
+/** An answer slower than this moves the endpoint to the slow lane (docs/delivery.md). */
 export const SLOW_ATTEMPT_MS = 1000;
 
 /** Where a delivery to an endpoint goes now. */

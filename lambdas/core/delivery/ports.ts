@@ -112,7 +112,7 @@ export interface ParkedPage {
 }
 
 /**
- * An endpoint's health, kept next to it by the delivery worker (SPEC 5). Every
+ * An endpoint's health, kept next to it by the delivery worker (docs/delivery.md). Every
  * change is one conditional write on its own item: the failure count is an
  * atomic increment, so concurrent workers lose no failure, and breaker moves
  * name the breaker (its `opened_at`) they act on.
@@ -205,7 +205,7 @@ export interface RetryScheduler {
   scheduleProbe(message: ProbeMessage, at: Date): Promise<void>;
 }
 
-/** The slow lane's queue (SPEC 5): its own consumer, so nothing there holds up a batch of the main lane. */
+/** The slow lane's queue (docs/delivery.md): its own consumer, so nothing there holds up a batch of the main lane. */
 export interface SlowLane {
   /** `delaySeconds` (0-900) holds the message back, as a drain does to keep its pace. */
   send(message: SlowLaneMessage, delaySeconds?: number): Promise<void>;

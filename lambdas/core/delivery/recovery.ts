@@ -1,9 +1,5 @@
-import { hasAttemptsLeft, RECOVERABLE_STATUSES } from "./model";
-import type { DeliveryLog, WorkQueue } from "./ports";
-import type { RecoverMessage, ResendMessage } from "../queue-message";
-
 /**
- * Recover (SPEC 2): queue a resend of every failed or skipped delivery of an
+ * @module Recover (docs/api.md): queue a resend of every failed or skipped delivery of an
  * endpoint created since a time; the delivery worker sends them. A long outage
  * can leave a log too long to page through in one API request, so the work goes
  * a part at a time: each part queues its resends and, when more of the log
@@ -11,6 +7,10 @@ import type { RecoverMessage, ResendMessage } from "../queue-message";
  * Every step can run twice: a resend names the attempt it makes, so a copy
  * sends nothing.
  */
+import { hasAttemptsLeft, RECOVERABLE_STATUSES } from "./model";
+import type { DeliveryLog, WorkQueue } from "./ports";
+import type { RecoverMessage, ResendMessage } from "../queue-message";
+
 export interface RecoveryDeps {
   readonly deliveries: DeliveryLog;
   readonly queue: WorkQueue;

@@ -6,7 +6,7 @@ import { keys } from "../../../lambdas/adapters/table-keys";
 import { type ApiKeyRecord, apiKeyAdmin, authenticate, issueApiKey } from "../../../lambdas/core/api-keys";
 import { documentClient, platform } from "../../support/platform";
 
-/** API keys in DynamoDB Local (SPEC 8): the lookup item and the tenant's list item, kept together. */
+/** API keys in DynamoDB Local (docs/operators-api.md): the lookup item and the tenant's list item, kept together. */
 const store = () => new DynamoDbApiKeyStore(documentClient(), platform().TableName);
 /** A tenant of this test alone: the table is shared by every test file. */
 const newTenantId = () => `keys-${randomBytes(5).toString("hex")}`;

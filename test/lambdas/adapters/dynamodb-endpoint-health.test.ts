@@ -7,7 +7,7 @@ import { createEndpoint, deliveryStore, leaseAll, pendingDelivery } from "../../
 import { newTenant, type TestTenant } from "../../support/platform";
 
 /**
- * Endpoint health and parking in DynamoDB Local (SPEC 5): the health item beside the endpoint,
+ * Endpoint health and parking in DynamoDB Local (docs/delivery.md): the health item beside the endpoint,
  * the breaker's conditional moves, and parking that holds only while the breaker parks.
  */
 const hour = () => new Date(Date.now() + 3_600_000).toISOString();

@@ -6,7 +6,7 @@ import {
   MAX_DATA_BYTES,
 } from "../../../lambdas/core/event-message";
 
-// The example from SPEC 3.
+// The example from docs/events.md.
 const specExample = {
   tenant_id: "acme",
   type: "crm.lead.created",
@@ -23,7 +23,7 @@ function issuesFor(overrides: Record<string, unknown>) {
 }
 
 describe("eventMessageSchema", () => {
-  it("accepts the SPEC example", () => {
+  it("accepts the example in docs/events.md", () => {
     // Act
     const message = eventMessageSchema.parse(specExample);
 

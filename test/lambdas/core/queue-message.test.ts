@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseQueueMessage } from "../../../lambdas/core/queue-message";
 
 describe("parseQueueMessage", () => {
-  it("reads a producer event as in SPEC 3", () => {
+  it("reads a producer event as in docs/events.md", () => {
     const body = {
       tenant_id: "acme",
       type: "crm.lead.created",

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { HEALTHY } from "../../../../lambdas/core/webhook-endpoint";
 import { deliveryWorld, openHealth } from "./harness";
 
-/** Fan-out routes each endpoint's delivery by its health (SPEC 5): sent, handed to the slow lane, parked or skipped. */
+/** Fan-out routes each endpoint's delivery by its health (docs/delivery.md): sent, handed to the slow lane, parked or skipped. */
 describe("fan-out", () => {
   it("sends the delivery to a healthy endpoint inline on the main lane", async () => {
     // Prepare
