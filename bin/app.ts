@@ -4,12 +4,14 @@
  *  -c allowPrivateAddresses=false -c removalPolicy=destroy -c logRetentionDays=30 -c deliveryLogRetentionDays=30
  *  -c deliveryFailureRateThreshold=0.25 -c breakerThreshold=10 -c drainRatePerSecond=20
  *  -c slowLaneMaxConcurrency=5 -c deliveryBatchingWindowSeconds=0 -c catalogCacheSeconds=30`.
- * A bad value stops the synth here (or in the stack, which checks the ranges) rather than failing
- * the Lambdas at their first cold start.
+ * A bad value stops the synth here rather than failing the Lambdas at their first cold start: a
+ * setting the Lambdas read is checked with their own rule (lambdas/config.ts), the stack's own
+ * settings by the stack.
  */
 import { App, Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { AwsSolutionsChecks } from "cdk-nag";
+import { parseTunable, type Tunable } from "../lambdas/config";
 import { WebhookPlatformStack } from "../lib/webhook-platform-stack";
 
 const app = new App();
@@ -46,6 +48,8 @@ function seconds(key: string, max?: number): Duration | undefined {
     : invalid(key, String(value), max === undefined ? "whole seconds" : `whole seconds from 0 to ${max}`);
 }
 
+const optionalSeconds = (value: number | undefined) => (value === undefined ? undefined : Duration.seconds(value));
+
 function oneOf<T>(key: string, choices: Record<string, T>): T | undefined {
   const value = context(key);
   if (value === undefined) return undefined;
@@ -53,12 +57,13 @@ function oneOf<T>(key: string, choices: Record<string, T>): T | undefined {
   return choice !== undefined ? choice : invalid(key, value, `one of ${Object.keys(choices).join(", ")}`);
 }
 
-function urlSchemes(key: string): ("https" | "http")[] | undefined {
-  const value = context(key);
-  if (value === undefined) return undefined;
-  const schemes = value.split(",").map((scheme) => scheme.trim().toLowerCase());
-  const valid = schemes.length > 0 && schemes.every((scheme) => scheme === "https" || scheme === "http");
-  return valid ? (schemes as ("https" | "http")[]) : invalid(key, value, "a comma list of https, http");
+/** A setting the Lambdas read: its text, and its value as they parse it (lambdas/config.ts). */
+function tunable<T extends Tunable>(key: string, name: T) {
+  const text = context(key);
+  if (text === undefined) return undefined;
+  const parsed = parseTunable(name, text);
+  if (!parsed.ok) throw new Error(`context ${key}=${text} is invalid: ${parsed.problem}`);
+  return { text, value: parsed.value };
 }
 
 function logRetention(key: string): RetentionDays | undefined {
@@ -72,21 +77,20 @@ function logRetention(key: string): RetentionDays | undefined {
 
 new WebhookPlatformStack(app, "Hookline", {
   description: "Hookline: serverless webhook delivery",
-  retrySchedule: context("retrySchedule"),
-  maxEndpointsPerTenant: positiveInteger("maxEndpointsPerTenant"),
-  allowedUrlSchemes: urlSchemes("allowedUrlSchemes"),
-  allowPrivateAddresses: oneOf("allowPrivateAddresses", { true: true, false: false }),
+  retrySchedule: tunable("retrySchedule", "RETRY_SCHEDULE")?.text,
+  maxEndpointsPerTenant: tunable("maxEndpointsPerTenant", "MAX_ENDPOINTS_PER_TENANT")?.value,
+  allowedUrlSchemes: tunable("allowedUrlSchemes", "ALLOWED_URL_SCHEMES")?.value,
+  allowPrivateAddresses: tunable("allowPrivateAddresses", "ALLOW_PRIVATE_ADDRESSES")?.value,
   removalPolicy: oneOf("removalPolicy", { retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY }),
   logRetention: logRetention("logRetentionDays"),
-  deliveryLogRetentionDays: positiveInteger("deliveryLogRetentionDays"),
+  deliveryLogRetentionDays: tunable("deliveryLogRetentionDays", "DELIVERY_LOG_RETENTION_DAYS")?.value,
   deliveryFailureRateThreshold: number("deliveryFailureRateThreshold"),
-  breakerThreshold: positiveInteger("breakerThreshold"),
-  drainRatePerSecond: positiveInteger("drainRatePerSecond"),
+  breakerThreshold: tunable("breakerThreshold", "BREAKER_THRESHOLD")?.value,
+  drainRatePerSecond: tunable("drainRatePerSecond", "DRAIN_RATE_PER_SECOND")?.value,
   slowLaneMaxConcurrency: positiveInteger("slowLaneMaxConcurrency"),
   // Lambda's SQS event source takes a batching window of 0 to 300 whole seconds.
   deliveryBatchingWindow: seconds("deliveryBatchingWindowSeconds", 300),
-  // The stack checks the range, against what ingest accepts.
-  catalogCacheTtl: seconds("catalogCacheSeconds"),
+  catalogCacheTtl: optionalSeconds(tunable("catalogCacheSeconds", "CATALOG_CACHE_SECONDS")?.value),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -5,8 +5,14 @@ import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
 import { PARTITION_PREFIX } from "../lambdas/adapters/table-keys";
-import { type Config, type ConfigSection, loadConfig } from "../lambdas/config";
-import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from "../lambdas/core/retry-schedule";
+import {
+  type Config,
+  type ConfigSection,
+  loadConfig,
+  parseTunable,
+  TUNABLE_DEFAULTS,
+  type Tunable,
+} from "../lambdas/config";
 import {
   ADMIN_BASE_PATH,
   apiRoutes,
@@ -144,6 +150,29 @@ const SERVICE_NAME = "hookline";
 /** POWERTOOLS_METRICS_NAMESPACE of the functions that make delivery attempts and count them. */
 const METRICS_NAMESPACE = "Hookline";
 
+/** The prop that sets each tunable the Lambdas read (lambdas/config.ts defines its default and rule). */
+const PROP_OF_TUNABLE: Record<Tunable, string> = {
+  DELIVERY_LOG_RETENTION_DAYS: "deliveryLogRetentionDays",
+  RETRY_SCHEDULE: "retrySchedule",
+  CATALOG_CACHE_SECONDS: "catalogCacheTtl (in seconds)",
+  BREAKER_THRESHOLD: "breakerThreshold",
+  DRAIN_RATE_PER_SECOND: "drainRatePerSecond",
+  MAX_ENDPOINTS_PER_TENANT: "maxEndpointsPerTenant",
+  ALLOWED_URL_SCHEMES: "allowedUrlSchemes",
+  ALLOW_PRIVATE_ADDRESSES: "allowPrivateAddresses",
+};
+
+/**
+ * A prop as the Lambdas' environment holds it (its default when unset), refused at synth, naming
+ * the prop, when the Lambdas' own rule would refuse it at cold start.
+ */
+function tunableText(name: Tunable, value: string | number | boolean | readonly string[] | undefined): string {
+  const text = value === undefined ? TUNABLE_DEFAULTS[name] : Array.isArray(value) ? value.join(",") : String(value);
+  const parsed = parseTunable(name, text);
+  if (!parsed.ok) throw new Error(`${PROP_OF_TUNABLE[name]}=${text} is invalid: ${parsed.problem}`);
+  return text;
+}
+
 /** Refuses a prop outside [min, max] (and a fraction where an integer is due) with the reason. */
 function checkRange(
   prop: string,
@@ -197,31 +226,12 @@ export class WebhookPlatformStack extends Stack {
   constructor(scope: Construct, id: string, props: WebhookPlatformStackProps = {}) {
     super(scope, id, props);
 
-    const retrySchedule = props.retrySchedule ?? DEFAULT_RETRY_SCHEDULE;
-    // Refuse a schedule here rather than at the delivery worker's first cold start.
-    parseRetrySchedule(retrySchedule);
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const maxEndpointsPerTenant = checkRange("maxEndpointsPerTenant", props.maxEndpointsPerTenant ?? 50, {
-      min: 1,
-      max: 99,
-      integer: true,
-      why: "one worker invocation sends an event to all its endpoints at once",
-    });
-    const deliveryLogRetentionDays = checkRange(
-      "deliveryLogRetentionDays",
-      props.deliveryLogRetentionDays ?? 30,
-      { min: 2, max: 3650, integer: true, why: "the range the delivery worker accepts" },
-    );
     const deliveryFailureRateThreshold = checkRange(
       "deliveryFailureRateThreshold",
       props.deliveryFailureRateThreshold ?? 0.25,
       { min: 0, max: 1, integer: false, why: "a share of delivery attempts" },
-    );
-    const catalogCacheSeconds = checkRange(
-      "catalogCacheTtl in seconds",
-      (props.catalogCacheTtl ?? Duration.seconds(30)).toSeconds({ integral: false }),
-      { min: 0, max: 300, integer: true, why: "the range ingest accepts" },
     );
 
     const dataStore = new DataStore(this, "DataStore", { removalPolicy });
@@ -232,7 +242,9 @@ export class WebhookPlatformStack extends Stack {
       table: { TABLE_NAME: dataStore.table.tableName },
       eventsQueue: { EVENTS_QUEUE_URL: ingest.queue.queueUrl },
       deadLetters: { EVENTS_DLQ_URL: ingest.deadLetterQueue.queueUrl },
-      retention: { DELIVERY_LOG_RETENTION_DAYS: String(deliveryLogRetentionDays) },
+      retention: {
+        DELIVERY_LOG_RETENTION_DAYS: tunableText("DELIVERY_LOG_RETENTION_DAYS", props.deliveryLogRetentionDays),
+      },
       scheduler: {
         SCHEDULER_GROUP_NAME: retries.group.scheduleGroupName,
         SCHEDULER_ROLE_ARN: retries.role.roleArn,
@@ -240,21 +252,26 @@ export class WebhookPlatformStack extends Stack {
         SCHEDULER_DLQ_ARN: retries.deadLetterQueue.queueArn,
         SCHEDULER_MIN_LEAD_SECONDS: "60",
       },
-      retries: { RETRY_SCHEDULE: retrySchedule },
+      retries: { RETRY_SCHEDULE: tunableText("RETRY_SCHEDULE", props.retrySchedule) },
       slowLane: { SLOW_LANE_QUEUE_URL: ingest.slowLaneQueue.queueUrl },
-      catalog: { CATALOG_CACHE_SECONDS: String(catalogCacheSeconds) },
+      catalog: {
+        CATALOG_CACHE_SECONDS: tunableText(
+          "CATALOG_CACHE_SECONDS",
+          props.catalogCacheTtl?.toSeconds({ integral: false }),
+        ),
+      },
       endpointHealth: {
-        BREAKER_THRESHOLD: String(props.breakerThreshold ?? 10),
-        DRAIN_RATE_PER_SECOND: String(props.drainRatePerSecond ?? 20),
+        BREAKER_THRESHOLD: tunableText("BREAKER_THRESHOLD", props.breakerThreshold),
+        DRAIN_RATE_PER_SECOND: tunableText("DRAIN_RATE_PER_SECOND", props.drainRatePerSecond),
       },
       endpointPolicy: {
-        MAX_ENDPOINTS_PER_TENANT: String(maxEndpointsPerTenant),
-        ALLOWED_URL_SCHEMES: (props.allowedUrlSchemes ?? ["https"]).join(","),
-        ALLOW_PRIVATE_ADDRESSES: String(props.allowPrivateAddresses ?? false),
+        MAX_ENDPOINTS_PER_TENANT: tunableText("MAX_ENDPOINTS_PER_TENANT", props.maxEndpointsPerTenant),
+        ALLOWED_URL_SCHEMES: tunableText("ALLOWED_URL_SCHEMES", props.allowedUrlSchemes),
+        ALLOW_PRIVATE_ADDRESSES: tunableText("ALLOW_PRIVATE_ADDRESSES", props.allowPrivateAddresses),
       },
     };
-    // The props checks above name the prop; this backstop runs every section through the very
-    // parser the Lambdas use at cold start, so a rule tightened there is enforced at synth too.
+    // The tunables were checked one by one, naming their props; this runs every section, the
+    // stack's own values included, through the parser the Lambdas use at cold start.
     for (const section of Object.keys(sectionEnvironment) as ConfigSection[]) {
       try {
         loadConfig(section, sectionEnvironment[section]);

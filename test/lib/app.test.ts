@@ -27,14 +27,22 @@ describe("bin/app.ts", () => {
   it.each([
     [
       { maxEndpointsPerTenant: "100" },
-      "maxEndpointsPerTenant must be an integer from 1 to 99 (one worker invocation sends an event to " +
-        "all its endpoints at once), got 100",
+      "context maxEndpointsPerTenant=100 is invalid: at most 99: one worker invocation sends an event to " +
+        "all its endpoints at once",
     ],
     [
       { maxEndpointsPerTenant: "many" },
-      "context maxEndpointsPerTenant=many is invalid: expected a positive integer",
+      "context maxEndpointsPerTenant=many is invalid: Invalid input: expected number, received NaN",
     ],
-    [{ deliveryLogRetentionDays: "1" }, "deliveryLogRetentionDays must be an integer from 2 to 3650"],
+    [
+      { deliveryLogRetentionDays: "1" },
+      "context deliveryLogRetentionDays=1 is invalid: Too small: expected number to be >=2",
+    ],
+    [{ retrySchedule: "0s,soon" }, 'context retrySchedule=0s,soon is invalid: retry offset "soon" is not a duration'],
+    [
+      { allowedUrlSchemes: "https,ftp" },
+      'context allowedUrlSchemes=https,ftp is invalid: Invalid option: expected one of "https"|"http"',
+    ],
     [
       { deliveryFailureRateThreshold: "25%" },
       "context deliveryFailureRateThreshold=25% is invalid: expected a number",
@@ -42,10 +50,16 @@ describe("bin/app.ts", () => {
     [{ deliveryFailureRateThreshold: "25" }, "deliveryFailureRateThreshold must be a number from 0 to 1"],
     [
       { catalogCacheSeconds: "301" },
-      "catalogCacheTtl in seconds must be an integer from 0 to 300 (the range ingest accepts), got 301",
+      "context catalogCacheSeconds=301 is invalid: Too big: expected number to be <=300",
     ],
-    [{ catalogCacheSeconds: "1.5" }, "context catalogCacheSeconds=1.5 is invalid: expected whole seconds"],
-    [{ catalogCacheSeconds: "soon" }, "context catalogCacheSeconds=soon is invalid: expected a number"],
+    [
+      { catalogCacheSeconds: "1.5" },
+      "context catalogCacheSeconds=1.5 is invalid: Invalid input: expected int, received number",
+    ],
+    [
+      { catalogCacheSeconds: "soon" },
+      "context catalogCacheSeconds=soon is invalid: Invalid input: expected number, received NaN",
+    ],
     [
       { deliveryBatchingWindowSeconds: "301" },
       "context deliveryBatchingWindowSeconds=301 is invalid: expected whole seconds from 0 to 300",
