@@ -3,7 +3,8 @@
  * `cdk synth -c maxEndpointsPerTenant=20 -c retrySchedule=0s,20m,1h -c allowedUrlSchemes=https
  *  -c allowPrivateAddresses=false -c removalPolicy=destroy -c logRetentionDays=30 -c deliveryLogRetentionDays=30
  *  -c deliveryFailureRateThreshold=0.25 -c breakerThreshold=10 -c drainRatePerSecond=20
- *  -c slowLaneMaxConcurrency=5 -c deliveryBatchingWindowSeconds=0 -c catalogCacheSeconds=30`.
+ *  -c slowLaneMaxConcurrency=5 -c deliveryMaxConcurrency=20 -c deliveryBatchSize=10
+ *  -c deliveryBatchingWindowSeconds=0 -c catalogCacheSeconds=30`.
  * A bad value stops the synth here rather than failing the Lambdas at their first cold start: a
  * setting the Lambdas read is checked with their own rule (lambdas/config.ts), the stack's own
  * settings by the stack.
@@ -88,6 +89,8 @@ new WebhookPlatformStack(app, "Hookline", {
   breakerThreshold: tunable("breakerThreshold", "BREAKER_THRESHOLD")?.value,
   drainRatePerSecond: tunable("drainRatePerSecond", "DRAIN_RATE_PER_SECOND")?.value,
   slowLaneMaxConcurrency: positiveInteger("slowLaneMaxConcurrency"),
+  deliveryMaxConcurrency: positiveInteger("deliveryMaxConcurrency"),
+  deliveryBatchSize: positiveInteger("deliveryBatchSize"),
   // Lambda's SQS event source takes a batching window of 0 to 300 whole seconds.
   deliveryBatchingWindow: seconds("deliveryBatchingWindowSeconds", 300),
   catalogCacheTtl: optionalSeconds(tunable("catalogCacheSeconds", "CATALOG_CACHE_SECONDS")?.value),
