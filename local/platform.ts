@@ -31,7 +31,7 @@ import {
 } from "./front-door";
 import { lambdaContext } from "./lambda-context";
 import { startQueuePoller } from "./queue-poller";
-import { type SchedulerServer, startSchedulerServer } from "./scheduler-server";
+import { type SchedulerServer, startSchedulerServer } from "./scheduler";
 
 /**
  * The whole platform on one machine (SPEC 7): DynamoDB Local, a local SQS

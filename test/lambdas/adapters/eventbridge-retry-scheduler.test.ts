@@ -5,7 +5,7 @@ import {
   EventBridgeRetryScheduler,
 } from "../../../lambdas/adapters/eventbridge-retry-scheduler";
 import type { ProbeMessage, RetryMessage } from "../../../lambdas/core/queue-message";
-import { type SchedulerServer, startSchedulerServer } from "../../../local/scheduler-server";
+import { type SchedulerServer, startSchedulerServer } from "../../../local/scheduler";
 import { waitFor } from "../../../local/wait-for";
 
 /**

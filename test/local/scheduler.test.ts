@@ -4,27 +4,29 @@ import {
   ConflictException,
   CreateScheduleCommand,
   type CreateScheduleCommandInput,
+  type Target,
   CreateScheduleGroupCommand,
   DeleteScheduleCommand,
-  DeleteScheduleGroupCommand,
   GetScheduleCommand,
   GetScheduleGroupCommand,
   ListSchedulesCommand,
   ResourceNotFoundException,
   SchedulerClient,
+  SchedulerServiceException,
+  UpdateScheduleCommand,
   ValidationException,
 } from "@aws-sdk/client-scheduler";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type SchedulerServer, type SendToQueue, startSchedulerServer } from "../../local/scheduler-server";
+import { type SchedulerServer, type SendToQueue, startSchedulerServer } from "../../local/scheduler";
 
 const ROLE_ARN = "arn:aws:iam::000000000000:role/local-scheduler";
-const SERVER_MODULE = fileURLToPath(new URL("../../local/scheduler-server.ts", import.meta.url));
+const SERVER_MODULE = fileURLToPath(new URL("../../local/scheduler/index.ts", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const ONLY_AT_IN_UTC = "The local Scheduler supports only at(yyyy-mm-ddThh:mm:ss) in UTC";
 
 interface SentMessage {
   queueArn: string;
   body: string;
-  messageGroupId?: string;
   sentAt: number;
 }
 
@@ -34,9 +36,9 @@ function recordingQueues() {
   const unavailable = new Set<string>();
   const waiters: { queueArn: string; deliver: (message: SentMessage) => void }[] = [];
 
-  const send: SendToQueue = async (queueArn, body, messageGroupId) => {
+  const send: SendToQueue = async (queueArn, body) => {
     if (unavailable.has(queueArn)) throw new Error(`queue ${queueArn} is unavailable`);
-    const message = { queueArn, body, messageGroupId, sentAt: Date.now() };
+    const message = { queueArn, body, sentAt: Date.now() };
     sent.push(message);
     for (const waiter of waiters.filter((w) => w.queueArn === queueArn)) {
       waiters.splice(waiters.indexOf(waiter), 1);
@@ -70,6 +72,9 @@ const uniqueName = (prefix: string) => `${prefix}-${Date.now()}-${++counter}`;
 const queueArn = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
 const atExpression = (epochMs: number) => `at(${new Date(epochMs).toISOString().slice(0, 19)})`;
 const inOneDay = () => Date.now() + 86_400_000;
+const queueTarget = (changes: Partial<Target>): Target => ({ Arn: queueArn("q"), RoleArn: ROLE_ARN, ...changes });
+const localClient = (endpoint: string) =>
+  new SchedulerClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
 
 /** The request the delivery worker sends for a pending retry, due `dueAt`. */
 function retrySchedule(dueAt: number, overrides: Partial<CreateScheduleCommandInput> = {}) {
@@ -105,12 +110,8 @@ describe("local EventBridge Scheduler server", () => {
   let client: SchedulerClient;
 
   beforeAll(async () => {
-    server = await startSchedulerServer({ sendToQueue: queues.send, retryBaseDelayMs: 10 });
-    client = new SchedulerClient({
-      endpoint: server.endpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    });
+    server = await startSchedulerServer({ sendToQueue: queues.send });
+    client = localClient(server.endpoint);
   });
 
   afterAll(async () => {
@@ -118,7 +119,7 @@ describe("local EventBridge Scheduler server", () => {
     await server?.close();
   });
 
-  describe("creating and reading schedules", () => {
+  describe("creating, reading and deleting", () => {
     it("returns from GetSchedule the one-time schedule CreateSchedule stored", async () => {
       // Prepare
       const input = retrySchedule(inOneDay(), {
@@ -166,41 +167,34 @@ describe("local EventBridge Scheduler server", () => {
       expect(calls[0]?.status).toBe(200);
     });
 
-    it("stores rate() and cron() schedules without ever firing them", async () => {
-      const rate = retrySchedule(0, { ScheduleExpression: "rate(5 minutes)", ActionAfterCompletion: "NONE" });
-      const cron = retrySchedule(0, {
-        ScheduleExpression: "cron(0 12 * * ? *)",
-        ActionAfterCompletion: "NONE",
-      });
+    it("keeps schedules per group, and GetScheduleGroup describes the group", async () => {
+      const group = uniqueName("retries");
+      const { ScheduleGroupArn } = await client.send(new CreateScheduleGroupCommand({ Name: group }));
+      const input = retrySchedule(inOneDay(), { GroupName: group });
 
-      await client.send(new CreateScheduleCommand(rate));
-      await client.send(new CreateScheduleCommand(cron));
+      const created = await client.send(new CreateScheduleCommand(input));
+      const described = await client.send(new GetScheduleGroupCommand({ Name: group }));
+      const stored = await client.send(new GetScheduleCommand({ Name: input.Name, GroupName: group }));
+      const outsideTheGroup = await rejectionOf(client.send(new GetScheduleCommand({ Name: input.Name })));
 
-      const views = server.schedules().filter((s) => s.Name === rate.Name || s.Name === cron.Name);
-      expect(views).toHaveLength(2);
-      expect(views.every((view) => view.dueAt === undefined)).toBe(true);
+      expect(ScheduleGroupArn).toBe(`arn:aws:scheduler:us-east-1:000000000000:schedule-group/${group}`);
+      expect(described).toMatchObject({ Arn: ScheduleGroupArn, Name: group, State: "ACTIVE" });
+      expect(described.CreationDate).toBeInstanceOf(Date);
+      expect(created.ScheduleArn).toBe(`arn:aws:scheduler:us-east-1:000000000000:schedule/${group}/${input.Name}`);
+      expect(stored.GroupName).toBe(group);
+      expect(outsideTheGroup).toBeInstanceOf(ResourceNotFoundException);
     });
 
-    it("reads the at() time in ScheduleExpressionTimezone", async () => {
-      const newYork = retrySchedule(0, {
-        ScheduleExpression: "at(2030-01-15T09:00:00)",
-        ScheduleExpressionTimezone: "America/New_York",
-      });
-      const kolkata = retrySchedule(0, {
-        ScheduleExpression: "at(2030-07-01T05:30:00)",
-        ScheduleExpressionTimezone: "Asia/Kolkata",
-      });
+    it("deletes a schedule so GetSchedule no longer finds it", async () => {
+      const input = retrySchedule(inOneDay());
+      await client.send(new CreateScheduleCommand(input));
 
-      await client.send(new CreateScheduleCommand(newYork));
-      await client.send(new CreateScheduleCommand(kolkata));
+      await client.send(new DeleteScheduleCommand({ Name: input.Name }));
 
-      const dueAt = (name?: string) =>
-        server
-          .schedules()
-          .find((s) => s.Name === name)
-          ?.dueAt?.toISOString();
-      expect(dueAt(newYork.Name)).toBe("2030-01-15T14:00:00.000Z");
-      expect(dueAt(kolkata.Name)).toBe("2030-07-01T00:00:00.000Z");
+      await expect(client.send(new GetScheduleCommand({ Name: input.Name }))).rejects.toBeInstanceOf(
+        ResourceNotFoundException,
+      );
+      expect(server.schedules().some((s) => s.Name === input.Name)).toBe(false);
     });
   });
 
@@ -219,9 +213,7 @@ describe("local EventBridge Scheduler server", () => {
       expect(message.body).toBe(input.Target?.Input);
       expect(message.sentAt).toBeGreaterThanOrEqual(dueAt);
       expect(message.sentAt).toBeLessThan(dueAt + 1_500);
-      await vi.waitFor(() =>
-        expect(server.fired.find((f) => f.name === input.Name)?.outcome).toBe("delivered"),
-      );
+      await vi.waitFor(() => expect(server.schedules().some((s) => s.Name === input.Name)).toBe(false));
       const error = await rejectionOf(client.send(new GetScheduleCommand({ Name: input.Name })));
       expect(error).toBeInstanceOf(ResourceNotFoundException);
       expect(error.message).toBe(`Schedule ${input.Name} does not exist.`);
@@ -238,32 +230,15 @@ describe("local EventBridge Scheduler server", () => {
       expect(message.sentAt - createdAt).toBeLessThan(1_000);
     });
 
-    it("keeps a fired schedule with ActionAfterCompletion NONE, still ENABLED, and fires it once", async () => {
+    it("keeps a fired schedule with ActionAfterCompletion NONE, and fires it once", async () => {
       const input = retrySchedule(Date.now() - 1_000, { ActionAfterCompletion: "NONE" });
 
       await client.send(new CreateScheduleCommand(input));
       await queues.next(input.Target?.Arn ?? "");
-      await vi.waitFor(() => expect(server.fired.some((f) => f.name === input.Name)).toBe(true));
 
       const kept = await client.send(new GetScheduleCommand({ Name: input.Name }));
       expect(kept.State).toBe("ENABLED");
-      expect(server.schedules().find((s) => s.Name === input.Name)?.completed).toBe(true);
       expect(queues.sent.filter((m) => m.queueArn === input.Target?.Arn)).toHaveLength(1);
-    });
-
-    it("passes SqsParameters.MessageGroupId to the queue", async () => {
-      const input = retrySchedule(Date.now() - 1_000);
-      const target = { Arn: queueArn(`${input.Name}.fifo`), RoleArn: ROLE_ARN, Input: "{}" };
-
-      await client.send(
-        new CreateScheduleCommand({
-          ...input,
-          Target: { ...target, SqsParameters: { MessageGroupId: "ep-1" } },
-        }),
-      );
-      const message = await queues.next(target.Arn);
-
-      expect(message.messageGroupId).toBe("ep-1");
     });
 
     it("never fires a DISABLED schedule", async () => {
@@ -274,14 +249,15 @@ describe("local EventBridge Scheduler server", () => {
       await client.send(new CreateScheduleCommand(enabled));
       await queues.next(enabled.Target?.Arn ?? "");
 
-      // Both were due; the timer fires due schedules in time order, so the disabled one would have gone first.
+      // Both were due at once; schedules due together fire in the order they were made, the disabled one first.
       expect(queues.sent.some((m) => m.queueArn === disabled.Target?.Arn)).toBe(false);
-      expect(server.fired.some((f) => f.name === disabled.Name)).toBe(false);
+      expect(server.schedules().some((s) => s.Name === disabled.Name)).toBe(true);
     });
 
     it("does not fire a schedule deleted before its time", async () => {
+      // A whole second apart, so the control schedule fires after the deleted one would have.
       const deleted = retrySchedule(Date.now() + 1_000);
-      const control = retrySchedule(Date.now() + 1_500);
+      const control = retrySchedule(Date.now() + 2_000);
 
       await client.send(new CreateScheduleCommand(deleted));
       await client.send(new CreateScheduleCommand(control));
@@ -291,7 +267,22 @@ describe("local EventBridge Scheduler server", () => {
       expect(queues.sent.some((m) => m.queueArn === deleted.Target?.Arn)).toBe(false);
     });
 
-    it("sends a failure report to the DeadLetterConfig queue when the target keeps failing", async () => {
+    it("keeps a schedule due beyond setTimeout's range pending", async () => {
+      const distant = retrySchedule(Date.UTC(2099, 0, 1));
+      const control = retrySchedule(Date.now());
+
+      await client.send(new CreateScheduleCommand(distant));
+      await client.send(new CreateScheduleCommand(control));
+      await queues.next(control.Target?.Arn ?? "");
+
+      // An overflowing setTimeout fires after 1 ms, before the control schedule made after it.
+      expect(queues.sent.some((m) => m.queueArn === distant.Target?.Arn)).toBe(false);
+      expect(server.schedules().find((s) => s.Name === distant.Name)?.dueAt.toISOString()).toBe(
+        "2099-01-01T00:00:00.000Z",
+      );
+    });
+
+    it("retries a target that keeps failing, then sends a failure report to the DeadLetterConfig queue", async () => {
       // Prepare
       const name = uniqueName("dlq");
       const target = queueArn(`broken-${name}`);
@@ -321,46 +312,7 @@ describe("local EventBridge Scheduler server", () => {
         ERROR_MESSAGE: `queue ${target} is unavailable`,
         Input: '{"deliveryId":"d-9"}',
       });
-      await vi.waitFor(() =>
-        expect(server.fired.find((f) => f.name === name)).toMatchObject({
-          outcome: "dead-lettered",
-          attempts: 3,
-          deadLetterArn: deadLetters,
-        }),
-      );
-    });
-
-    it("fires on an injected clock when fireDue() is called", async () => {
-      // Prepare
-      let clock = Date.UTC(2030, 0, 1, 12, 0, 0);
-      const sent: string[] = [];
-      const local = await startSchedulerServer({
-        sendToQueue: async (arn) => {
-          sent.push(arn);
-        },
-        now: () => clock,
-      });
-      const localClient = new SchedulerClient({
-        endpoint: local.endpoint,
-        region: "us-east-1",
-        credentials: { accessKeyId: "test", secretAccessKey: "test" },
-      });
-      try {
-        await localClient.send(
-          new CreateScheduleCommand(retrySchedule(clock + 60_000, { Name: "in-a-minute" })),
-        );
-
-        // Act and assess
-        await local.fireDue();
-        expect(sent).toEqual([]);
-        clock += 60_000;
-        await local.fireDue();
-        expect(sent).toEqual([queueArn("deliveries-in-a-minute")]);
-        expect(local.schedules()).toEqual([]);
-      } finally {
-        localClient.destroy();
-        await local.close();
-      }
+      await vi.waitFor(() => expect(server.schedules().some((s) => s.Name === name)).toBe(false));
     });
   });
 
@@ -392,163 +344,130 @@ describe("local EventBridge Scheduler server", () => {
 
       const first = await client.send(new CreateScheduleCommand(input));
       await queues.next(input.Target?.Arn ?? "");
-      await vi.waitFor(() => expect(server.fired.some((f) => f.name === input.Name)).toBe(true));
+      await vi.waitFor(() => expect(server.schedules().some((s) => s.Name === input.Name)).toBe(false));
       const replay = await client.send(new CreateScheduleCommand(input));
 
       expect(replay.ScheduleArn).toBe(first.ScheduleArn);
       expect(server.schedules().some((s) => s.Name === input.Name)).toBe(false);
+      expect(queues.sent.filter((m) => m.queueArn === input.Target?.Arn)).toHaveLength(1);
     });
 
-    const invalid: {
-      behaviour: string;
-      change: (input: CreateScheduleCommandInput) => void;
-      message: RegExp;
-    }[] = [
+    it("refuses a ClientToken already used for another schedule with ConflictException", async () => {
+      const token = uniqueName("token");
+      await client.send(new CreateScheduleCommand(retrySchedule(inOneDay(), { ClientToken: token })));
+
+      const error = await rejectionOf(
+        client.send(new CreateScheduleCommand(retrySchedule(inOneDay(), { ClientToken: token }))),
+      );
+
+      expect(error).toBeInstanceOf(ConflictException);
+    });
+
+    const invalid: { behaviour: string; overrides: Partial<CreateScheduleCommandInput>; message: RegExp }[] = [
       {
         behaviour: "refuses a schedule without FlexibleTimeWindow, as AWS does",
-        change: (input) => {
-          input.FlexibleTimeWindow = undefined;
-        },
+        overrides: { FlexibleTimeWindow: undefined },
         message: /Value null at 'flexibleTimeWindow' failed to satisfy constraint: Member must not be null/,
       },
       {
-        behaviour: "refuses a FLEXIBLE window without MaximumWindowInMinutes",
-        change: (input) => {
-          input.FlexibleTimeWindow = { Mode: "FLEXIBLE" };
-        },
-        message: /flexibleTimeWindow\.maximumWindowInMinutes/,
-      },
-      {
         behaviour: "refuses a FlexibleTimeWindow Mode other than OFF or FLEXIBLE",
-        change: (input) => {
-          input.FlexibleTimeWindow = { Mode: "SOMETIMES" as "OFF" };
-        },
+        overrides: { FlexibleTimeWindow: { Mode: "SOMETIMES" as "OFF" } },
         message: /enum value set: \[OFF, FLEXIBLE\]/,
       },
       {
         behaviour: "refuses a target without RoleArn",
-        change: (input) => {
-          input.Target = { Arn: queueArn("q"), RoleArn: undefined };
-        },
+        overrides: { Target: queueTarget({ RoleArn: undefined }) },
         message: /Value null at 'target.roleArn'/,
       },
       {
         behaviour: "refuses a RoleArn that is not an IAM role ARN",
-        change: (input) => {
-          input.Target = { Arn: queueArn("q"), RoleArn: "local-role" };
-        },
-        message:
-          /target.roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern/,
+        overrides: { Target: queueTarget({ RoleArn: "local-role" }) },
+        message: /target.roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: \^arn/,
       },
       {
         behaviour: "refuses a target without Arn",
-        change: (input) => {
-          input.Target = { Arn: undefined, RoleArn: ROLE_ARN };
-        },
+        overrides: { Target: queueTarget({ Arn: undefined }) },
         message: /Value null at 'target.arn'/,
       },
       {
         behaviour: "refuses a schedule without Target",
-        change: (input) => {
-          input.Target = undefined;
-        },
+        overrides: { Target: undefined },
         message: /Value null at 'target'/,
       },
       {
         behaviour: "refuses a schedule without ScheduleExpression",
-        change: (input) => {
-          input.ScheduleExpression = undefined;
-        },
+        overrides: { ScheduleExpression: undefined },
         message: /Value null at 'scheduleExpression'/,
       },
       {
         behaviour: "refuses a name with characters outside [0-9a-zA-Z-_.]",
-        change: (input) => {
-          input.Name = "retry 1/2";
-        },
-        message:
-          /Value 'retry 1\/2' at 'name' failed to satisfy constraint: Member must satisfy regular expression/,
+        overrides: { Name: "retry 1/2" },
+        message: /Value 'retry 1\/2' at 'name' failed to satisfy constraint: Member must satisfy regular expression/,
       },
       {
         behaviour: "refuses a name longer than 64 characters",
-        change: (input) => {
-          input.Name = "r".repeat(65);
-        },
+        overrides: { Name: "r".repeat(65) },
         message: /at 'name' failed to satisfy constraint: Member must have length less than or equal to 64/,
       },
       {
         behaviour: "refuses a group name with characters outside [0-9a-zA-Z-_.]",
-        change: (input) => {
-          input.GroupName = "retries:eu";
-        },
+        overrides: { GroupName: "retries:eu" },
         message: /at 'groupName' failed to satisfy constraint/,
       },
       {
+        behaviour: "refuses a ClientToken with characters outside [a-zA-Z0-9-_]",
+        overrides: { ClientToken: "retry.2" },
+        message: /at 'clientToken' failed to satisfy constraint: Member must satisfy regular expression/,
+      },
+      {
         behaviour: "refuses an expression that is not at(), rate() or cron()",
-        change: (input) => {
-          input.ScheduleExpression = "in 5 minutes";
-        },
-        message: /Invalid Schedule Expression in 5 minutes/,
+        overrides: { ScheduleExpression: "in 5 minutes" },
+        message: /^Invalid Schedule Expression in 5 minutes\.$/,
       },
       {
         behaviour: "refuses an at() time that is not on the calendar",
-        change: (input) => {
-          input.ScheduleExpression = "at(2030-02-30T10:00:00)";
-        },
-        message: /Invalid Schedule Expression/,
+        overrides: { ScheduleExpression: "at(2030-02-30T10:00:00)" },
+        message: /^Invalid Schedule Expression at\(2030-02-30T10:00:00\)\.$/,
       },
       {
         behaviour: "refuses an at() time not written yyyy-mm-ddThh:mm:ss",
-        change: (input) => {
-          input.ScheduleExpression = "at(2030-01-01 10:00:00)";
-        },
-        message: /Invalid Schedule Expression/,
-      },
-      {
-        behaviour: "refuses a ScheduleExpressionTimezone that is not an IANA zone",
-        change: (input) => {
-          input.ScheduleExpressionTimezone = "Mars/Olympus_Mons";
-        },
-        message: /Invalid ScheduleExpressionTimezone Mars\/Olympus_Mons/,
+        overrides: { ScheduleExpression: "at(2030-01-01 10:00:00)" },
+        message: /^Invalid Schedule Expression/,
       },
       {
         behaviour: "refuses an Input over 256 KB",
-        change: (input) => {
-          input.Target = { Arn: queueArn("q"), RoleArn: ROLE_ARN, Input: "x".repeat(256 * 1024 + 1) };
-        },
-        message: /target.input/,
+        overrides: { Target: queueTarget({ Input: "x".repeat(256 * 1024 + 1) }) },
+        message: /at 'target.input' failed to satisfy constraint: Member must be at most 262144 bytes/,
       },
       {
         behaviour: "refuses an ActionAfterCompletion other than NONE or DELETE",
-        change: (input) => {
-          input.ActionAfterCompletion = "ARCHIVE" as "NONE";
-        },
+        overrides: { ActionAfterCompletion: "ARCHIVE" as "NONE" },
         message: /actionAfterCompletion' failed to satisfy constraint: Member must satisfy enum value set/,
       },
       {
         behaviour: "refuses a State other than ENABLED or DISABLED",
-        change: (input) => {
-          input.State = "PAUSED" as "ENABLED";
-        },
+        overrides: { State: "PAUSED" as "ENABLED" },
         message: /at 'state' failed to satisfy constraint/,
       },
       {
         behaviour: "refuses a RetryPolicy beyond 185 retry attempts",
-        change: (input) => {
-          input.Target = {
-            Arn: queueArn("q"),
-            RoleArn: ROLE_ARN,
-            RetryPolicy: { MaximumRetryAttempts: 186 },
-          };
-        },
-        message:
-          /maximumRetryAttempts' failed to satisfy constraint: Member must have value less than or equal to 185/,
+        overrides: { Target: queueTarget({ RetryPolicy: { MaximumRetryAttempts: 186 } }) },
+        message: /maximumRetryAttempts' failed to satisfy constraint: Member must have value less than or equal to 185/,
+      },
+      {
+        behaviour: "refuses a RetryPolicy that keeps an event for less than 60 seconds",
+        overrides: { Target: queueTarget({ RetryPolicy: { MaximumEventAgeInSeconds: 59 } }) },
+        message: /maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value greater than or equal/,
+      },
+      {
+        behaviour: "refuses a FIFO dead-letter queue",
+        overrides: { Target: queueTarget({ DeadLetterConfig: { Arn: queueArn("dlq.fifo") } }) },
+        message: /'target.deadLetterConfig.arn' failed to satisfy constraint: Member must satisfy regular expression/,
       },
     ];
 
-    it.each(invalid)("$behaviour", async ({ change, message }) => {
-      const input = retrySchedule(inOneDay());
-      change(input);
+    it.each(invalid)("$behaviour", async ({ overrides, message }) => {
+      const input = retrySchedule(inOneDay(), overrides);
 
       const error = await rejectionOf(client.send(new CreateScheduleCommand(input)));
 
@@ -575,20 +494,45 @@ describe("local EventBridge Scheduler server", () => {
       expect(error.message).toBe("Schedule group never-created does not exist.");
     });
 
-    it("refuses to delete a schedule that does not exist with ResourceNotFoundException", async () => {
-      const error = await rejectionOf(
-        client.send(new DeleteScheduleCommand({ Name: uniqueName("missing") })),
-      );
+    it("refuses to get or delete a schedule that does not exist with ResourceNotFoundException", async () => {
+      const name = uniqueName("missing");
 
-      expect(error).toBeInstanceOf(ResourceNotFoundException);
+      const got = await rejectionOf(client.send(new GetScheduleCommand({ Name: name })));
+      const deleted = await rejectionOf(client.send(new DeleteScheduleCommand({ Name: name })));
+
+      expect(got).toBeInstanceOf(ResourceNotFoundException);
+      expect(deleted).toBeInstanceOf(ResourceNotFoundException);
     });
 
-    it("answers an unknown route with 404 UnknownOperationException", async () => {
-      const response = await fetch(`${server.endpoint}/tags-of-everything`);
+    it("refuses a bad name in GetSchedule and DeleteSchedule with ValidationException", async () => {
+      const got = await rejectionOf(client.send(new GetScheduleCommand({ Name: "r".repeat(65) })));
+      const deleted = await rejectionOf(
+        client.send(new DeleteScheduleCommand({ Name: "retry", GroupName: "retries:eu" })),
+      );
 
-      expect(response.status).toBe(404);
-      expect(response.headers.get("x-amzn-errortype")).toBe("UnknownOperationException");
-      expect(await response.json()).toEqual({ Message: "No operation matches GET /tags-of-everything." });
+      expect(got).toBeInstanceOf(ValidationException);
+      expect(got.message).toMatch(/at 'name' failed to satisfy constraint/);
+      expect(deleted).toBeInstanceOf(ValidationException);
+      expect(deleted.message).toMatch(/at 'groupName' failed to satisfy constraint/);
+    });
+
+    it("refuses a second group with the same name with ConflictException", async () => {
+      const group = uniqueName("retries");
+      await client.send(new CreateScheduleGroupCommand({ Name: group }));
+
+      const error = await rejectionOf(client.send(new CreateScheduleGroupCommand({ Name: group })));
+
+      expect(error).toBeInstanceOf(ConflictException);
+      expect(error.message).toBe(`Schedule group ${group} already exists.`);
+    });
+
+    it("refuses a group name outside [0-9a-zA-Z-_.], and a group that does not exist", async () => {
+      const badName = await rejectionOf(client.send(new CreateScheduleGroupCommand({ Name: "retries:eu" })));
+      const missing = await rejectionOf(client.send(new GetScheduleGroupCommand({ Name: uniqueName("missing") })));
+
+      expect(badName).toBeInstanceOf(ValidationException);
+      expect(badName.message).toMatch(/at 'name' failed to satisfy constraint/);
+      expect(missing).toBeInstanceOf(ResourceNotFoundException);
     });
 
     it("answers malformed JSON with ValidationException and keeps serving", async () => {
@@ -605,68 +549,75 @@ describe("local EventBridge Scheduler server", () => {
     });
   });
 
-  describe("groups, listing and deleting", () => {
-    it("keeps schedules per group, lists them with filters and pages, and deletes them with the group", async () => {
-      // Prepare
-      const group = uniqueName("retries");
-      await client.send(new CreateScheduleGroupCommand({ Name: group }));
-      for (const name of ["ep-1-a", "ep-1-b", "ep-2-a"]) {
-        await client.send(
-          new CreateScheduleCommand(retrySchedule(inOneDay(), { Name: name, GroupName: group })),
-        );
+  describe("refusing what the platform never asks for", () => {
+    const unsupported: { behaviour: string; overrides: Partial<CreateScheduleCommandInput>; message: string }[] = [
+      {
+        behaviour: "refuses a rate() expression",
+        overrides: { ScheduleExpression: "rate(5 minutes)" },
+        message: `${ONLY_AT_IN_UTC}, not rate(5 minutes).`,
+      },
+      {
+        behaviour: "refuses a cron() expression",
+        overrides: { ScheduleExpression: "cron(0 12 * * ? *)" },
+        message: `${ONLY_AT_IN_UTC}, not cron(0 12 * * ? *).`,
+      },
+      {
+        behaviour: "refuses a time zone other than UTC",
+        overrides: { ScheduleExpressionTimezone: "America/New_York" },
+        message: `${ONLY_AT_IN_UTC}, not ScheduleExpressionTimezone America/New_York.`,
+      },
+      {
+        behaviour: "refuses a FLEXIBLE window",
+        overrides: { FlexibleTimeWindow: { Mode: "FLEXIBLE", MaximumWindowInMinutes: 15 } },
+        message: "The local Scheduler supports only FlexibleTimeWindow Mode OFF.",
+      },
+      {
+        behaviour: "refuses a target that is not an SQS queue",
+        overrides: { Target: { Arn: "arn:aws:lambda:us-east-1:000000000000:function:f", RoleArn: ROLE_ARN } },
+        message: "The local Scheduler sends only to SQS queues, not arn:aws:lambda:us-east-1:000000000000:function:f.",
+      },
+      {
+        behaviour: "refuses members the platform does not send, such as StartDate",
+        overrides: { StartDate: new Date() },
+        message: "The local Scheduler does not support startDate.",
+      },
+      {
+        behaviour: "refuses target parameters the platform does not send, such as SqsParameters",
+        overrides: { Target: queueTarget({ Arn: queueArn("q.fifo"), SqsParameters: { MessageGroupId: "ep-1" } }) },
+        message: "The local Scheduler does not support target.sqsParameters.",
+      },
+    ];
+
+    it.each(unsupported)("$behaviour with a ValidationException that says so", async ({ overrides, message }) => {
+      const input = retrySchedule(inOneDay(), overrides);
+
+      const error = await rejectionOf(client.send(new CreateScheduleCommand(input)));
+
+      expect(error).toBeInstanceOf(ValidationException);
+      expect(error.message).toBe(message);
+      expect(server.schedules().some((s) => s.Name === input.Name)).toBe(false);
+    });
+
+    it("refuses Tags on a group with a ValidationException that says so", async () => {
+      const tagged = new CreateScheduleGroupCommand({ Name: uniqueName("tagged"), Tags: [{ Key: "k", Value: "v" }] });
+
+      const error = await rejectionOf(client.send(tagged));
+
+      expect(error).toBeInstanceOf(ValidationException);
+      expect(error.message).toBe("The local Scheduler does not support tags.");
+    });
+
+    it("answers the operations it does not have as AWS answers an unknown route", async () => {
+      const listed = await rejectionOf(client.send(new ListSchedulesCommand({})));
+      const updated = await rejectionOf(client.send(new UpdateScheduleCommand(retrySchedule(inOneDay()))));
+
+      for (const error of [listed, updated]) {
+        expect(error).toBeInstanceOf(SchedulerServiceException);
+        expect(error).toMatchObject({ name: "UnknownOperationException", $metadata: { httpStatusCode: 404 } });
       }
-      await client.send(new CreateScheduleCommand(retrySchedule(inOneDay(), { Name: "ep-1-a" })));
-
-      // Act
-      const firstPage = await client.send(
-        new ListSchedulesCommand({ GroupName: group, NamePrefix: "ep-1", State: "ENABLED", MaxResults: 1 }),
-      );
-      const secondPage = await client.send(
-        new ListSchedulesCommand({
-          GroupName: group,
-          NamePrefix: "ep-1",
-          MaxResults: 1,
-          NextToken: firstPage.NextToken,
-        }),
-      );
-      const disabled = await client.send(new ListSchedulesCommand({ GroupName: group, State: "DISABLED" }));
-      const groupInfo = await client.send(new GetScheduleGroupCommand({ Name: group }));
-      await client.send(new DeleteScheduleGroupCommand({ Name: group }));
-
-      // Assess
-      expect(firstPage.Schedules?.map((s) => s.Name)).toEqual(["ep-1-a"]);
-      expect(firstPage.Schedules?.[0]).toMatchObject({
-        Arn: `arn:aws:scheduler:us-east-1:000000000000:schedule/${group}/ep-1-a`,
-        GroupName: group,
-        Target: { Arn: queueArn("deliveries-ep-1-a") },
-      });
-      expect(secondPage.Schedules?.map((s) => s.Name)).toEqual(["ep-1-b"]);
-      expect(secondPage.NextToken).toBeUndefined();
-      expect(disabled.Schedules).toEqual([]);
-      expect(groupInfo).toMatchObject({ Name: group, State: "ACTIVE" });
-      expect(server.schedules().filter((s) => s.GroupName === group)).toEqual([]);
-      await expect(client.send(new GetScheduleGroupCommand({ Name: group }))).rejects.toBeInstanceOf(
-        ResourceNotFoundException,
-      );
-    });
-
-    it("refuses a second group with the same name with ConflictException", async () => {
-      const group = uniqueName("retries");
-      await client.send(new CreateScheduleGroupCommand({ Name: group }));
-
-      const error = await rejectionOf(client.send(new CreateScheduleGroupCommand({ Name: group })));
-
-      expect(error).toBeInstanceOf(ConflictException);
-    });
-
-    it("deletes a schedule so GetSchedule no longer finds it", async () => {
-      const input = retrySchedule(inOneDay());
-      await client.send(new CreateScheduleCommand(input));
-
-      await client.send(new DeleteScheduleCommand({ Name: input.Name }));
-
-      await expect(client.send(new GetScheduleCommand({ Name: input.Name }))).rejects.toBeInstanceOf(
-        ResourceNotFoundException,
+      expect(listed.message).toBe(
+        "No operation matches GET /schedules: the local Scheduler has only CreateSchedule, GetSchedule, " +
+          "DeleteSchedule, CreateScheduleGroup, GetScheduleGroup.",
       );
     });
   });
@@ -686,29 +637,24 @@ describe("closing the local scheduler", () => {
         firstCall();
         throw new Error("down");
       },
-      retryBaseDelayMs: 20,
     });
-    const localClient = new SchedulerClient({
-      endpoint: local.endpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    });
+    const client = localClient(local.endpoint);
     const failing = retrySchedule(Date.now() - 1_000, { Name: "failing" });
     failing.Target = { Arn: queueArn("q"), RoleArn: ROLE_ARN, RetryPolicy: { MaximumRetryAttempts: 185 } };
-    await localClient.send(new CreateScheduleCommand(failing));
-    await localClient.send(new CreateScheduleCommand(retrySchedule(Date.now() + 200, { Name: "soon" })));
+    await client.send(new CreateScheduleCommand(failing));
+    await client.send(new CreateScheduleCommand(retrySchedule(Date.now() + 300, { Name: "soon" })));
     await called;
-    localClient.destroy();
+    client.destroy();
 
     // Act
     await local.close();
     const callsAtClose = calls;
-    // A negative check needs a wait: longer than the retry pauses and past the "soon" schedule's time.
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // A negative check needs a wait: longer than the first retry pauses and past the "soon" schedule's time.
+    await new Promise((resolve) => setTimeout(resolve, 500));
 
     // Assess
     expect(calls).toBe(callsAtClose);
-    expect(local.fired).toEqual([]);
+    expect(local.schedules().map((s) => s.Name).sort()).toEqual(["failing", "soon"]);
   });
 
   it("lets the process exit after close(), with schedules pending and retries in flight", async () => {
