@@ -1,3 +1,8 @@
+/**
+ * @module The whole platform on one machine (docs/local-run.md): DynamoDB Local, a local SQS
+ * server, the local Scheduler API and the HTTP front door, running the
+ * production handlers with the production SDK clients; only endpoints differ.
+ */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, resolve } from "node:path";
@@ -19,6 +24,7 @@ import { catalogAdmin } from "../lambdas/core/catalog/catalog-admin";
 import exampleCatalog from "../catalogs/jurichat.json" with { type: "json" };
 import { TABLE_KEY } from "../lambdas/adapters/table-keys";
 import { issueApiKey } from "../lambdas/core/api-keys";
+import { parseTunable } from "../lambdas/config";
 import { DEFAULT_RETRY_SCHEDULE } from "../lambdas/core/retry-schedule";
 import { ADMIN_BASE_PATH, apiRoutes, lambdaFunctions } from "../lambdas/functions";
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local";
@@ -33,11 +39,6 @@ import { lambdaContext } from "./lambda-context";
 import { startQueuePoller } from "./queue-poller";
 import { type SchedulerServer, startSchedulerServer } from "./scheduler";
 
-/**
- * The whole platform on one machine (SPEC 7): DynamoDB Local, a local SQS
- * server, the local Scheduler API and the HTTP front door, running the
- * production handlers with the production SDK clients; only endpoints differ.
- */
 export interface LocalPlatformOptions {
   /** The API's port; 0 picks a free one. */
   readonly port?: number;
@@ -46,6 +47,13 @@ export interface LocalPlatformOptions {
   readonly logLevel?: string;
   /** Consecutive failures that open an endpoint's breaker (BREAKER_THRESHOLD); the stack's default when undefined. */
   readonly breakerThreshold?: number;
+  /**
+   * The URL policy, as the Lambdas' ALLOWED_URL_SCHEMES and ALLOW_PRIVATE_ADDRESSES read it. By
+   * default the local run allows http and private addresses, so receivers on 127.0.0.1 work;
+   * "https" and "false" give production's policy.
+   */
+  readonly allowedUrlSchemes?: string;
+  readonly allowPrivateAddresses?: string;
   /**
    * How long the front door keeps the authorizer's answer for an Authorization header,
    * so a revoked key keeps working for up to this long; the stack's default is 60 s.
@@ -58,7 +66,7 @@ export interface LocalPlatformOptions {
 
 export interface LocalOutputs {
   readonly ApiUrl: string;
-  /** The operators' API (SPEC 8), signed with SigV4 using the local credentials below. */
+  /** The operators' API (docs/operators-api.md), signed with SigV4 using the local credentials below. */
   readonly AdminUrl: string;
   readonly LocalAccessKeyId: string;
   readonly LocalSecretAccessKey: string;
@@ -189,8 +197,25 @@ async function createQueues(sqs: SQSClient): Promise<LocalQueues> {
   };
 }
 
+/**
+ * The URL policy's variables for the Lambdas: the local run's (http, private addresses) unless
+ * given, and refused before anything starts when the Lambdas would refuse them.
+ */
+function urlPolicyEnvironment(options: LocalPlatformOptions) {
+  const given = {
+    ALLOWED_URL_SCHEMES: options.allowedUrlSchemes ?? "https,http",
+    ALLOW_PRIVATE_ADDRESSES: options.allowPrivateAddresses ?? "true",
+  } as const;
+  for (const [name, text] of Object.entries(given) as [keyof typeof given, string][]) {
+    const parsed = parseTunable(name, text);
+    if (!parsed.ok) throw new Error(`${name}=${text} is invalid: ${parsed.problem}`);
+  }
+  return given;
+}
+
 export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
   const log = options.log ?? (() => {});
+  const urlPolicy = urlPolicyEnvironment(options);
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch((e: unknown) => log(`stop: ${String(e)}`));
@@ -251,9 +276,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       // The emulator fires to the second, so short test schedules keep their shape.
       SCHEDULER_MIN_LEAD_SECONDS: "0",
       RETRY_SCHEDULE: options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE,
-      // SPEC 7: the local run may call receivers on http://127.0.0.1.
-      ALLOWED_URL_SCHEMES: "https,http",
-      ALLOW_PRIVATE_ADDRESSES: "true",
+      ALLOWED_URL_SCHEMES: urlPolicy.ALLOWED_URL_SCHEMES,
+      ALLOW_PRIVATE_ADDRESSES: urlPolicy.ALLOW_PRIVATE_ADDRESSES,
       POWERTOOLS_SERVICE_NAME: "hookline",
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? "WARN",
       POWERTOOLS_METRICS_NAMESPACE: "Hookline",

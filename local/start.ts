@@ -9,6 +9,8 @@ const platform = await startLocalPlatform({
   tenantId: process.env.TENANT_ID,
   logLevel: process.env.LOG_LEVEL ?? "INFO",
   breakerThreshold: process.env.BREAKER_THRESHOLD ? Number(process.env.BREAKER_THRESHOLD) : undefined,
+  allowedUrlSchemes: process.env.ALLOWED_URL_SCHEMES,
+  allowPrivateAddresses: process.env.ALLOW_PRIVATE_ADDRESSES,
   outputsFile: ".local/outputs.json",
   log: (line) => console.log(line),
 }).catch((error: unknown) => {
