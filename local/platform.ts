@@ -6,8 +6,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, resolve } from "node:path";
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
-import { CreateScheduleGroupCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
+import { CreateTableCommand, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import { CreateScheduleGroupCommand } from "@aws-sdk/client-scheduler";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -15,7 +15,6 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createSqsServer } from "local-aws-sqs";
 import { DynamoDbApiKeyStore } from "../lambdas/adapters/dynamodb-api-key-store";
 import { DynamoDbEventTypeStore } from "../lambdas/adapters/dynamodb-event-type-store";
@@ -27,6 +26,9 @@ import { issueApiKey } from "../lambdas/core/api-keys";
 import { parseTunable } from "../lambdas/config";
 import { DEFAULT_RETRY_SCHEDULE } from "../lambdas/core/retry-schedule";
 import { ADMIN_BASE_PATH, apiRoutes, lambdaFunctions } from "../lambdas/functions";
+import { LOCAL_CREDENTIALS, localDocumentClient, localDynamoDb, localScheduler, localSqs } from "./clients";
+
+export { LOCAL_CREDENTIALS };
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local";
 import {
   type Authorizer,
@@ -93,7 +95,6 @@ const REGION = "us-east-1";
 const TABLE_NAME = "hookline-local";
 const SCHEDULE_GROUP = "hookline-retries";
 const ROLE_ARN = "arn:aws:iam::123456789012:role/hookline-scheduler";
-export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 /** The IAM user the local run's operators' API takes signatures from, with the local credentials. */
 const LOCAL_OPERATOR: LocalOperator = {
   credentials: LOCAL_CREDENTIALS,
@@ -119,7 +120,7 @@ async function freePort(): Promise<number> {
 }
 
 async function createTable(endpoint: string): Promise<void> {
-  const client = new DynamoDBClient({ endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+  const client = localDynamoDb({ DynamoDbEndpoint: endpoint, Region: REGION });
   await client.send(
     new CreateTableCommand({
       TableName: TABLE_NAME,
@@ -229,7 +230,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const sqsServer = await createSqsServer({ port: sqsPort, hostname: "127.0.0.1" });
     stops.push(() => new Promise<void>((ok) => sqsServer.close(() => ok())));
     const sqsEndpoint = `http://127.0.0.1:${sqsPort}`;
-    const sqs = new SQSClient({ endpoint: sqsEndpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+    const sqs = localSqs({ SqsEndpoint: sqsEndpoint, Region: REGION });
     const queues = await createQueues(sqs);
 
     const scheduler = await startSchedulerServer({
@@ -242,11 +243,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       log,
     });
     stops.push(() => scheduler.close());
-    const schedulerClient = new SchedulerClient({
-      endpoint: scheduler.endpoint,
-      region: REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
+    const schedulerClient = localScheduler({ SchedulerEndpoint: scheduler.endpoint, Region: REGION });
     await schedulerClient.send(new CreateScheduleGroupCommand({ Name: SCHEDULE_GROUP }));
     schedulerClient.destroy();
 
@@ -293,9 +290,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
     const tenantId = options.tenantId ?? "local";
     const { key, record } = issueApiKey(tenantId);
-    const documents = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS }),
-    );
+    const documents = localDocumentClient({ DynamoDbEndpoint: dynamo.endpoint, Region: REGION });
     await new DynamoDbApiKeyStore(documents, TABLE_NAME).save(record);
     await seedCatalog(new DynamoDbEventTypeStore(documents, TABLE_NAME));
     documents.destroy();

@@ -1,5 +1,17 @@
+/**
+ * @module SQS messages as Lambda's SQS event source hands them to a function: converted from
+ * what ReceiveMessage answered (the local run's pollers), or made for a body (the tests and the
+ * bench, which invoke the worker directly). One shape for all three.
+ */
+import { createHash, randomUUID } from "node:crypto";
 import type { Message, MessageAttributeValue } from "@aws-sdk/client-sqs";
-import type { SQSMessageAttribute, SQSMessageAttributes, SQSRecord, SQSRecordAttributes } from "aws-lambda";
+import type {
+  SQSEvent,
+  SQSMessageAttribute,
+  SQSMessageAttributes,
+  SQSRecord,
+  SQSRecordAttributes,
+} from "aws-lambda";
 
 /** Where the records come from, as Lambda stamps it on every record. */
 export interface SqsRecordSource {
@@ -45,10 +57,36 @@ export function toSqsRecord(message: Message, source: SqsRecordSource): SQSRecor
     messageAttributes: toRecordMessageAttributes(message.MessageAttributes),
     ...(message.MD5OfMessageAttributes && { md5OfMessageAttributes: message.MD5OfMessageAttributes }),
     md5OfBody,
-    eventSource: "aws:sqs",
-    eventSourceARN: source.queueArn,
-    awsRegion: source.awsRegion,
+    ...recordSource(source),
   };
+}
+
+function recordSource(source: SqsRecordSource) {
+  return { eventSource: "aws:sqs", eventSourceARN: source.queueArn, awsRegion: source.awsRegion } as const;
+}
+
+/** A record for `body` as if just received for the first time from `source`'s queue. */
+export function sqsRecord(body: string, source: SqsRecordSource, messageId: string = randomUUID()): SQSRecord {
+  const now = String(Date.now());
+  return {
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: "1",
+      SentTimestamp: now,
+      SenderId: "local",
+      ApproximateFirstReceiveTimestamp: now,
+    },
+    messageAttributes: {},
+    md5OfBody: createHash("md5").update(body).digest("hex"),
+    ...recordSource(source),
+  };
+}
+
+/** A batch of records for `bodies`, as one invocation of the worker gets it. */
+export function sqsEvent(bodies: readonly string[], source: SqsRecordSource): SQSEvent {
+  return { Records: bodies.map((body) => sqsRecord(body, source)) };
 }
 
 function toRecordAttributes(message: Message): SQSRecordAttributes {

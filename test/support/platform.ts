@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { inject } from "vitest";
 import { DynamoDbApiKeyStore } from "../../lambdas/adapters/dynamodb-api-key-store";
 import { issueApiKey } from "../../lambdas/core/api-keys";
 import { type AdminClient, localAdminClient } from "../../cli/admin-client";
-import { LOCAL_CREDENTIALS, type LocalOutputs } from "../../local/platform";
+import { localDocumentClient } from "../../local/clients";
+import type { LocalOutputs } from "../../local/platform";
 
 /** The local platform the global setup started, and clients for it. */
 export function platform(): LocalOutputs {
@@ -23,11 +23,7 @@ export function adminApi(): TestAdminClient {
 }
 
 export function documentClient(): DynamoDBDocumentClient {
-  const { DynamoDbEndpoint, Region } = platform();
-  return DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: DynamoDbEndpoint, region: Region, credentials: LOCAL_CREDENTIALS }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
+  return localDocumentClient(platform());
 }
 
 export interface ApiResponse {
