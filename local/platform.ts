@@ -13,7 +13,7 @@ import {
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
   SendMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { createSqsServer } from "local-aws-sqs";
 import { DynamoDbApiKeyStore } from "../lambdas/adapters/dynamodb-api-key-store";

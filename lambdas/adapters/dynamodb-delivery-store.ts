@@ -7,19 +7,9 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import {
-  type Delivery,
-  type DeliveryAttempt,
-  type DeliverySummaryView,
-  MAX_FAN_OUT_WRITES,
-  type StoredEvent,
-  SUMMARY_FIELDS,
-} from "../core/delivery/model";
+import { type Delivery, type DeliveryAttempt, MAX_FAN_OUT_WRITES, type StoredEvent } from "../core/delivery/model";
 import type {
   ClaimFrom,
-  DeliveryLog,
-  DeliveryLogPage,
-  DeliveryLogQuery,
   DeliveryStore,
   DeliveryUpdate,
   FanOutRecord,
@@ -27,19 +17,10 @@ import type {
   ParkedPage,
   ParkWrite,
 } from "../core/delivery/ports";
-import { firstUlidAt } from "../core/ulid";
+import { deliveryIdAt, MAX_EXAMINED_PER_PAGE, readDelivery, storedDelivery } from "./dynamodb-delivery-log";
 import { dataAttribute, refsAttribute, storedData, storedRefs } from "./dynamodb-event-item";
-import { writtenIf } from "./dynamodb-items";
-import { keys, withoutKeys } from "./table-keys";
-
-/** A filtered log page reads at most this many deliveries; the cursor continues past them. */
-const MAX_EXAMINED_PER_PAGE = 1000;
-const FILTERED_QUERY_LIMIT = 250;
-const DELIVERY_SK_PREFIX = keys.delivery("", "").sk;
-/** A log page reads the summary fields only, never the attempts. */
-const SUMMARY_PROJECTION = SUMMARY_FIELDS.map((f) => `#${f}`).join(", ");
-const SUMMARY_NAMES = Object.fromEntries(SUMMARY_FIELDS.map((f) => [`#${f}`, f]));
-
+import { requiredText, type StoredItem, writtenIf } from "./dynamodb-items";
+import { keys } from "./table-keys";
 
 const OPEN = { ":pending": "pending", ":retrying": "retrying" } as const;
 const IS_OPEN = "#status IN (:pending, :retrying)";
@@ -69,26 +50,30 @@ const PARKED_QUERY_LIMIT = 200;
  * are written right after the event. A run that dies in between leaves the
  * event naming deliveries that do not exist yet: the redelivered message
  * writes them (after the lease) and resumes. Data over 400 bytes is stored
- * brotli-compressed, so its cost per KB is well under a unit. Both expire by TTL.
+ * brotli-compressed, so its cost per KB is well under a unit. Both expire by TTL,
+ * `retentionMs` after they are written. The log's queries are ./dynamodb-delivery-log.ts.
  */
-export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
+export class DynamoDbDeliveryStore implements DeliveryStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    /** How long the log is kept; only a store that records events needs it. */
-    private readonly retentionMs?: number,
+    private readonly settings: DeliveryStoreSettings,
   ) {}
 
+  private now(): number {
+    return this.settings.clock().getTime();
+  }
+
+  /** The TTL of what is written at `now` (ms): DynamoDB's is in seconds. */
   private expiresAt(now: number): number {
-    if (this.retentionMs === undefined) throw new Error("this delivery store was made without a retention");
-    return Math.ceil((now + this.retentionMs) / 1000);
+    return Math.ceil((now + this.settings.retentionMs) / 1000);
   }
 
   async recordFanOut(event: StoredEvent, deliveries: readonly Delivery[], write: FanOutWrite): Promise<FanOutRecord> {
     if (deliveries.length > MAX_FAN_OUT_WRITES) {
       throw new Error(`an event can fan out to at most ${MAX_FAN_OUT_WRITES} endpoints, not ${deliveries.length}`);
     }
-    const now = Date.now();
+    const now = this.now();
     const lease = randomUUID();
     const recorded = await writtenIf(
       this.client.send(
@@ -137,14 +122,14 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
   }
 
   async recordDeliveries(deliveries: readonly Delivery[]): Promise<void> {
-    const expiresAt = this.expiresAt(Date.now());
+    const expiresAt = this.expiresAt(this.now());
     await Promise.all(deliveries.map((d) => this.putNew({ ...d }, expiresAt)));
   }
 
   async recordFirstAttempt(delivery: Delivery, attempt: DeliveryAttempt, update: DeliveryUpdate): Promise<boolean> {
     return this.putNew(
       { ...delivery, ...update, attempt_count: attempt.number, attempts: [attempt] },
-      this.expiresAt(Date.now()),
+      this.expiresAt(this.now()),
     );
   }
 
@@ -165,20 +150,11 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: keys.event(tenantId, eventId), ConsistentRead: true }),
     );
-    if (!Item) return undefined;
-    const { tenant_id, id, type, created_at } = Item;
-    return { tenant_id, id, type, created_at, data: storedData(Item), deliveries: storedRefs(Item) };
+    return Item ? storedEvent(Item) : undefined;
   }
 
   async getDelivery(webhookId: string, deliveryId: string): Promise<Delivery | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: keys.delivery(webhookId, deliveryId),
-        ConsistentRead: true,
-      }),
-    );
-    return Item ? toDelivery(Item) : undefined;
+    return readDelivery(this.client, this.tableName, webhookId, deliveryId);
   }
 
   async claimAttempt(
@@ -317,8 +293,9 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
       );
       for (const item of page.Items ?? []) {
         // One past the page says where the next starts.
-        if (items.length === limit) return { items, next: toDelivery(item).id };
-        items.push(toDelivery(item));
+        const delivery = storedDelivery(item);
+        if (items.length === limit) return { items, next: delivery.id };
+        items.push(delivery);
       }
       startKey = page.LastEvaluatedKey;
       if (!startKey) return { items };
@@ -326,58 +303,29 @@ export class DynamoDbDeliveryStore implements DeliveryStore, DeliveryLog {
       // The work bound, in a log delivered past since the breaker opened: the next page goes on
       // from the last delivery looked at.
       if (examined >= MAX_EXAMINED_PER_PAGE) {
-        return { items, next: String(startKey.sk).slice(DELIVERY_SK_PREFIX.length) };
+        return { items, next: deliveryIdAt(startKey) };
       }
     }
-  }
-
-  async listDeliveries(webhookId: string, query: DeliveryLogQuery): Promise<DeliveryLogPage> {
-    const since = query.since ? firstUlidAt(query.since.getTime()) : "";
-    const statuses = query.statuses ?? [];
-    const filtered = statuses.length > 0;
-    // The same query for every page; only where it starts and how much it reads change.
-    const input = {
-      TableName: this.tableName,
-      KeyConditionExpression: "pk = :pk AND sk BETWEEN :oldest AND :newest",
-      ...(filtered ? { FilterExpression: `#status IN (${statuses.map((_, i) => `:s${i}`).join(", ")})` } : {}),
-      ProjectionExpression: SUMMARY_PROJECTION,
-      ExpressionAttributeNames: SUMMARY_NAMES,
-      ExpressionAttributeValues: {
-        ":pk": keys.delivery(webhookId, "").pk,
-        ":oldest": keys.delivery(webhookId, `msg_${since}`).sk,
-        ":newest": keys.delivery(webhookId, "msg_~").sk,
-        ...Object.fromEntries(statuses.map((status, i) => [`:s${i}`, status])),
-      },
-      ScanIndexForward: false,
-    };
-    const items: DeliverySummaryView[] = [];
-    // Newest first from just past the cursor's delivery (an exclusive start), down to `since`.
-    let startKey: Record<string, unknown> | undefined = query.before
-      ? { ...keys.delivery(webhookId, query.before) }
-      : undefined;
-    for (let examined = 0; examined < MAX_EXAMINED_PER_PAGE; ) {
-      const page = await this.client.send(
-        new QueryCommand({
-          ...input,
-          // Unfiltered, one more than the page says whether another page follows.
-          Limit: filtered ? FILTERED_QUERY_LIMIT : query.limit - items.length + 1,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      examined += page.ScannedCount ?? 0;
-      for (const item of page.Items ?? []) {
-        if (items.length === query.limit) return { items, continueAfter: items.at(-1)?.id };
-        items.push(item as DeliverySummaryView);
-      }
-      startKey = page.LastEvaluatedKey;
-      if (!startKey) return { items };
-    }
-    // The work bound, with more log left: the next page goes on from the last delivery looked at.
-    return { items, continueAfter: String(startKey?.sk).slice(DELIVERY_SK_PREFIX.length) };
   }
 }
 
-function toDelivery(item: Record<string, unknown>): Delivery {
-  const { lease: _lease, lease_until: _until, expires_at: _expires, ...delivery } = withoutKeys(item);
-  return delivery as unknown as Delivery;
+export interface DeliveryStoreSettings {
+  /** How long the log is kept (docs/api.md, Retention): what is written expires this long after. */
+  readonly retentionMs: number;
+  /** The time of a write: its TTL counts from it, and an event's idempotency window is compared with it. */
+  readonly clock: () => Date;
+}
+
+/** An event item, in any layout it has been stored in (./dynamodb-event-item.ts). */
+function storedEvent(item: StoredItem): StoredEvent {
+  const id = requiredText(item, "id", "event");
+  const what = `event ${id}`;
+  return {
+    tenant_id: requiredText(item, "tenant_id", what),
+    id,
+    type: requiredText(item, "type", what),
+    created_at: requiredText(item, "created_at", what),
+    data: storedData(item),
+    deliveries: storedRefs(item),
+  };
 }

@@ -14,6 +14,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDbApiKeyStore } from "../adapters/dynamodb-api-key-store";
+import { DynamoDbDeliveryLog } from "../adapters/dynamodb-delivery-log";
 import { DynamoDbDeliveryStore } from "../adapters/dynamodb-delivery-store";
 import { DynamoDbEndpointHealthStore } from "../adapters/dynamodb-endpoint-health-store";
 import { DynamoDbEventTypeStore } from "../adapters/dynamodb-event-type-store";
@@ -90,21 +91,19 @@ export const slowLane = /* @__PURE__ */ once(
   () => new SqsEventQueue(sqsClient(), loadConfig("slowLane").SLOW_LANE_QUEUE_URL),
 );
 
+/** The log's reads (a page, one delivery): they need no retention setting, which only writes do. */
+export const deliveryLogStore = /* @__PURE__ */ once(() => new DynamoDbDeliveryLog(documentClient(), tableName()));
+
 export const deliveryStore = /* @__PURE__ */ once(
   () =>
-    new DynamoDbDeliveryStore(
-      documentClient(),
-      tableName(),
-      loadConfig("retention").DELIVERY_LOG_RETENTION_DAYS * 86_400_000,
-    ),
+    new DynamoDbDeliveryStore(documentClient(), tableName(), {
+      retentionMs: loadConfig("retention").DELIVERY_LOG_RETENTION_DAYS * 86_400_000,
+      clock: () => new Date(),
+    }),
 );
 
-// Reading the log needs no retention setting.
 export const deliveryLog = /* @__PURE__ */ once(() =>
-  createDeliveryLog({
-    endpoints: webhookStore(),
-    deliveries: new DynamoDbDeliveryStore(documentClient(), tableName()),
-  }),
+  createDeliveryLog({ endpoints: webhookStore(), deliveries: deliveryLogStore() }),
 );
 
 /**

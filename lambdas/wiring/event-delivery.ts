@@ -10,6 +10,7 @@ import { eventDelivery as createEventDelivery, type EventDeliveryDeps } from "..
 import { recovery as createRecovery } from "../core/delivery/recovery";
 import {
   currentCatalog,
+  deliveryLogStore,
   deliveryStore,
   endpointHealthStore,
   eventPublisher,
@@ -28,7 +29,7 @@ import { webhookSender } from "./http-senders";
 // Resends run in the slow lane (a recovery is often thousands, to an endpoint that just had
 // trouble): queued there directly, not through the events queue.
 const recovery = /* @__PURE__ */ once(() =>
-  createRecovery({ deliveries: deliveryStore(), queue: slowLane() }),
+  createRecovery({ deliveries: deliveryLogStore(), queue: slowLane() }),
 );
 
 /** Delivery over the production adapters and `queue`; tests replace parts (a clock, a sender). */

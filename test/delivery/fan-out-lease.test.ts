@@ -60,7 +60,10 @@ function worker({
     { step: "initialize", name: "recordCalls" },
   );
   const delivery = productionEventDelivery({
-    deliveries: new DynamoDbDeliveryStore(client, platform().TableName, 30 * 86_400_000),
+    deliveries: new DynamoDbDeliveryStore(client, platform().TableName, {
+      retentionMs: 30 * 86_400_000,
+      clock: clock ?? (() => new Date()),
+    }),
     endpoints: new DynamoDbWebhookStore(client, platform().TableName),
     sender,
     ...(clock ? { clock } : {}),

@@ -4,7 +4,7 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { ulid } from "../../lambdas/core/ulid";
 import { recovery } from "../../lambdas/core/delivery/recovery";
-import { deliveryStore, eventPublisher, webhookStore } from "../../lambdas/wiring/aws";
+import { deliveryLogStore, deliveryStore, eventPublisher, webhookStore } from "../../lambdas/wiring/aws";
 import {
   awaitDelivery,
   createEndpoint,
@@ -307,7 +307,7 @@ describe("POST /v1/webhooks/{id}/recover", () => {
     for (let i = 0; i < 5; i++) failed.push((await tenant.api("POST", `/v1/webhooks/${hook.id}/test`)).json.data.id);
     healthy = true;
     // Parts of one page of two deliveries; the worker's parts (the production size) do the rest.
-    const small = recovery({ deliveries: deliveryStore(), queue: eventPublisher(), pagesPerPart: 1, pageSize: 2 });
+    const small = recovery({ deliveries: deliveryLogStore(), queue: eventPublisher(), pagesPerPart: 1, pageSize: 2 });
 
     const part = await small.queuePart({ tenantId: tenant.tenantId, webhookId: hook.id, since });
 

@@ -6,7 +6,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import type { DynamoDbDeliveryStore } from "../../lambdas/adapters/dynamodb-delivery-store";
+import type { DynamoDbDeliveryLog } from "../../lambdas/adapters/dynamodb-delivery-log";
 import type { Delivery } from "../../lambdas/core/delivery/model";
 import type { FanOutWrite } from "../../lambdas/core/delivery/ports";
 import type { EventDelivery, EventDeliveryDeps } from "../../lambdas/core/delivery";
@@ -61,9 +61,14 @@ export function leaseAll(deliveries: readonly Delivery[], idempotentUntil: Date,
   return { idempotentUntil, leaseUntil, leased };
 }
 
-/** The production store, as the local platform configures it (a 30-day log). */
-export function deliveryStore(): DynamoDbDeliveryStore {
+/** The production store, as the local platform configures it (a 30-day log, the system clock). */
+export function deliveryStore(): ReturnType<typeof wiring.deliveryStore> {
   return wiring.deliveryStore();
+}
+
+/** The production log's reads, as the API makes them. */
+export function deliveryLogStore(): DynamoDbDeliveryLog {
+  return wiring.deliveryLogStore();
 }
 
 /** The deliveries the fan-out of an event created, as stored now. */

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { EVENT_DATA } from "../../../bench/fixtures";
+import { DynamoDbDeliveryStore, type DeliveryStoreSettings } from "../../../lambdas/adapters/dynamodb-delivery-store";
 import { keys } from "../../../lambdas/adapters/table-keys";
 import type { Delivery, StoredEvent } from "../../../lambdas/core/delivery/model";
 import type { FanOutWrite } from "../../../lambdas/core/delivery/ports";
@@ -10,9 +11,10 @@ import { deliveryStore, pendingDelivery } from "../../support/delivery";
 import { documentClient, platform } from "../../support/platform";
 
 /**
- * What the DynamoDB delivery store keeps to itself: the items' layout, their TTL, the compressed
- * data, the layouts it still reads, and the log's queries. What every delivery store promises is
- * test/contracts/delivery-store.contract.ts.
+ * What the DynamoDB delivery store keeps to itself: the items' layout, their TTL on the clock it is
+ * given, the compressed data, the layouts it still reads, and the malformed items it refuses to.
+ * What every delivery store promises is test/contracts/delivery-store.contract.ts; the log's
+ * queries are ./dynamodb-delivery-log.test.ts.
  */
 function fixture(data: unknown = { a: 1 }): { event: StoredEvent; delivery: Delivery } {
   const tenant = `store-${randomUUID().slice(0, 8)}`;
@@ -176,48 +178,155 @@ describe("DynamoDbDeliveryStore", () => {
   });
 });
 
-describe("DynamoDbDeliveryStore.listDeliveries", () => {
-  /** Records `count` deliveries to one endpoint, made a millisecond apart from `start`, in fan-outs of 99. */
-  async function log(count: number, status: (i: number) => Delivery["status"], start = Date.now() - count) {
-    const store = deliveryStore();
-    const { delivery: template, event } = fixture();
-    const made: Delivery[] = [];
-    for (let i = 0; i < count; i++) {
-      const at = new Date(start + i).toISOString();
-      made.push({ ...template, id: `msg_${ulid(start + i)}`, status: status(i), created_at: at, updated_at: at });
-    }
-    for (let from = 0; from < count; from += 99) {
-      const batch = made.slice(from, from + 99);
-      const refs = batch.map((d) => ({ webhook_id: d.webhook_id, delivery_id: d.id }));
-      await store.recordFanOut({ ...event, id: `evt_${from}`, deliveries: refs }, batch, write());
-    }
-    return { store, webhookId: template.webhook_id, made };
-  }
-
-  it("bounds the work of a filtered page and hands back a cursor that goes on past it", async () => {
-    // Only the oldest of 1,200 has the status asked for: the first page reads its bound and stops.
-    const { store, webhookId, made } = await log(1200, (i) => (i === 0 ? "failed" : "succeeded"));
-
-    const first = await store.listDeliveries(webhookId, { statuses: ["failed"], limit: 10 });
-    const second = await store.listDeliveries(webhookId, {
-      statuses: ["failed"],
-      limit: 10,
-      before: first.continueAfter ?? "",
+describe("DynamoDbDeliveryStore, on the clock it is given", () => {
+  /** Far enough ahead that no TTL sweep takes what these tests write; a quarter second past a whole one. */
+  const NOW = Date.parse("2031-06-01T08:00:00.250Z");
+  const RETENTION_MS = 2 * 86_400_000;
+  const storeAt = (now: number) =>
+    new DynamoDbDeliveryStore(documentClient(), platform().TableName, {
+      retentionMs: RETENTION_MS,
+      clock: () => new Date(now),
     });
+  const attempt = { number: 1, attempted_at: "x", status_code: 200, error: null, duration_ms: 5, response_body: "" };
 
-    expect(first.items).toEqual([]);
-    expect(first.continueAfter).toMatch(/^msg_/);
-    expect(second.items.map((d) => d.id)).toEqual([made[0]?.id]);
-    expect(second.continueAfter).toBeUndefined();
+  it("is made with a retention and a clock: neither is optional", () => {
+    expectTypeOf<DeliveryStoreSettings>().toEqualTypeOf<{ readonly retentionMs: number; readonly clock: () => Date }>();
+    // @ts-expect-error: a store without a retention does not compile.
+    const withoutRetention: DeliveryStoreSettings = { clock: () => new Date() };
+    // @ts-expect-error: nor one without a clock.
+    const withoutClock: DeliveryStoreSettings = { retentionMs: RETENTION_MS };
+
+    expect([withoutRetention, withoutClock].map((s) => Object.keys(s))).toEqual([["clock"], ["retentionMs"]]);
   });
 
-  it("reads back to `since` and no further", async () => {
-    const start = Date.now() - 1000;
-    const { store, webhookId, made } = await log(20, () => "failed", start);
+  it("expires what it writes the retention after its clock's time, whichever way it writes it", async () => {
+    // Prepare
+    const store = storeAt(NOW);
+    const { event, delivery: sent } = fixture();
+    const skipped = { ...sent, id: `msg_${ulid()}`, webhook_id: randomUUID(), status: "skipped" as const };
+    const resumed = { ...sent, id: `msg_${ulid()}`, webhook_id: randomUUID() };
+    const window = { ...write([sent]), idempotentUntil: new Date(NOW + 60_000) };
 
-    const page = await store.listDeliveries(webhookId, { since: new Date(start + 15), limit: 100 });
+    // Act
+    await store.recordFanOut(event, [sent, skipped], window);
+    await store.recordFirstAttempt(sent, attempt, {
+      status: "succeeded",
+      next_attempt_at: null,
+      first_attempt_at: sent.created_at,
+      updated_at: sent.created_at,
+    });
+    await store.recordDeliveries([resumed]);
 
-    expect(page.items.map((d) => d.id)).toEqual(made.slice(15).map((d) => d.id).reverse());
-    expect(page.continueAfter).toBeUndefined();
+    // Assess: in whole seconds, rounded up.
+    const expected = Math.ceil((NOW + RETENTION_MS) / 1000);
+    const items = [await eventItem(event), ...(await Promise.all([sent, skipped, resumed].map(deliveryItem)))];
+    expect(items.map((item) => item?.expires_at)).toEqual([expected, expected, expected, expected]);
+  });
+
+  it("compares an event's idempotency window with its clock", async () => {
+    // Prepare: an event recorded with a window a minute long on the store's clock.
+    const { event } = fixture();
+    const until = new Date(NOW + 60_000);
+    await storeAt(NOW).recordFanOut({ ...event, deliveries: [] }, [], { ...write(), idempotentUntil: until });
+
+    // Act
+    const withinIt = await storeAt(NOW + 60_000).recordFanOut({ ...event, deliveries: [] }, [], write());
+    const pastIt = await storeAt(NOW + 60_001).recordFanOut({ ...event, deliveries: [] }, [], write());
+
+    // Assess
+    expect(withinIt.recorded, "a duplicate on the window's last millisecond").toBe(false);
+    expect(pastIt.recorded, "the same id once the window is over").toBe(true);
+    expect((await eventItem(event))?.expires_at).toBe(Math.ceil((NOW + 60_001 + RETENTION_MS) / 1000));
   });
 });
+
+describe("DynamoDbDeliveryStore reading what is stored", () => {
+  /** Writes `item` as the delivery's item, as the store would but for what the test changes. */
+  async function storedAs(delivery: Delivery, item: Record<string, unknown>): Promise<void> {
+    await documentClient().send(
+      new PutCommand({
+        TableName: platform().TableName,
+        Item: { ...keys.delivery(delivery.webhook_id, delivery.id), ...item },
+      }),
+    );
+  }
+
+  const timedOut = {
+    number: 1,
+    attempted_at: "2026-03-02T12:00:01.000Z",
+    status_code: null,
+    error: "timeout" as const,
+    duration_ms: 15_000,
+    response_body: "",
+  };
+
+  it("reads an attempt that got no answer: no status code, and why", async () => {
+    // Prepare
+    const { delivery } = fixture();
+    const retrying = { ...delivery, status: "retrying" as const, attempt_count: 1, attempts: [timedOut] };
+    await storedAs(retrying, { ...retrying, lease_until: 0, expires_at: 1 });
+
+    // Act
+    const read = await deliveryStore().getDelivery(retrying.webhook_id, retrying.id);
+
+    // Assess
+    expect(read).toEqual(retrying);
+  });
+
+  it.each([
+    ["no status", (d: Delivery) => withoutField(d, "status"), /delivery msg_\w+ has no status$/],
+    ["a status it does not know", (d: Delivery) => ({ ...d, status: "sent" }), /has status "sent", not one of pending/],
+    [
+      "an attempt count as text",
+      (d: Delivery) => ({ ...d, attempt_count: "1" }),
+      /has attempt_count as a string, not a number/,
+    ],
+    [
+      "an attempt number that is not a number",
+      (d: Delivery) => ({ ...d, attempt_count: 1, attempts: [{ ...timedOut, number: "one" }] }),
+      /delivery msg_\w+ \(attempts\[0\]\) has number as a string, not a number/,
+    ],
+    [
+      "an attempt error it does not know",
+      (d: Delivery) => ({ ...d, attempt_count: 1, attempts: [{ ...timedOut, error: "gremlins" }] }),
+      /\(attempts\[0\]\) has error "gremlins", not one of timeout/,
+    ],
+    [
+      "attempts that are not a list",
+      (d: Delivery) => ({ ...d, attempts: "none" }),
+      /has attempts as a string, not a list/,
+    ],
+  ])("refuses a delivery item with %s, naming the field", async (_, malformed, message) => {
+    // Prepare
+    const { delivery } = fixture();
+    await storedAs(delivery, malformed(delivery));
+
+    // Act
+    const read = deliveryStore().getDelivery(delivery.webhook_id, delivery.id);
+
+    // Assess
+    await expect(read).rejects.toThrow(message);
+  });
+
+  it("refuses an event item with no type, naming the field", async () => {
+    // Prepare
+    const { event } = fixture();
+    const { type: _type, data: _data, deliveries: _deliveries, ...rest } = event;
+    await documentClient().send(
+      new PutCommand({
+        TableName: platform().TableName,
+        Item: { ...keys.event(event.tenant_id, event.id), ...rest, data_json: "{}", refs: "" },
+      }),
+    );
+
+    // Act
+    const read = deliveryStore().getEvent(event.tenant_id, event.id);
+
+    // Assess
+    await expect(read).rejects.toThrow(`stored event ${event.id} has no type`);
+  });
+});
+
+function withoutField<T extends object>(value: T, field: keyof T): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([name]) => name !== field));
+}
