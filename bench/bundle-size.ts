@@ -24,7 +24,7 @@ import { esbuildOptions } from "../lib/bundling";
 const RUNS = 15;
 const TARGET_RATIO = 1.3;
 
-/** The SDK clients a baseline builds, as lambdas/wiring/aws.ts builds them. */
+/** The SDK clients a baseline builds, as lambdas/wiring/clients.ts builds them. */
 const clientCode = {
   DynamoDB: {
     imports: [

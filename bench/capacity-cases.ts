@@ -10,9 +10,9 @@
  * them into units and dollars per delivery.
  */
 import { fileURLToPath } from "node:url";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import { issueApiKey } from "../lambdas/core/api-keys";
-import { LOCAL_CREDENTIALS, startLocalPlatform } from "../local/platform";
+import { localSqs } from "../local/clients";
+import { startLocalPlatform } from "../local/platform";
 import { meterDynamoDb, meterSqs } from "./capacity-meter";
 import { type CaseCounts, describe, invoke, isClean, measureCase, type Rig, settle } from "./capacity-window";
 import { EVENT_DATA, EVENT_TYPE, OCCURRED_AT } from "./fixtures";
@@ -103,15 +103,11 @@ async function measure(): Promise<CasesAnswer> {
   // default (the stack's catalogCacheTtl, 30 s), which is what a delivery costs there.
   delete process.env.CATALOG_CACHE_SECONDS;
   const { outputs } = platform;
-  const queues = new SQSClient({
-    endpoint: outputs.SqsEndpoint,
-    region: outputs.Region,
-    credentials: LOCAL_CREDENTIALS,
-  });
+  const queues = localSqs(outputs);
   const receiver = await startReceiverProcess();
   const failing = await startStatusServer(500);
   try {
-    const aws = await import("../lambdas/wiring/aws");
+    const aws = await import("../lambdas/wiring/clients");
     const { loadConfig } = await import("../lambdas/config");
     const { handler } = await import("../lambdas/handlers/delivery-worker");
     const rig: Rig = {

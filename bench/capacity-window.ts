@@ -11,6 +11,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { handler as deliveryWorker } from "../lambdas/handlers/delivery-worker";
 import { lambdaContext } from "../local/lambda-context";
 import type { LocalPlatform } from "../local/platform";
+import { sqsRecord } from "../local/sqs-records";
 import type { DynamoDbCounts, Meter } from "./capacity-meter";
 import type { ReceiverProcess } from "./harness";
 import { sqsBilledRequests } from "./prices";
@@ -56,33 +57,18 @@ const countBy = <T>(items: readonly T[], key: (item: T) => string) => {
 };
 
 let sequence = 0;
-function sqsRecord({ platform: { outputs } }: Rig, body: string): SQSRecord {
+function recordFor({ platform: { outputs } }: Rig, body: string): SQSRecord {
   const messageId = `sqs-cost-${String(sequence++).padStart(6, "0")}`;
-  const now = String(Date.now());
   const queueName = outputs.EventsQueueUrl.split("/").pop();
-  return {
-    messageId,
-    receiptHandle: `rh-${messageId}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: "1",
-      SentTimestamp: now,
-      SenderId: "bench",
-      ApproximateFirstReceiveTimestamp: now,
-    },
-    messageAttributes: {},
-    md5OfBody: "",
-    eventSource: "aws:sqs",
-    eventSourceARN: `arn:aws:sqs:${outputs.Region}:123456789012:${queueName}`,
-    awsRegion: outputs.Region,
-  };
+  const queueArn = `arn:aws:sqs:${outputs.Region}:123456789012:${queueName}`;
+  return sqsRecord(body, { queueArn, awsRegion: outputs.Region }, messageId);
 }
 
 /** Works `bodies` in invocations of up to `perBatch` records, one after another; answers each one's wall time. */
 export async function invoke(rig: Rig, bodies: readonly string[], perBatch: number): Promise<number[]> {
   const wallMs: number[] = [];
   for (let i = 0; i < bodies.length; i += perBatch) {
-    const event: SQSEvent = { Records: bodies.slice(i, i + perBatch).map((body) => sqsRecord(rig, body)) };
+    const event: SQSEvent = { Records: bodies.slice(i, i + perBatch).map((body) => recordFor(rig, body)) };
     const started = performance.now();
     const response = (await rig.handler(event, lambdaContext("deliveryWorker", 60_000))) as SQSBatchResponse;
     wallMs.push(performance.now() - started);

@@ -10,8 +10,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { LOCAL_CREDENTIALS, type LocalOutputs, startLocalPlatform } from "../local/platform";
+import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { localSqs } from "../local/clients";
+import { type LocalOutputs, startLocalPlatform } from "../local/platform";
 import { fmt, percentile } from "./harness";
 
 export interface Latency {
@@ -31,8 +32,7 @@ export async function measureLocalLatency(
   const samples = options.samples ?? 40;
   const platform = await startLocalPlatform({ port: 0, logLevel: "ERROR" });
   const receiver = await startReceiver();
-  const { Region, SqsEndpoint } = platform.outputs;
-  const sqs = new SQSClient({ endpoint: SqsEndpoint, region: Region, credentials: LOCAL_CREDENTIALS });
+  const sqs = localSqs(platform.outputs);
   try {
     const type = await createEndpoint(platform.outputs, `${receiver.url}/hook`);
     const measure = async (send: () => Promise<void>): Promise<Latency> => {

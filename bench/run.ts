@@ -32,6 +32,7 @@ import { ulid } from "../lambdas/core/ulid";
 import { buildWebhookRequest } from "../lambdas/core/webhook-request";
 import type { WebhookSender } from "../lambdas/core/webhook-sender";
 import { lambdaContext } from "../local/lambda-context";
+import { sqsRecord } from "../local/sqs-records";
 import { capacity } from "./capacity";
 import { deliveredBody, EVENT_DATA, EVENT_TYPE, endpoint, messageFactory, OCCURRED_AT } from "./fixtures";
 import {
@@ -77,6 +78,8 @@ import {
 import { printTargets, type TargetResult, verdict } from "./targets";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** The queue the in-memory worker's records say they come from. */
+const EVENTS_QUEUE = { queueArn: "arn:aws:sqs:us-east-1:123456789012:hookline-events", awsRegion: "us-east-1" };
 /** The handler's CPU per delivery, storage excluded, at most this multiple of a plain POST's. */
 const MAX_HANDLER_RATIO = 1.5;
 
@@ -496,7 +499,7 @@ async function pieces(
 async function withDynamoDbLocal(receiver: ReceiverProcess) {
   // As deployed: metrics on, INFO logs (both to /dev/null below).
   process.env.POWERTOOLS_METRICS_DISABLED = "false";
-  const { startLocalPlatform, LOCAL_CREDENTIALS } = await import("../local/platform");
+  const { startLocalPlatform } = await import("../local/platform");
   const t0 = performance.now();
   const platform = await startLocalPlatform({ port: 0, logLevel: "INFO" });
   const startMs = performance.now() - t0;
@@ -508,23 +511,15 @@ async function withDynamoDbLocal(receiver: ReceiverProcess) {
       ? true
       : stderrWrite(chunk, ...rest)) as typeof process.stderr.write;
   try {
-    const { logger, metrics } = await import("../lambdas/wiring/aws");
+    const { logger, metrics } = await import("../lambdas/wiring/clients");
     quiet(logger());
     quiet(metrics());
     const { DynamoDbApiKeyStore } = await import("../lambdas/adapters/dynamodb-api-key-store");
     const { DynamoDbWebhookStore } = await import("../lambdas/adapters/dynamodb-webhook-store");
     const { issueApiKey } = await import("../lambdas/core/api-keys");
-    const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
-    const { DynamoDBDocumentClient } = await import("@aws-sdk/lib-dynamodb");
+    const { localDocumentClient } = await import("../local/clients");
     const { outputs } = platform;
-    const documents = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: outputs.DynamoDbEndpoint,
-        region: outputs.Region,
-        credentials: LOCAL_CREDENTIALS,
-      }),
-      { marshallOptions: { removeUndefinedValues: true } },
-    );
+    const documents = localDocumentClient(outputs);
     const keyOf = async (tenant: string) => {
       const { key, record } = issueApiKey(tenant);
       await new DynamoDbApiKeyStore(documents, outputs.TableName).save(record);
@@ -558,22 +553,7 @@ async function withDynamoDbLocal(receiver: ReceiverProcess) {
       return async () => {
         const Records = Array.from({ length: BATCH }, (): SQSRecord => {
           const { id, messageId } = nextEventId();
-          return {
-            messageId,
-            receiptHandle: `rh-${messageId}`,
-            body: message(id),
-            attributes: {
-              ApproximateReceiveCount: "1",
-              SentTimestamp: String(Date.now()),
-              SenderId: "bench",
-              ApproximateFirstReceiveTimestamp: String(Date.now()),
-            },
-            messageAttributes: {},
-            md5OfBody: "",
-            eventSource: "aws:sqs",
-            eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:hookline-events",
-            awsRegion: "us-east-1",
-          };
+          return sqsRecord(message(id), EVENTS_QUEUE, messageId);
         });
         const event: SQSEvent = { Records };
         const response = (await handler(event, lambdaContext("deliveryWorker", 60_000))) as SQSBatchResponse;

@@ -25,7 +25,7 @@ export function localDynamoDb(local: Pick<LocalEndpoints, "DynamoDbEndpoint" | "
   return new DynamoDBClient(settings(local.DynamoDbEndpoint, local.Region));
 }
 
-/** The document client, with the marshalling the Lambdas' has (lambdas/wiring/aws.ts). */
+/** The document client, with the marshalling the Lambdas' has (lambdas/wiring/clients.ts). */
 export function localDocumentClient(local: Pick<LocalEndpoints, "DynamoDbEndpoint" | "Region">): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(localDynamoDb(local), { marshallOptions: { removeUndefinedValues: true } });
 }

@@ -27,8 +27,6 @@ import { parseTunable } from "../lambdas/config";
 import { DEFAULT_RETRY_SCHEDULE } from "../lambdas/core/retry-schedule";
 import { ADMIN_BASE_PATH, apiRoutes, lambdaFunctions } from "../lambdas/functions";
 import { LOCAL_CREDENTIALS, localDocumentClient, localDynamoDb, localScheduler, localSqs } from "./clients";
-
-export { LOCAL_CREDENTIALS };
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local";
 import {
   type Authorizer,

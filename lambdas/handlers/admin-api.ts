@@ -1,6 +1,6 @@
 /** @module The operators' API (IAM-authorized): the event-type catalog and tenants' API keys. */
 import { httpApiHandler } from "../adapters/http-api-handler";
-import { logger } from "../wiring/aws";
+import { logger } from "../wiring/clients";
 import { apiKeyAdmin, catalogAdmin } from "../wiring/operators";
 
 export const handler = httpApiHandler({

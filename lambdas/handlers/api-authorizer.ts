@@ -4,7 +4,7 @@ import type {
 } from "aws-lambda";
 import type { AuthorizerContext } from "../adapters/api-gateway-request";
 import { authenticate } from "../core/api-keys";
-import { apiKeyStore, logger } from "../wiring/aws";
+import { apiKeyStore, logger } from "../wiring/clients";
 
 /**
  * The HTTP API's Lambda authorizer (results cached by API Gateway per

@@ -1,7 +1,7 @@
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { httpApiHandler } from "../adapters/http-api-handler";
-import { logger, metrics } from "../wiring/aws";
-import { deliveryOperations } from "../wiring/event-delivery";
+import { logger, metrics } from "../wiring/clients";
+import { deliveryOperations } from "../wiring/delivery";
 
 export const handler = httpApiHandler({
   logger: logger(),

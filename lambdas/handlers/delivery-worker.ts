@@ -2,8 +2,8 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { logger, metrics } from "../wiring/aws";
-import { eventDelivery } from "../wiring/event-delivery";
+import { logger, metrics } from "../wiring/clients";
+import { eventDelivery } from "../wiring/delivery";
 
 /**
  * The delivery Lambda, on the events queue and (as a second function) on the

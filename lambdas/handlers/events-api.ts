@@ -1,7 +1,7 @@
 import { httpApiHandler } from "../adapters/http-api-handler";
 import { acceptHttpEvent } from "../core/event-ingest";
 import { MAX_DATA_BYTES } from "../core/event-message";
-import { eventPublisher, logger } from "../wiring/aws";
+import { eventPublisher, logger } from "../wiring/clients";
 import { eventCheck } from "../wiring/event-check";
 
 export const handler = httpApiHandler({

@@ -1,6 +1,6 @@
 import { httpApiHandler } from "../adapters/http-api-handler";
-import { logger } from "../wiring/aws";
-import { webhookManagement } from "../wiring/http-senders";
+import { logger } from "../wiring/clients";
+import { webhookManagement } from "../wiring/endpoints";
 
 export const handler = httpApiHandler({
   logger: logger(),

@@ -1,6 +1,6 @@
 import { httpApiHandler } from "../adapters/http-api-handler";
 import { tenantCatalog } from "../core/catalog/catalog";
-import { currentCatalog, deliveryLog, logger, webhookQueries } from "../wiring/aws";
+import { currentCatalog, deliveryLog, logger, webhookQueries } from "../wiring/clients";
 
 export const handler = httpApiHandler({
   logger: logger(),

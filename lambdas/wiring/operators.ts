@@ -4,7 +4,7 @@
  */
 import { apiKeyAdmin as createApiKeyAdmin } from "../core/api-keys";
 import { catalogAdmin as createCatalogAdmin } from "../core/catalog/catalog-admin";
-import { apiKeyStore, eventTypeStore, once } from "./aws";
+import { apiKeyStore, eventTypeStore, once } from "./clients";
 
 export const apiKeyAdmin = /* @__PURE__ */ once(() => createApiKeyAdmin({ store: apiKeyStore() }));
 

@@ -6,7 +6,7 @@ import type { DrainMessage, SlowLaneMessage } from "../../lambdas/core/queue-mes
 import { parseRetrySchedule } from "../../lambdas/core/retry-schedule";
 import { firstUlidAt } from "../../lambdas/core/ulid";
 import type { WebhookSender } from "../../lambdas/core/webhook-sender";
-import { endpointHealthStore, webhookStore } from "../../lambdas/wiring/aws";
+import { endpointHealthStore, webhookStore } from "../../lambdas/wiring/clients";
 import { waitFor } from "../../local/wait-for";
 import {
   createEndpoint,

@@ -7,7 +7,7 @@ import type { Delivery } from "../../lambdas/core/delivery/model";
 import { ATTEMPT_LEASE_MS } from "../../lambdas/core/delivery";
 import { firstUlidAt } from "../../lambdas/core/ulid";
 import type { WebhookSender } from "../../lambdas/core/webhook-sender";
-import { webhookSender } from "../../lambdas/wiring/http-senders";
+import { webhookSender } from "../../lambdas/wiring/endpoints";
 import { createEndpoint, deliveriesOf, deliveriesTo, leadCreated, productionEventDelivery } from "../support/delivery";
 import { documentClient, newTenant, platform, type TestTenant } from "../support/platform";
 import { receiverPool } from "../support/receiver";

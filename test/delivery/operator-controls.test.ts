@@ -4,7 +4,7 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { ulid } from "../../lambdas/core/ulid";
 import { recovery } from "../../lambdas/core/delivery/recovery";
-import { deliveryLogStore, deliveryStore, eventPublisher, webhookStore } from "../../lambdas/wiring/aws";
+import { deliveryLogStore, deliveryStore, eventPublisher, webhookStore } from "../../lambdas/wiring/clients";
 import {
   awaitDelivery,
   createEndpoint,

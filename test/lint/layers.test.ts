@@ -22,7 +22,7 @@ describe("the layers' lint rules", () => {
     ["aws-lambda's types", 'import type { Handler } from "aws-lambda";\nexport type H = Handler;'],
     ["Powertools", 'import { Logger } from "@aws-lambda-powertools/logger";\nexport const l = Logger;'],
     ["an adapter", 'import { resolveHost } from "../adapters/dns-resolver";\nexport const r = resolveHost;'],
-    ["the wiring", 'import { once } from "../wiring/aws";\nexport const o = once;'],
+    ["the wiring", 'import { once } from "../wiring/clients";\nexport const o = once;'],
   ])("refuse %s in lambdas/core", async (_, code) => {
     expect(await restrictions("lambdas/core/probe.ts", code)).toHaveLength(1);
   });

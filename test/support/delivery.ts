@@ -3,27 +3,27 @@ import {
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { SQSBatchResponse } from "aws-lambda";
 import type { DynamoDbDeliveryLog } from "../../lambdas/adapters/dynamodb-delivery-log";
 import type { Delivery } from "../../lambdas/core/delivery/model";
 import type { FanOutWrite } from "../../lambdas/core/delivery/ports";
-import type { EventDelivery, EventDeliveryDeps } from "../../lambdas/core/delivery";
-import * as wiring from "../../lambdas/wiring/aws";
-import { newEventDelivery } from "../../lambdas/wiring/event-delivery";
+import { type EventDelivery, type EventDeliveryDeps, eventDelivery } from "../../lambdas/core/delivery";
+import * as wiring from "../../lambdas/wiring/clients";
+import { deliveryDependencies } from "../../lambdas/wiring/delivery";
 import { ulid } from "../../lambdas/core/ulid";
 import { handler as deliveryWorker } from "../../lambdas/handlers/delivery-worker";
 import { lambdaContext } from "../../local/lambda-context";
-import { LOCAL_CREDENTIALS } from "../../local/platform";
+import { localSqs } from "../../local/clients";
+import { sqsEvent } from "../../local/sqs-records";
 import { waitFor } from "../../local/wait-for";
 import { platform, type TestTenant } from "./platform";
 import type { Receiver } from "./receiver";
 
 /** Producing events, running the delivery worker, and reading what it recorded. */
 export function sqs(): SQSClient {
-  const { SqsEndpoint, Region } = platform();
-  return new SQSClient({ endpoint: SqsEndpoint, region: Region, credentials: LOCAL_CREDENTIALS });
+  return localSqs(platform());
 }
 
 export async function sendEvent(event: Record<string, unknown>): Promise<void> {
@@ -34,24 +34,7 @@ export async function sendEvent(event: Record<string, unknown>): Promise<void> {
 
 /** Runs the production delivery handler in this process on messages, as Lambda would on a batch. */
 export async function runWorker(...bodies: string[]): Promise<SQSBatchResponse> {
-  const event: SQSEvent = {
-    Records: bodies.map((body) => ({
-      messageId: randomUUID(),
-      receiptHandle: randomUUID(),
-      body,
-      attributes: {
-        ApproximateReceiveCount: "1",
-        SentTimestamp: String(Date.now()),
-        SenderId: "test",
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
-      },
-      messageAttributes: {},
-      md5OfBody: "",
-      eventSource: "aws:sqs",
-      eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:test",
-      awsRegion: "us-east-1",
-    })),
-  };
+  const event = sqsEvent(bodies, { queueArn: "arn:aws:sqs:us-east-1:123456789012:test", awsRegion: "us-east-1" });
   return (await deliveryWorker(event, lambdaContext("deliveryWorker", 60_000))) as SQSBatchResponse;
 }
 
@@ -171,7 +154,7 @@ export function pendingDelivery(fields: Pick<Delivery, "tenant_id" | "webhook_id
 
 /** The production delivery use case and adapters, with some parts replaced (a clock, a sender, stores). */
 export function productionEventDelivery(overrides: Partial<EventDeliveryDeps> = {}): EventDelivery {
-  return newEventDelivery(wiring.eventPublisher(), overrides);
+  return eventDelivery({ ...deliveryDependencies(wiring.eventPublisher(), "main"), ...overrides });
 }
 
 /** A producer's crm.lead.created event for the tenant, with a fresh id (docs/events.md). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Delivery, StoredEvent } from "../../../lambdas/core/delivery/model";
 import { firstUlidAt } from "../../../lambdas/core/ulid";
 import type { WebhookEndpoint } from "../../../lambdas/core/webhook-endpoint";
-import { endpointHealthStore, webhookStore } from "../../../lambdas/wiring/aws";
+import { endpointHealthStore, webhookStore } from "../../../lambdas/wiring/clients";
 import { createEndpoint, deliveryStore, leaseAll, pendingDelivery } from "../../support/delivery";
 import { newTenant, type TestTenant } from "../../support/platform";
 

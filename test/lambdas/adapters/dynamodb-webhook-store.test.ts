@@ -1,7 +1,7 @@
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { keys } from "../../../lambdas/adapters/table-keys";
-import { webhookStore } from "../../../lambdas/wiring/aws";
+import { webhookStore } from "../../../lambdas/wiring/clients";
 import { createEndpoint } from "../../support/delivery";
 import { documentClient, newTenant, platform } from "../../support/platform";
 

@@ -1,14 +1,14 @@
 /**
  * @module The composition root, part two: the one sender every POST to a receiver goes
  * through, and endpoint management, which POSTs the verification request. Delivery is wired in
- * ./event-delivery.ts, apart, so that endpoint management does not bundle the ingest check (ajv).
+ * ./delivery.ts, apart, so that endpoint management does not bundle the ingest check (ajv).
  */
 import { resolveHost } from "../adapters/dns-resolver";
 import { HttpWebhookSender } from "../adapters/http-webhook-sender";
 import { loadConfig } from "../config";
 import { webhookManagement as createWebhookManagement } from "../core/webhook-management";
 import type { WebhookSender } from "../core/webhook-sender";
-import { currentCatalog, once, webhookStore } from "./aws";
+import { currentCatalog, once, webhookStore } from "./clients";
 
 const endpointPolicy = /* @__PURE__ */ once(() => loadConfig("endpointPolicy"));
 

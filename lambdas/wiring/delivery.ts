@@ -4,6 +4,7 @@
  */
 import { PowertoolsDeliveryMetrics } from "../adapters/powertools-delivery-metrics";
 import { loadConfig } from "../config";
+import type { Lane } from "../core/delivery/context";
 import type { EventQueue } from "../core/delivery/ports";
 import { deliveryOperations as createDeliveryOperations } from "../core/delivery/operations";
 import { eventDelivery as createEventDelivery, type EventDeliveryDeps } from "../core/delivery";
@@ -22,9 +23,9 @@ import {
   retryScheduler,
   slowLane,
   webhookStore,
-} from "./aws";
+} from "./clients";
 import { eventCheck } from "./event-check";
-import { webhookSender } from "./http-senders";
+import { webhookSender } from "./endpoints";
 
 // Resends run in the slow lane (a recovery is often thousands, to an endpoint that just had
 // trouble): queued there directly, not through the events queue.
@@ -32,9 +33,9 @@ const recovery = /* @__PURE__ */ once(() =>
   createRecovery({ deliveries: deliveryLogStore(), queue: slowLane() }),
 );
 
-/** Delivery over the production adapters and `queue`; tests replace parts (a clock, a sender). */
-export function newEventDelivery(queue: EventQueue, overrides: Partial<EventDeliveryDeps> = {}) {
-  return createEventDelivery({
+/** What delivery is built from in production: the adapters, the settings, and `queue`. */
+export function deliveryDependencies(queue: EventQueue, lane: Lane): EventDeliveryDeps {
+  return {
     deliveries: deliveryStore(),
     endpoints: fanOutEndpoints(),
     healthStore: endpointHealthStore(),
@@ -47,15 +48,16 @@ export function newEventDelivery(queue: EventQueue, overrides: Partial<EventDeli
     schedule: loadConfig("retries").RETRY_SCHEDULE,
     recovery: recovery(),
     slowLane: slowLane(),
-    lane: "main",
+    lane,
     breakerThreshold: loadConfig("endpointHealth").BREAKER_THRESHOLD,
     drainRatePerSecond: loadConfig("endpointHealth").DRAIN_RATE_PER_SECOND,
-    ...overrides,
-  });
+  };
 }
 
-const mainLane = /* @__PURE__ */ once(() => newEventDelivery(eventQueue()));
-const slowLaneDelivery = /* @__PURE__ */ once(() => newEventDelivery(eventQueue(), { lane: "slow" }));
+const mainLane = /* @__PURE__ */ once(() => createEventDelivery(deliveryDependencies(eventQueue(), "main")));
+const slowLaneDelivery = /* @__PURE__ */ once(() =>
+  createEventDelivery(deliveryDependencies(eventQueue(), "slow")),
+);
 const slowLaneQueueName = /* @__PURE__ */ once(() => loadConfig("slowLane").SLOW_LANE_QUEUE_URL.split("/").pop());
 
 /**
@@ -72,7 +74,7 @@ export const deliveryOperations = /* @__PURE__ */ once(() =>
   createDeliveryOperations({
     endpoints: webhookStore(),
     deliveries: deliveryStore(),
-    delivery: newEventDelivery(eventPublisher()),
+    delivery: createEventDelivery(deliveryDependencies(eventPublisher(), "main")),
     recovery: recovery(),
     catalog: currentCatalog(),
   }),
