@@ -21,7 +21,10 @@ export default tseslint.config(
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: { arguments: false } }],
       "@typescript-eslint/no-non-null-assertion": "error",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" },
+      ],
       "no-console": ["error", { allow: ["error", "warn"] }],
       eqeqeq: "error",
     },
@@ -61,7 +64,8 @@ export default tseslint.config(
         {
           object: "process",
           property: "env",
-          message: "lambdas/core reads no environment: lambdas/config.ts parses it, and the wiring passes it in.",
+          message:
+            "lambdas/core reads no environment: lambdas/config.ts parses it, and the wiring passes it in.",
         },
       ],
     },

@@ -31,7 +31,8 @@ const clientCode = {
       'import { DynamoDBClient } from "@aws-sdk/client-dynamodb";',
       'import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";',
     ],
-    build: "DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } })",
+    build:
+      "DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } })",
   },
   SQS: { imports: ['import { SQSClient } from "@aws-sdk/client-sqs";'], build: "new SQSClient({})" },
 } as const;
@@ -71,7 +72,10 @@ function importTime(file: string): ImportTime {
     "const wall = performance.now() - t; const used = process.cpuUsage(cpu);",
     "console.log(wall, (used.user + used.system) / 1000);",
   ].join(" ");
-  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", env: childEnv });
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+    encoding: "utf8",
+    env: childEnv,
+  });
   const [wallMs = Number.NaN, cpuMs = Number.NaN] = out.trim().split(" ").map(Number);
   return { wallMs, cpuMs };
 }
@@ -93,8 +97,14 @@ async function bundle(outdir: string, options: Pick<BuildOptions, "entryPoints" 
       if (edge.kind === "import-statement" && !edge.external) eager.add(edge.path);
     }
   }
-  const sum = (keys: Iterable<string>) => [...keys].reduce((kb, key) => kb + (outputs[key]?.bytes ?? 0) / 1024, 0);
-  return { file: join(outdir, "index.mjs"), kb: sum(eager), totalKb: sum(Object.keys(outputs)), metafile: result.metafile };
+  const sum = (keys: Iterable<string>) =>
+    [...keys].reduce((kb, key) => kb + (outputs[key]?.bytes ?? 0) / 1024, 0);
+  return {
+    file: join(outdir, "index.mjs"),
+    kb: sum(eager),
+    totalKb: sum(Object.keys(outputs)),
+    metafile: result.metafile,
+  };
 }
 
 /**
@@ -161,12 +171,22 @@ try {
         `export const clients = [${clients.map((client) => clientCode[client].build).join(", ")}];`,
       ].join("\n");
       const outdir = join(dir, `baseline-${clients.join("-")}`);
-      baselines.set(key, await bundle(outdir, { stdin: { contents, resolveDir: process.cwd(), loader: "js" } }));
+      baselines.set(
+        key,
+        await bundle(outdir, { stdin: { contents, resolveDir: process.cwd(), loader: "js" } }),
+      );
     }
     const baseline = baselines.get(key);
     if (!baseline) continue;
     const fn = await bundle(join(dir, name), { entryPoints: [entry] });
-    rows.push({ name, entry, key, fn, baseline, times: { fn: [] as ImportTime[], base: [] as ImportTime[] } });
+    rows.push({
+      name,
+      entry,
+      key,
+      fn,
+      baseline,
+      times: { fn: [] as ImportTime[], base: [] as ImportTime[] },
+    });
   }
 
   for (let run = 0; run < RUNS; run++) {
@@ -199,7 +219,9 @@ try {
         `${ratio.toFixed(2)}x (${cpuRatio.toFixed(2)}x) ${ratio <= TARGET_RATIO ? "met" : "not met"}`,
     );
   }
-  console.log("\nPackages (KB in the bundle) evaluated at import besides the AWS SDK, and loaded on first use:");
+  console.log(
+    "\nPackages (KB in the bundle) evaluated at import besides the AWS SDK, and loaded on first use:",
+  );
   for (const { name, entry, fn, baseline } of rows) {
     const { atImport, onFirstUse } = packagesByPhase(fn.metafile, entry);
     // The SDK's own lazy parts (the credential providers' nested clients) wait in the baseline too.

@@ -67,7 +67,8 @@ async function measured(
     await settle(rig);
     const counts = await measureCase(rig, name, fanOut, bodies(run), BATCH);
     if (isClean(rig, counts)) return counts;
-    if (run === MAX_RUNS) throw new Error(`${name}: no clean window in ${MAX_RUNS} runs: ${describe(counts)}`);
+    if (run === MAX_RUNS)
+      throw new Error(`${name}: no clean window in ${MAX_RUNS} runs: ${describe(counts)}`);
     notes.push(`${name}: measured again (an endpoint went to the slow lane: ${describe(counts)})`);
   }
 }
@@ -125,7 +126,10 @@ async function measure(): Promise<CasesAnswer> {
       for (const url of urls) await createEndpoint(rig, key, url);
     };
     await tenant("cost-fo1", `${receiver.healthyOrigin}/hooks/cost-fo1/0`);
-    const tenEndpoints = Array.from({ length: 10 }, (_, i) => `${receiver.healthyOrigin}/hooks/cost-fo10/${i}`);
+    const tenEndpoints = Array.from(
+      { length: 10 },
+      (_, i) => `${receiver.healthyOrigin}/hooks/cost-fo10/${i}`,
+    );
     await tenant("cost-fo10", ...tenEndpoints);
     // A failing endpoint takes this many first attempts and as many failed retries, so that its
     // breaker stays closed and every attempt is an HTTP attempt.
@@ -149,13 +153,16 @@ async function measure(): Promise<CasesAnswer> {
     const notes: string[] = [];
     const cases: CaseCounts[] = [
       await measured(rig, notes, "fan-out 1, 1 KB", 1, (run) => events("cost-fo1", `fo1r${run}`, EVENT_DATA)),
-      await measured(rig, notes, "fan-out 10, 1 KB", 10, (run) => events("cost-fo10", `fo10r${run}`, EVENT_DATA)),
+      await measured(rig, notes, "fan-out 10, 1 KB", 10, (run) =>
+        events("cost-fo10", `fo10r${run}`, EVENT_DATA),
+      ),
       await measured(rig, notes, "fan-out 1, 10 KB", 1, (run) => events("cost-fo1", `fo1Lr${run}`, large)),
     ];
 
     // Failures: first attempts that fail, their retries failing, then the next retries succeeding.
     // Retries come back one at a time (each schedule fires on its own), so one per invocation.
-    const schedules = () => new Map(platform.scheduler.schedules().map((s) => [s.Name, s.Target.Input ?? ""]));
+    const schedules = () =>
+      new Map(platform.scheduler.schedules().map((s) => [s.Name, s.Target.Input ?? ""]));
     const since = (before: Map<string, string>) =>
       [...schedules()].filter(([name]) => !before.has(name)).map(([, input]) => input);
     const firstAttempts = failingTenants.flatMap((id, t) => events(id, `fail${t}`, EVENT_DATA, perEndpoint));
@@ -168,7 +175,14 @@ async function measure(): Promise<CasesAnswer> {
     failing.status = 200;
     cases.push(await measuredOnce(rig, "retry succeeding (200)", lastRetries, 1));
     const catalogCacheSeconds = loadConfig("catalog").CATALOG_CACHE_SECONDS;
-    return { ok: true, cases, breakerThreshold, eventsPerFailingEndpoint: perEndpoint, catalogCacheSeconds, notes };
+    return {
+      ok: true,
+      cases,
+      breakerThreshold,
+      eventsPerFailingEndpoint: perEndpoint,
+      catalogCacheSeconds,
+      notes,
+    };
   } finally {
     queues.destroy();
     await failing.close();

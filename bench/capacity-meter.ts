@@ -83,7 +83,10 @@ export function meterDynamoDb(client: DynamoDBDocumentClient): Meter<DynamoDbCou
         : args.input;
       try {
         const result = await next({ ...args, input });
-        add(command, (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity);
+        add(
+          command,
+          (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity,
+        );
         return result;
       } catch (error) {
         bump(failed, commandOf(command));
@@ -98,7 +101,12 @@ export function meterDynamoDb(client: DynamoDBDocumentClient): Meter<DynamoDbCou
       calls = {};
       failed = {};
     },
-    read: () => ({ readUnits: units.read, writeUnits: units.write, calls: { ...calls }, failed: { ...failed } }),
+    read: () => ({
+      readUnits: units.read,
+      writeUnits: units.write,
+      calls: { ...calls },
+      failed: { ...failed },
+    }),
   };
 }
 
@@ -110,7 +118,11 @@ export function meterSqs(client: SQSClient): Meter<Record<string, number>> {
   let requests: Record<string, number> = {};
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const input = args.input as { QueueUrl?: string; MessageBody?: string; Entries?: { MessageBody?: string }[] };
+      const input = args.input as {
+        QueueUrl?: string;
+        MessageBody?: string;
+        Entries?: { MessageBody?: string }[];
+      };
       const bodies = input.Entries?.map((e) => e.MessageBody ?? "") ?? [input.MessageBody ?? ""];
       const bytes = bodies.reduce((sum, body) => sum + Buffer.byteLength(body), 0);
       const command = commandOf(context.commandName);

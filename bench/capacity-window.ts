@@ -79,7 +79,13 @@ export async function invoke(rig: Rig, bodies: readonly string[], perBatch: numb
 }
 
 /** One window: counters reset, the bodies worked, the counts read. */
-export async function measureCase(rig: Rig, name: string, fanOut: number, bodies: readonly string[], perBatch: number) {
+export async function measureCase(
+  rig: Rig,
+  name: string,
+  fanOut: number,
+  bodies: readonly string[],
+  perBatch: number,
+) {
   const { scheduler } = rig.platform;
   const answered = async () => (await rig.receiver.stats()).requests + rig.failing.requests;
   rig.dynamoDb.reset();
@@ -100,7 +106,10 @@ export async function measureCase(rig: Rig, name: string, fanOut: number, bodies
     handlerSqs: rig.sqs.read(),
     eventSourceSqs: {
       SendMessage: bodies.reduce((sum, body) => sum + sqsBilledRequests(bytes(body)), 0),
-      ReceiveMessage: batchBytes.reduce((sum, batch) => sum + sqsBilledRequests(batch.reduce((a, b) => a + b)), 0),
+      ReceiveMessage: batchBytes.reduce(
+        (sum, batch) => sum + sqsBilledRequests(batch.reduce((a, b) => a + b)),
+        0,
+      ),
       DeleteMessageBatch: wallMs.length,
     },
     scheduler: countBy(scheduler.requests.slice(schedulerFrom), (r) =>
@@ -119,10 +128,12 @@ export async function settle({ platform: { outputs }, queues }: Rig): Promise<vo
         AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
       }),
     );
-    const { ApproximateNumberOfMessages: visible, ApproximateNumberOfMessagesNotVisible: inFlight } = Attributes;
+    const { ApproximateNumberOfMessages: visible, ApproximateNumberOfMessagesNotVisible: inFlight } =
+      Attributes;
     return Number(visible ?? 0) + Number(inFlight ?? 0);
   };
-  while ((await depth(outputs.EventsQueueUrl)) + (await depth(outputs.SlowLaneQueueUrl)) > 0) await setTimeout(200);
+  while ((await depth(outputs.EventsQueueUrl)) + (await depth(outputs.SlowLaneQueueUrl)) > 0)
+    await setTimeout(200);
 }
 
 /**
@@ -138,4 +149,3 @@ export const isClean = (rig: Rig, c: CaseCounts) => {
 export const describe = (c: CaseCounts) =>
   `${c.attempts} attempts for ${c.messages} messages at fan-out ${c.fanOut}, ` +
   `handler SQS ${JSON.stringify(c.handlerSqs)}`;
-

@@ -130,7 +130,9 @@ function printCounts(cases: readonly CaseCounts[]): void {
     ]),
   );
   for (const c of cases.filter((c) => sumOf(c.dynamoDb.failed) > 0))
-    console.log(`${c.name}: DynamoDB calls that failed (billed, but report no units): ${listed(c.dynamoDb.failed)}`);
+    console.log(
+      `${c.name}: DynamoDB calls that failed (billed, but report no units): ${listed(c.dynamoDb.failed)}`,
+    );
 }
 
 const costRow = (what: string, cost: Cost): string[] => [
@@ -153,7 +155,16 @@ function printCosts(use: (name: string) => Usage): void {
   const costs = [FAN_OUT_1, FAN_OUT_10, LARGE].map((name) => [name, costPerMillion(use(name))] as const);
   console.log("\nDollars per million (Lambda GB-s from the measured wall time; the rest from counts):\n");
   printTable(
-    ["per million", "DynamoDB", "SQS", "Scheduler", "Lambda requests", "Lambda GB-s", "total", "vs API destinations"],
+    [
+      "per million",
+      "DynamoDB",
+      "SQS",
+      "Scheduler",
+      "Lambda requests",
+      "Lambda GB-s",
+      "total",
+      "vs API destinations",
+    ],
     [
       ...costs.map(([name, cost]) => costRow(`deliveries, ${name}`, cost)),
       costRow("first failed attempts of a delivery (its retry included)", costPerMillion(firstFailure)),
@@ -161,7 +172,8 @@ function printCosts(use: (name: string) => Usage): void {
     ],
   );
   console.log("");
-  for (const [name, cost] of costs) console.log(`cost ${name}: $${fmt(cost.total, 2)} per million deliveries`);
+  for (const [name, cost] of costs)
+    console.log(`cost ${name}: $${fmt(cost.total, 2)} per million deliveries`);
   const apiDestinations = `$${fmt(API_DESTINATIONS_PER_MILLION, 2)} per million deliveries`;
   console.log(`for comparison, EventBridge API destinations: ${apiDestinations}`);
   console.log(
@@ -217,13 +229,16 @@ function report(answer: Measured): TargetResult[] {
     );
   }
   const n = answer.eventsPerFailingEndpoint;
-  console.log(`(a failing endpoint takes ${n} events; its first success resets its count: 1/${n} write per retry)`);
+  console.log(
+    `(a failing endpoint takes ${n} events; its first success resets its count: 1/${n} write per retry)`,
+  );
   printCosts(use);
 
   const extraKb = (get(LARGE).messageBytes - get(FAN_OUT_1).messageBytes) / 1024;
   const results = targets(use, extraKb);
   console.log("");
-  for (const t of results) console.log(`target (${t.what}): ${t.figure}, target ${t.target}: ${verdict(t.met)}`);
+  for (const t of results)
+    console.log(`target (${t.what}): ${t.figure}, target ${t.target}: ${verdict(t.met)}`);
   return results;
 }
 
@@ -238,8 +253,12 @@ function inChildProcess(args: readonly string[]): Promise<CasesAnswer> {
     child.on("message", (message: CasesAnswer) => {
       answer = message;
     });
-    child.on("error", (error) => resolve({ ok: false, reason: `the child process failed: ${error.message}` }));
-    child.on("exit", (code) => resolve(answer ?? { ok: false, reason: `the child process exited with ${code}` }));
+    child.on("error", (error) =>
+      resolve({ ok: false, reason: `the child process failed: ${error.message}` }),
+    );
+    child.on("exit", (code) =>
+      resolve(answer ?? { ok: false, reason: `the child process exited with ${code}` }),
+    );
   });
 }
 

@@ -43,12 +43,20 @@ export async function ingestCheckRows(n: number): Promise<[string, number][]> {
   const at = new Date().toISOString();
   const common = { example: undefined, deprecated: false, created_at: at, updated_at: at };
   store.types.set(EVENT_TYPE, { type: EVENT_TYPE, description: "no schema", schema: null, ...common });
-  store.types.set(VALIDATED_TYPE, { type: VALIDATED_TYPE, description: "a schema", schema: LEAD_SCHEMA, ...common });
+  store.types.set(VALIDATED_TYPE, {
+    type: VALIDATED_TYPE,
+    description: "a schema",
+    schema: LEAD_SCHEMA,
+    ...common,
+  });
   const check = eventChecker(cachedCatalog(store, 60_000));
   const verdict = await check.check(VALIDATED_TYPE, EVENT_DATA);
   if (!verdict.ok) throw new Error(`the bench's event does not pass its own schema: ${verdict.message}`);
   return [
-    ["ingest catalog check, a type without a schema", await asyncCpuPerCall(n, () => check.check(EVENT_TYPE, EVENT_DATA))],
+    [
+      "ingest catalog check, a type without a schema",
+      await asyncCpuPerCall(n, () => check.check(EVENT_TYPE, EVENT_DATA)),
+    ],
     [
       "ingest catalog check, a type with a JSON Schema (ajv)",
       await asyncCpuPerCall(n, () => check.check(VALIDATED_TYPE, EVENT_DATA)),

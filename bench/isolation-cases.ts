@@ -10,7 +10,12 @@ import type { EventDelivery } from "../lambdas/core/delivery";
 import type { WebhookEndpoint } from "../lambdas/core/webhook-endpoint";
 import { endpoint, messageFactory } from "./fixtures";
 import { inMemoryLanes, type TwoLanes } from "./lanes";
-import { type MemoryDeliveryStore, type MemoryEndpoints, type NoScheduler, TimedSender } from "./memory-ports";
+import {
+  type MemoryDeliveryStore,
+  type MemoryEndpoints,
+  type NoScheduler,
+  TimedSender,
+} from "./memory-ports";
 import { BATCH, nextEventId } from "./settings";
 
 const ENDPOINTS = 20;
@@ -19,7 +24,11 @@ const isBad = (i: number) => i % 10 === 9;
 
 type Failure = "hang" | "refuse" | "500";
 const FAILURES: readonly Failure[] = ["hang", "refuse", "500"];
-const FAILING_AS: Record<Failure, string> = { hang: "hang", refuse: "refuse connections", "500": "answer 500" };
+const FAILING_AS: Record<Failure, string> = {
+  hang: "hang",
+  refuse: "refuse connections",
+  "500": "answer 500",
+};
 
 /** Where endpoints point: healthy ones at the receiver process, bad ones by how they fail. */
 export interface Origins {
@@ -115,7 +124,9 @@ function fanOut1(world: World, origins: Origins, failure?: Failure, baseline?: C
     if (fails) bad.push(e);
     tenants.push({ message: messageFactory(tenant), healthy: fails ? 0 : 1 });
   }
-  const name = failure ? `fan-out 1 x 20 tenants, 2 ${FAILING_AS[failure]}` : "fan-out 1 x 20 tenants, all healthy";
+  const name = failure
+    ? `fan-out 1 x 20 tenants, 2 ${FAILING_AS[failure]}`
+    : "fan-out 1 x 20 tenants, all healthy";
   return caseOf(name, world.main, tenants, all, bad, baseline);
 }
 
@@ -134,7 +145,11 @@ function caseOf(
 }
 
 /** One main-lane invocation: BATCH messages at once, to the tenants in turn; answers the healthy deliveries made. */
-function mainLaneBatch(main: EventDelivery, tenants: readonly Tenant[], recorder: Recorder): () => Promise<number> {
+function mainLaneBatch(
+  main: EventDelivery,
+  tenants: readonly Tenant[],
+  recorder: Recorder,
+): () => Promise<number> {
   let next = 0;
   const one = async (): Promise<number> => {
     const tenant = tenants[next++ % tenants.length] as Tenant;
@@ -149,7 +164,10 @@ function mainLaneBatch(main: EventDelivery, tenants: readonly Tenant[], recorder
   return async () => (await Promise.all(Array.from({ length: BATCH }, one))).reduce((a, b) => a + b, 0);
 }
 
-export async function allFlagged(endpoints: MemoryEndpoints, bad: readonly WebhookEndpoint[]): Promise<boolean> {
+export async function allFlagged(
+  endpoints: MemoryEndpoints,
+  bad: readonly WebhookEndpoint[],
+): Promise<boolean> {
   const current = await Promise.all(bad.map((e) => endpoints.get(e.tenant_id, e.id)));
   return current.every((e) => e?.health.state !== "healthy");
 }

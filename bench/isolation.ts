@@ -65,7 +65,10 @@ interface WarmUp {
   readonly health: string;
 }
 
-export async function isolation(receiver: ReceiverProcess, sender: HttpWebhookSender): Promise<TargetResult[]> {
+export async function isolation(
+  receiver: ReceiverProcess,
+  sender: HttpWebhookSender,
+): Promise<TargetResult[]> {
   const failing = await startStatusServer(500);
   const origins: Origins = {
     healthy: receiver.healthyOrigin,
@@ -84,12 +87,14 @@ export async function isolation(receiver: ReceiverProcess, sender: HttpWebhookSe
     for (const c of cases) flaggedMs.set(c, await warmUp(world, c, receiver));
     // The state every case starts measuring in, once all of them have warmed up.
     const warm = new Map<Case, WarmUp>();
-    for (const c of cases) warm.set(c, { flaggedMs: flaggedMs.get(c), health: await healthOf(world.endpoints, c.bad) });
+    for (const c of cases)
+      warm.set(c, { flaggedMs: flaggedMs.get(c), health: await healthOf(world.endpoints, c.bad) });
     const measured = await measureInPairs(world, cases, receiver);
     await report(world, cases, measured, warm);
     const targets = cases.flatMap((c) => targetsOf(c, measured.get(c)));
     console.log("");
-    for (const t of targets) console.log(`target (${t.what}): ${t.figure}, target ${t.target}: ${verdict(t.met)}`);
+    for (const t of targets)
+      console.log(`target (${t.what}): ${t.figure}, target ${t.target}: ${verdict(t.met)}`);
     return targets;
   } finally {
     await world.consumer.stop();
@@ -121,7 +126,12 @@ async function measureInPairs(world: World, cases: readonly Case[], receiver: Re
   return measured;
 }
 
-async function report(world: World, cases: readonly Case[], measured: Map<Case, Measured>, warm: Map<Case, WarmUp>) {
+async function report(
+  world: World,
+  cases: readonly Case[],
+  measured: Map<Case, Measured>,
+  warm: Map<Case, WarmUp>,
+) {
   console.log(
     `\n## 3. Healthy endpoints while 10% of endpoints hang, refuse connections or answer 500 ` +
       `(steady state: main and slow lane, ${TIMEOUT_MS} ms sender timeout, ${WORKERS} batches of ${BATCH} in flight)\n`,
@@ -153,9 +163,14 @@ async function report(world: World, cases: readonly Case[], measured: Map<Case, 
       `Ratios: each window against the baseline window next to it, median (range) of ${ISOLATION_ROUNDS}. ` +
       `Columns from "bad parked" on: the case's own endpoints, summed over its windows.`,
   );
-  console.log(`healthy endpoints no longer healthy at the end: ${await flaggedHealthy(world.endpoints, cases)}`);
-  console.log(`probe 1 schedules per bad endpoint (concurrent failures past the threshold each schedule one):`);
-  for (const c of cases.filter((c) => c.bad.length)) console.log(`  ${c.name}: ${probesOf(world.scheduler, c.bad)}`);
+  console.log(
+    `healthy endpoints no longer healthy at the end: ${await flaggedHealthy(world.endpoints, cases)}`,
+  );
+  console.log(
+    `probe 1 schedules per bad endpoint (concurrent failures past the threshold each schedule one):`,
+  );
+  for (const c of cases.filter((c) => c.bad.length))
+    console.log(`  ${c.name}: ${probesOf(world.scheduler, c.bad)}`);
 }
 
 /**
@@ -191,8 +206,10 @@ async function measure(world: World, c: Case, receiver: ReceiverProcess): Promis
     healthyLost: Math.max(world.timed.healthy.length - delivered, c.recorder.expected - delivered),
     parked: world.store.all().filter((d) => d.status === "parked" && c.ids.has(d.webhook_id)).length,
     toSlowLane: sentTo(world, c.ids) - forwarded,
-    scheduled: [...world.scheduler.retries.slice(scheduled.retries), ...world.scheduler.probes.slice(scheduled.probes)]
-      .filter((s) => c.ids.has(s.message.webhook_id)).length,
+    scheduled: [
+      ...world.scheduler.retries.slice(scheduled.retries),
+      ...world.scheduler.probes.slice(scheduled.probes),
+    ].filter((s) => c.ids.has(s.message.webhook_id)).length,
     otherLoad: w.otherLoad,
   };
   world.store.clearWhere(settled);

@@ -71,7 +71,9 @@ export function inMemoryLanes(
 }
 
 /** A main-lane and a slow-lane worker over the same ports, and the slow lane's consumer (not started). */
-export function twoLanes(deps: Omit<EventDeliveryDeps, "lane" | "slowLane"> & { slowLane: MemorySlowLane }): TwoLanes {
+export function twoLanes(
+  deps: Omit<EventDeliveryDeps, "lane" | "slowLane"> & { slowLane: MemorySlowLane },
+): TwoLanes {
   const main = eventDelivery({ ...deps, lane: "main" });
   const slow = eventDelivery({ ...deps, lane: "slow" });
   return { main, slow, slowLane: deps.slowLane, consumer: new SlowLaneConsumer(deps.slowLane, slow) };

@@ -40,12 +40,10 @@ const STEPS = (
   "loop in our solutions engineer; wait for the budget committee; confirm the pilot start date; " +
   "answer the remaining security questions; schedule a call with their reseller"
 ).split("; ");
-const CITIES = (
-  "Campinas; Sorocaba; Jundiaí; Ribeirão Preto; São José dos Campos; Piracicaba; Santos; Limeira"
-).split("; ");
-const FIELD_GROUPS = (
-  "billing; shipping; legal; it; marketing; finance; operations; support; partner; compliance"
-).split("; ");
+const CITIES =
+  "Campinas; Sorocaba; Jundiaí; Ribeirão Preto; São José dos Campos; Piracicaba; Santos; Limeira".split("; ");
+const FIELD_GROUPS =
+  "billing; shipping; legal; it; marketing; finance; operations; support; partner; compliance".split("; ");
 
 function customFields(pick: ReturnType<typeof chooser>): Record<string, string | number | boolean> {
   const fields: Record<string, string | number | boolean> = { ...EVENT_DATA.lead.custom_fields };
@@ -55,7 +53,8 @@ function customFields(pick: ReturnType<typeof chooser>): Record<string, string |
     fields[`${group}_city`] = pick.pick(CITIES);
     fields[`${group}_budget_brl`] = pick.int(5, 900) * 1000;
     fields[`${group}_approved`] = pick.int(0, 1) === 1;
-    fields[`${group}_reference`] = `${group.slice(0, 3).toUpperCase()}-${pick.int(1000, 9999)}-${pick.int(10, 99)}`;
+    fields[`${group}_reference`] =
+      `${group.slice(0, 3).toUpperCase()}-${pick.int(1000, 9999)}-${pick.int(10, 99)}`;
   }
   return fields;
 }

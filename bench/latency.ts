@@ -87,7 +87,14 @@ async function sendEvent(sqs: SQSClient, { EventsQueueUrl, TenantId }: LocalOutp
   );
 }
 
-async function api(apiUrl: string, key: string, method: string, path: string, expected: number, body?: unknown) {
+async function api(
+  apiUrl: string,
+  key: string,
+  method: string,
+  path: string,
+  expected: number,
+  body?: unknown,
+) {
   const res = await fetch(apiUrl + path, {
     method,
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },

@@ -27,11 +27,12 @@ interface Latency {
   readonly p99: number;
 }
 type ChildAnswer =
-  | { ok: true; http: Latency; sqs: Latency; targetP50Ms: number }
-  | { ok: false; reason: string };
+  { ok: true; http: Latency; sqs: Latency; targetP50Ms: number } | { ok: false; reason: string };
 
 export async function localLatency(): Promise<TargetResult[]> {
-  console.log("\n## 6. Local event-to-POST latency (bench/latency.ts: `npm start`'s platform, one event at a time)\n");
+  console.log(
+    "\n## 6. Local event-to-POST latency (bench/latency.ts: `npm start`'s platform, one event at a time)\n",
+  );
   // bench/latency.ts is another change's: without it (or its export), the section says so and goes on.
   if (!existsSync(LATENCY_MODULE)) {
     console.log("skipped: bench/latency.ts is not there yet, so measureLocalLatency() cannot be called");
@@ -57,7 +58,8 @@ export async function localLatency(): Promise<TargetResult[]> {
     met: l.p50 <= answer.targetP50Ms,
   }));
   console.log("");
-  for (const t of targets) console.log(`target (${t.what}): ${t.figure}, target ${t.target}: ${verdict(t.met)}`);
+  for (const t of targets)
+    console.log(`target (${t.what}): ${t.figure}, target ${t.target}: ${verdict(t.met)}`);
   return targets;
 }
 
@@ -72,8 +74,12 @@ function inChildProcess(): Promise<ChildAnswer> {
     child.on("message", (message: ChildAnswer) => {
       answer = message;
     });
-    child.on("error", (error) => resolve({ ok: false, reason: `the child process failed: ${error.message}` }));
-    child.on("exit", (code) => resolve(answer ?? { ok: false, reason: `the child process exited with ${code}` }));
+    child.on("error", (error) =>
+      resolve({ ok: false, reason: `the child process failed: ${error.message}` }),
+    );
+    child.on("exit", (code) =>
+      resolve(answer ?? { ok: false, reason: `the child process exited with ${code}` }),
+    );
   });
 }
 
@@ -88,8 +94,14 @@ async function measure(): Promise<ChildAnswer> {
   }
   try {
     const { http, sqs } = (await measureLocalLatency()) as { http: Latency; sqs: Latency };
-    const targetP50Ms = typeof latency.TARGET_P50_MS === "number" ? latency.TARGET_P50_MS : TARGET_P50_MS_DEFAULT;
-    return { ok: true, http: { p50: http.p50, p99: http.p99 }, sqs: { p50: sqs.p50, p99: sqs.p99 }, targetP50Ms };
+    const targetP50Ms =
+      typeof latency.TARGET_P50_MS === "number" ? latency.TARGET_P50_MS : TARGET_P50_MS_DEFAULT;
+    return {
+      ok: true,
+      http: { p50: http.p50, p99: http.p99 },
+      sqs: { p50: sqs.p50, p99: sqs.p99 },
+      targetP50Ms,
+    };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return { ok: false, reason: `measureLocalLatency() failed: ${reason}` };

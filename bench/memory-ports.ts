@@ -88,14 +88,22 @@ export class MemoryDeliveryStore implements DeliveryStore {
     return [...this.deliveries.values()].map(withoutLease);
   }
 
-  async recordFanOut(event: StoredEvent, deliveries: readonly Delivery[], write: FanOutWrite): Promise<FanOutRecord> {
+  async recordFanOut(
+    event: StoredEvent,
+    deliveries: readonly Delivery[],
+    write: FanOutWrite,
+  ): Promise<FanOutRecord> {
     const key = `${event.tenant_id}#${event.id}`;
     const prior = this.events.get(key);
     if (prior && prior.until >= Date.now()) return { recorded: false, existing: prior.event };
     for (const d of deliveries) {
       if (this.deliveries.has(`${d.webhook_id}#${d.id}`)) throw new Error(`delivery ${d.id} exists`);
     }
-    this.events.set(key, { event, until: write.idempotentUntil.getTime(), leaseUntil: write.leaseUntil.getTime() });
+    this.events.set(key, {
+      event,
+      until: write.idempotentUntil.getTime(),
+      leaseUntil: write.leaseUntil.getTime(),
+    });
     // The leased ones are written with their first attempt (recordFirstAttempt).
     await this.recordDeliveries(deliveries.filter((d) => !write.leased.has(d.id)));
     return { recorded: true, lease: randomUUID() };
@@ -116,7 +124,11 @@ export class MemoryDeliveryStore implements DeliveryStore {
     }
   }
 
-  async recordFirstAttempt(delivery: Delivery, attempt: DeliveryAttempt, update: DeliveryUpdate): Promise<boolean> {
+  async recordFirstAttempt(
+    delivery: Delivery,
+    attempt: DeliveryAttempt,
+    update: DeliveryUpdate,
+  ): Promise<boolean> {
     const key = `${delivery.webhook_id}#${delivery.id}`;
     if (this.deliveries.has(key)) return false;
     this.deliveries.set(key, { ...delivery, ...update, attempt_count: attempt.number, attempts: [attempt] });
@@ -179,7 +191,8 @@ export class MemoryDeliveryStore implements DeliveryStore {
   async park(delivery: Delivery, park: ParkWrite): Promise<"parked" | "moved_on"> {
     const key = `${delivery.webhook_id}#${delivery.id}`;
     const current = this.deliveries.get(key);
-    if (!current || current.attempt_count !== delivery.attempt_count || !isParkable(current)) return "moved_on";
+    if (!current || current.attempt_count !== delivery.attempt_count || !isParkable(current))
+      return "moved_on";
     if (leaseIsLive(current, park.now.getTime())) return "moved_on";
     this.deliveries.set(key, {
       ...current,
@@ -206,7 +219,9 @@ function withoutLease(stored: StoredDelivery): Delivery {
 }
 
 /** Endpoints by tenant, each with its health; `list` answers the tenant's endpoints as a Query would. */
-export class MemoryEndpoints implements Pick<WebhookStore, "get" | "list">, EndpointDisabler, EndpointHealthStore {
+export class MemoryEndpoints
+  implements Pick<WebhookStore, "get" | "list">, EndpointDisabler, EndpointHealthStore
+{
   private readonly byTenant = new Map<string, WebhookEndpoint[]>();
 
   add(endpoint: WebhookEndpoint): void {
@@ -217,7 +232,10 @@ export class MemoryEndpoints implements Pick<WebhookStore, "get" | "list">, Endp
 
   /** Removes an endpoint, as a tenant's DELETE does. */
   remove(tenantId: string, id: string): void {
-    this.byTenant.set(tenantId, (this.byTenant.get(tenantId) ?? []).filter((e) => e.id !== id));
+    this.byTenant.set(
+      tenantId,
+      (this.byTenant.get(tenantId) ?? []).filter((e) => e.id !== id),
+    );
   }
 
   async get(tenantId: string, id: string): Promise<WebhookEndpoint | undefined> {
@@ -247,7 +265,11 @@ export class MemoryEndpoints implements Pick<WebhookStore, "get" | "list">, Endp
     if (health.state === "healthy") this.setHealth(endpoint, { ...health, state: "slow", since: at }, at);
   }
 
-  async recordSuccess(endpoint: WebhookEndpoint, state: Exclude<HealthState, "open">, at: string): Promise<void> {
+  async recordSuccess(
+    endpoint: WebhookEndpoint,
+    state: Exclude<HealthState, "open">,
+    at: string,
+  ): Promise<void> {
     const health = this.healthOf(endpoint);
     if (isParking(health)) return;
     const since = health.state === state ? health.since : at;
@@ -313,10 +335,15 @@ export class MemoryEndpoints implements Pick<WebhookStore, "get" | "list">, Endp
     if (!isParking(health)) this.setHealth(endpoint, { ...health, parked_from: null });
   }
 
-  async moveParkedFromBack(endpoint: WebhookEndpoint, openedAt: string, deliveryId: string): Promise<boolean> {
+  async moveParkedFromBack(
+    endpoint: WebhookEndpoint,
+    openedAt: string,
+    deliveryId: string,
+  ): Promise<boolean> {
     const health = this.healthOf(endpoint);
     const from = health.parked_from;
-    if (!this.isOpenAt(health, openedAt) || !isParking(health) || (from !== null && from <= deliveryId)) return false;
+    if (!this.isOpenAt(health, openedAt) || !isParking(health) || (from !== null && from <= deliveryId))
+      return false;
     this.setHealth(endpoint, { ...health, parked_from: deliveryId });
     return true;
   }

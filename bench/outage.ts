@@ -63,7 +63,8 @@ export async function outage(receiver: ReceiverProcess, sender: HttpWebhookSende
     const left = await whatIsLeft(o);
     printOutage(o, { opening, parking, retries, recovery, left });
     const clean =
-      left.parked + left.notSucceeded + left.notOnce + left.acceptedTwice === 0 && recovery.sent === recovery.toDrain;
+      left.parked + left.notSucceeded + left.notOnce + left.acceptedTwice === 0 &&
+      recovery.sent === recovery.toDrain;
     const targets: TargetResult[] = [
       perParkedTarget("Scheduler calls", parking.schedulerCalls, parking.parked),
       perParkedTarget("HTTP attempts", parking.httpAttempts, parking.parked),
@@ -75,7 +76,8 @@ export async function outage(receiver: ReceiverProcess, sender: HttpWebhookSende
       },
     ];
     console.log("");
-    for (const t of targets) console.log(`target (${t.what}): ${t.figure}, target ${t.target}: ${verdict(t.met)}`);
+    for (const t of targets)
+      console.log(`target (${t.what}): ${t.figure}, target ${t.target}: ${verdict(t.met)}`);
     return targets;
   } finally {
     await o.consumer.stop();
@@ -99,7 +101,8 @@ async function outageWorld(sender: HttpWebhookSender): Promise<Outage> {
 async function openBreaker(o: Outage) {
   let events = 0;
   while ((await healthNow(o)).state !== "open") {
-    if (events >= OPEN_LIMIT_EVENTS) throw new Error(`the breaker was still closed after ${events} failed events`);
+    if (events >= OPEN_LIMIT_EVENTS)
+      throw new Error(`the breaker was still closed after ${events} failed events`);
     events += await o.batch();
   }
   return {
@@ -116,7 +119,11 @@ async function parkMany(o: Outage, receiver: ReceiverProcess) {
   const scheduled = o.scheduler.scheduled;
   const sent = o.timed.hanging.length;
   o.metrics.reset();
-  const w = await runWindow({ workers: WORKERS, batchesPerWorker: PARKED_EVENTS / BATCH / WORKERS }, receiver, o.batch);
+  const w = await runWindow(
+    { workers: WORKERS, batchesPerWorker: PARKED_EVENTS / BATCH / WORKERS },
+    receiver,
+    o.batch,
+  );
   const parked = o.metrics.outcomes.parked;
   return {
     parked,
@@ -133,7 +140,11 @@ async function fireDueRetries(o: Outage) {
   o.metrics.reset();
   const sent = o.timed.hanging.length;
   for (const [i, r] of due.entries()) await o.main.handleMessage(JSON.stringify(r.message), `due-retry-${i}`);
-  return { fired: due.length, parked: o.metrics.outcomes.parked, httpAttempts: o.timed.hanging.length - sent };
+  return {
+    fired: due.length,
+    parked: o.metrics.outcomes.parked,
+    httpAttempts: o.timed.hanging.length - sent,
+  };
 }
 
 /** The endpoint answers 200 again; probe 1 goes to the slow-lane worker; the slow lane runs until the drain is done. */

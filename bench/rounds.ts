@@ -20,6 +20,10 @@ export async function inRounds<S, W>(
 }
 
 /** `figure` of each window over the figure of the baseline window of the same round. */
-export function roundRatios<W>(windows: readonly W[], baseline: readonly W[], figure: (w: W) => number): number[] {
+export function roundRatios<W>(
+  windows: readonly W[],
+  baseline: readonly W[],
+  figure: (w: W) => number,
+): number[] {
   return baseline.length ? windows.map((w, i) => figure(w) / figure(baseline[i] as W)) : [];
 }

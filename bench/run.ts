@@ -79,7 +79,10 @@ import { printTargets, type TargetResult, verdict } from "./targets";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The queue the in-memory worker's records say they come from. */
-const EVENTS_QUEUE = { queueArn: "arn:aws:sqs:us-east-1:123456789012:hookline-events", awsRegion: "us-east-1" };
+const EVENTS_QUEUE = {
+  queueArn: "arn:aws:sqs:us-east-1:123456789012:hookline-events",
+  awsRegion: "us-east-1",
+};
 /** The handler's CPU per delivery, storage excluded, at most this multiple of a plain POST's. */
 const MAX_HANDLER_RATIO = 1.5;
 
@@ -147,7 +150,13 @@ function plainPostBatch(agent: Agent, url: string, size: number): () => Promise<
 function senderBatch(sender: WebhookSender, url: string, size: number): () => Promise<number> {
   const target = endpoint("sender", 0, url);
   const request = buildWebhookRequest({
-    target: { url, method: target.http_method, headers: target.headers, field_mapping: {}, secrets: [target.secret] },
+    target: {
+      url,
+      method: target.http_method,
+      headers: target.headers,
+      field_mapping: {},
+      secrets: [target.secret],
+    },
     messageId: `msg_${ulid()}`,
     event: { id: "evt_1", type: EVENT_TYPE, created_at: OCCURRED_AT, data: EVENT_DATA },
     attempt: 1,
@@ -253,7 +262,10 @@ function expectSucceeded(metrics: CountingMetrics, label: string) {
   };
 }
 
-async function inMemoryHandler(receiver: ReceiverProcess, sender: HttpWebhookSender): Promise<TargetResult[]> {
+async function inMemoryHandler(
+  receiver: ReceiverProcess,
+  sender: HttpWebhookSender,
+): Promise<TargetResult[]> {
   const schedule = parseRetrySchedule(DEFAULT_RETRY_SCHEDULE);
   const store = new MemoryDeliveryStore();
   const endpoints = new MemoryEndpoints();

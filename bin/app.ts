@@ -49,7 +49,8 @@ function seconds(key: string, max?: number): Duration | undefined {
     : invalid(key, String(value), max === undefined ? "whole seconds" : `whole seconds from 0 to ${max}`);
 }
 
-const optionalSeconds = (value: number | undefined) => (value === undefined ? undefined : Duration.seconds(value));
+const optionalSeconds = (value: number | undefined) =>
+  value === undefined ? undefined : Duration.seconds(value);
 
 function oneOf<T>(key: string, choices: Record<string, T>): T | undefined {
   const value = context(key);

@@ -111,5 +111,9 @@ export function awsAdminClient(options: AwsAdminClientOptions): AdminClient {
   if (!region) {
     throw new Error(`no region for ${options.baseUrl}: pass --region or set AWS_REGION`);
   }
-  return adminClient({ baseUrl: options.baseUrl, region, credentials: options.credentials ?? defaultProvider() });
+  return adminClient({
+    baseUrl: options.baseUrl,
+    region,
+    credentials: options.credentials ?? defaultProvider(),
+  });
 }

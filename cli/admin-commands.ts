@@ -34,7 +34,9 @@ export const OPTIONS = {
 } as const;
 
 export type Option = keyof typeof OPTIONS;
-export type Values = { readonly [K in Option]?: (typeof OPTIONS)[K]["type"] extends "string" ? string : boolean };
+export type Values = {
+  readonly [K in Option]?: (typeof OPTIONS)[K]["type"] extends "string" ? string : boolean;
+};
 
 /** A mistake in the command line: the usage follows the message, and the exit code is 2. */
 export class UsageError extends Error {
@@ -67,7 +69,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     async run({ api, values, io }) {
       const tenant = required(values, "tenant");
       const body = { name: values.name, expires_at: values["expires-at"] };
-      const key = (await call(api, "POST", `/tenants/${enc(tenant)}/api-keys`, body)) as Record<string, unknown>;
+      const key = (await call(api, "POST", `/tenants/${enc(tenant)}/api-keys`, body)) as Record<
+        string,
+        unknown
+      >;
       if (values.json) return printJson(io, key);
       io.print(`API key ${String(key.key_id)} for tenant "${tenant}"`);
       io.print(`  name ${String(key.name ?? "-")}, expires ${String(key.expires_at ?? "never")}`);
@@ -97,7 +102,9 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       if (!keyId) throw new UsageError("keys revoke needs the key id: keys revoke --tenant <id> <key_id>");
       const data = await call(api, "DELETE", `/tenants/${enc(tenant)}/api-keys/${enc(keyId)}`);
       if (values.json) return printJson(io, data);
-      io.print(`revoked API key ${keyId} of tenant "${tenant}"; it answers 401 once the authorizer's cache expires`);
+      io.print(
+        `revoked API key ${keyId} of tenant "${tenant}"; it answers 401 once the authorizer's cache expires`,
+      );
       return 0;
     },
   },
@@ -108,7 +115,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       const types = (await call(api, "GET", "/event-types")) as Record<string, unknown>[];
       if (values.json) return printJson(io, types);
       if (!types.length) io.print("the catalog has no event types");
-      const rows = types.map((t) => ({ ...t, schema: t.schema === undefined || t.schema === null ? "-" : "yes" }));
+      const rows = types.map((t) => ({
+        ...t,
+        schema: t.schema === undefined || t.schema === null ? "-" : "yes",
+      }));
       if (types.length) table(io, ["type", "deprecated", "schema", "description", "updated_at"], rows);
       return 0;
     },
@@ -142,14 +152,16 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     async run({ api, values, args, io }) {
       const file = requiredArg(args, "event-types import <file.json>");
       const parsed = readJson(io, file);
-      const entries = Array.isArray(parsed) ? parsed : (parsed as { event_types?: unknown } | null)?.event_types;
+      const entries = Array.isArray(parsed)
+        ? parsed
+        : (parsed as { event_types?: unknown } | null)?.event_types;
       if (!Array.isArray(entries)) throw new UsageError(`${file} must be {"event_types": [...]} or an array`);
       const results: { type: string; outcome: string; error?: string }[] = [];
       for (const [i, entry] of entries.entries()) {
         const { type, ...definition } = (entry ?? {}) as Record<string, unknown>;
         const name = typeof type === "string" && type ? type : `#${i + 1}`;
         try {
-          if (name !== type) throw new AdminCommandError("the entry has no \"type\"");
+          if (name !== type) throw new AdminCommandError('the entry has no "type"');
           const reply = await putEventType(api, name, definition);
           results.push({ type: name, outcome: reply.created ? "created" : "replaced" });
         } catch (error) {
@@ -157,7 +169,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
           results.push({ type: name, outcome: "failed", error: error.message });
         }
         const last = results[results.length - 1];
-        if (!values.json && last) io.print(`${last.outcome.padEnd(8)} ${last.type}${last.error ? `: ${last.error}` : ""}`);
+        if (!values.json && last)
+          io.print(`${last.outcome.padEnd(8)} ${last.type}${last.error ? `: ${last.error}` : ""}`);
       }
       const failed = results.filter((r) => r.outcome === "failed").length;
       if (values.json) printJson(io, results);
@@ -181,12 +194,17 @@ async function send(api: AdminClient, method: string, path: string, body?: unkno
     const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
     throw new AdminCommandError(`could not reach ${api.baseUrl} (${reason})`);
   }
-  const json = res.json as { success?: boolean; data?: unknown; error?: unknown; message?: unknown } | undefined;
+  const json = res.json as
+    { success?: boolean; data?: unknown; error?: unknown; message?: unknown } | undefined;
   if (json?.success === true && res.status < 300) return { status: res.status, data: json.data };
   throw new AdminCommandError(errorMessage(res.status, json, res.text));
 }
 
-function errorMessage(status: number, json: { error?: unknown; message?: unknown } | undefined, text: string): string {
+function errorMessage(
+  status: number,
+  json: { error?: unknown; message?: unknown } | undefined,
+  text: string,
+): string {
   const error = json?.error as { code?: string; message?: string; details?: unknown } | undefined;
   // API Gateway's own refusals (IAM, throttling) are {"message": ...}, not the API's envelope.
   const message = error?.message ?? (typeof json?.message === "string" ? json.message : text.slice(0, 200));
@@ -220,15 +238,20 @@ function definitionFlags(values: Values, io: AdminIo): Record<string, unknown> {
 
 /** A definition file may repeat the type (as an import file's entries do); it must then be the same. */
 function definitionFile(values: Values, io: AdminIo, type: string): Record<string, unknown> {
-  const flags = (["description", "schema", "example", "deprecated"] as const).filter((o) => values[o] !== undefined);
+  const flags = (["description", "schema", "example", "deprecated"] as const).filter(
+    (o) => values[o] !== undefined,
+  );
   if (flags.length) throw new UsageError(`--file replaces --${flags.join(", --")}; use one or the other`);
   const file = values.file ?? "";
   const parsed = readJson(io, file);
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new UsageError(`${file} must hold a JSON object: {"description", "schema"?, "example"?, "deprecated"?}`);
+    throw new UsageError(
+      `${file} must hold a JSON object: {"description", "schema"?, "example"?, "deprecated"?}`,
+    );
   }
   const { type: named, ...definition } = parsed as Record<string, unknown>;
-  if (named !== undefined && named !== type) throw new UsageError(`${file} is for type ${String(named)}, not ${type}`);
+  if (named !== undefined && named !== type)
+    throw new UsageError(`${file} is for type ${String(named)}, not ${type}`);
   return definition;
 }
 
@@ -269,7 +292,11 @@ function table(io: AdminIo, columns: readonly string[], rows: readonly Record<st
   const cell = (value: unknown) => (value === null || value === undefined ? "-" : String(value));
   const cells = rows.map((row) => columns.map((c) => cell(row[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]?.length ?? 0)));
-  const line = (values: readonly string[]) => values.map((v, i) => v.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (values: readonly string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   io.print(line(columns));
   for (const row of cells) io.print(line(row));
 }

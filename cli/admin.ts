@@ -68,7 +68,8 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         throw new UsageError(`${name} does not take --${option}`);
       }
     }
-    if (args.length > command.positionals.length) throw new UsageError(`too many arguments to ${name}: ${args.join(" ")}`);
+    if (args.length > command.positionals.length)
+      throw new UsageError(`too many arguments to ${name}: ${args.join(" ")}`);
     return await command.run({ api: client(values, io), values, args, io });
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
@@ -96,9 +97,12 @@ function client(values: Values, io: AdminIo): AdminClient {
   try {
     outputs = JSON.parse(readFileSync(file, "utf8")) as LocalOutputs;
   } catch {
-    throw new AdminCommandError(`no local run's outputs in ${file}: start it with \`npm start\`, or pass --url <AdminUrl>`);
+    throw new AdminCommandError(
+      `no local run's outputs in ${file}: start it with \`npm start\`, or pass --url <AdminUrl>`,
+    );
   }
-  if (!outputs.AdminUrl) throw new AdminCommandError(`${file} has no AdminUrl: restart the local run with \`npm start\``);
+  if (!outputs.AdminUrl)
+    throw new AdminCommandError(`${file} has no AdminUrl: restart the local run with \`npm start\``);
   return localAdminClient(outputs);
 }
 

@@ -30,7 +30,11 @@ const tunable = <T extends z.ZodMiniType>(name: Tunable, rule: T) =>
   z.prefault(rule, TUNABLE_DEFAULTS[name] as z.input<T>);
 
 const nonEmpty = () => z.string().check(z.minLength(1));
-const flag = () => z.pipe(z.enum(["true", "false"]), z.transform((v) => v === "true"));
+const flag = () =>
+  z.pipe(
+    z.enum(["true", "false"]),
+    z.transform((v) => v === "true"),
+  );
 const wholeNumber = (min: number, max: number, tooBig?: string) =>
   z.coerce.number().check(z.int(), z.gte(min), z.lte(max, tooBig));
 

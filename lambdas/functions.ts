@@ -67,13 +67,17 @@ export const lambdaFunctions = {
   // The same handler on the slow lane's queue, with its own concurrency: a record's queue is its lane.
   slowLaneWorker: {
     entry: "lambdas/handlers/delivery-worker.ts",
-    description: "Sends deliveries to slow endpoints, probes open circuit breakers and drains parked deliveries",
+    description:
+      "Sends deliveries to slow endpoints, probes open circuit breakers and drains parked deliveries",
     config: DELIVERY_WORKER_CONFIG,
   },
 } as const satisfies Record<string, LambdaFunctionSpec>;
 
 export type LambdaFunctionName = keyof typeof lambdaFunctions;
-export type ApiFunctionName = Exclude<LambdaFunctionName, "apiAuthorizer" | "deliveryWorker" | "slowLaneWorker">;
+export type ApiFunctionName = Exclude<
+  LambdaFunctionName,
+  "apiAuthorizer" | "deliveryWorker" | "slowLaneWorker"
+>;
 
 export interface ApiRoute {
   readonly method: "GET" | "POST" | "PUT" | "DELETE";
@@ -96,9 +100,19 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: "DELETE", path: "/v1/webhooks/{id}", function: "webhookCommands", auth: "apiKey" },
   { method: "POST", path: "/v1/webhooks/{id}/rotate-secret", function: "webhookCommands", auth: "apiKey" },
   { method: "GET", path: "/v1/webhooks/{id}/deliveries", function: "webhookQueries", auth: "apiKey" },
-  { method: "GET", path: "/v1/webhooks/{id}/deliveries/{delivery_id}", function: "webhookQueries", auth: "apiKey" },
+  {
+    method: "GET",
+    path: "/v1/webhooks/{id}/deliveries/{delivery_id}",
+    function: "webhookQueries",
+    auth: "apiKey",
+  },
   { method: "POST", path: "/v1/webhooks/{id}/test", function: "deliveryCommands", auth: "apiKey" },
-  { method: "POST", path: "/v1/webhooks/{id}/deliveries/{delivery_id}/retry", function: "deliveryCommands", auth: "apiKey" },
+  {
+    method: "POST",
+    path: "/v1/webhooks/{id}/deliveries/{delivery_id}/retry",
+    function: "deliveryCommands",
+    auth: "apiKey",
+  },
   { method: "POST", path: "/v1/webhooks/{id}/recover", function: "deliveryCommands", auth: "apiKey" },
   { method: "POST", path: "/v1/events", function: "eventsApi", auth: "apiKey" },
   { method: "GET", path: "/admin/v1/event-types", function: "adminApi", auth: "iam" },
@@ -107,7 +121,12 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: "DELETE", path: "/admin/v1/event-types/{type}", function: "adminApi", auth: "iam" },
   { method: "POST", path: "/admin/v1/tenants/{tenant_id}/api-keys", function: "adminApi", auth: "iam" },
   { method: "GET", path: "/admin/v1/tenants/{tenant_id}/api-keys", function: "adminApi", auth: "iam" },
-  { method: "DELETE", path: "/admin/v1/tenants/{tenant_id}/api-keys/{key_id}", function: "adminApi", auth: "iam" },
+  {
+    method: "DELETE",
+    path: "/admin/v1/tenants/{tenant_id}/api-keys/{key_id}",
+    function: "adminApi",
+    auth: "iam",
+  },
 ];
 
 /** Where the operators' API lives, below the API's URL. */

@@ -33,5 +33,6 @@ export const esbuildOptions = {
  * chunks. Answers what went into which file.
  */
 export function bundleHandler(entry: string, outdir: string): Metafile {
-  return buildSync({ ...esbuildOptions, entryPoints: [entry], outdir, logLevel: "warning", metafile: true }).metafile;
+  return buildSync({ ...esbuildOptions, entryPoints: [entry], outdir, logLevel: "warning", metafile: true })
+    .metafile;
 }

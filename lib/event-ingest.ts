@@ -66,7 +66,9 @@ export class EventIngest extends Construct {
         batchSize: options.batchSize,
         maxConcurrency: options.maxConcurrency,
         // docs/delivery.md: an idle platform delivers within 100 ms; a batching window would wait it out first.
-        ...(options.maxBatchingWindow.toMilliseconds() > 0 ? { maxBatchingWindow: options.maxBatchingWindow } : {}),
+        ...(options.maxBatchingWindow.toMilliseconds() > 0
+          ? { maxBatchingWindow: options.maxBatchingWindow }
+          : {}),
         reportBatchItemFailures: true,
       }),
     );

@@ -166,8 +166,12 @@ const PROP_OF_TUNABLE: Record<Tunable, string> = {
  * A prop as the Lambdas' environment holds it (its default when unset), refused at synth, naming
  * the prop, when the Lambdas' own rule would refuse it at cold start.
  */
-function tunableText(name: Tunable, value: string | number | boolean | readonly string[] | undefined): string {
-  const text = value === undefined ? TUNABLE_DEFAULTS[name] : Array.isArray(value) ? value.join(",") : String(value);
+function tunableText(
+  name: Tunable,
+  value: string | number | boolean | readonly string[] | undefined,
+): string {
+  const text =
+    value === undefined ? TUNABLE_DEFAULTS[name] : Array.isArray(value) ? value.join(",") : String(value);
   const parsed = parseTunable(name, text);
   if (!parsed.ok) throw new Error(`${PROP_OF_TUNABLE[name]}=${text} is invalid: ${parsed.problem}`);
   return text;
@@ -243,7 +247,10 @@ export class WebhookPlatformStack extends Stack {
       eventsQueue: { EVENTS_QUEUE_URL: ingest.queue.queueUrl },
       deadLetters: { EVENTS_DLQ_URL: ingest.deadLetterQueue.queueUrl },
       retention: {
-        DELIVERY_LOG_RETENTION_DAYS: tunableText("DELIVERY_LOG_RETENTION_DAYS", props.deliveryLogRetentionDays),
+        DELIVERY_LOG_RETENTION_DAYS: tunableText(
+          "DELIVERY_LOG_RETENTION_DAYS",
+          props.deliveryLogRetentionDays,
+        ),
       },
       scheduler: {
         SCHEDULER_GROUP_NAME: retries.group.scheduleGroupName,

@@ -26,8 +26,12 @@ export function localDynamoDb(local: Pick<LocalEndpoints, "DynamoDbEndpoint" | "
 }
 
 /** The document client, with the marshalling the Lambdas' has (lambdas/wiring/clients.ts). */
-export function localDocumentClient(local: Pick<LocalEndpoints, "DynamoDbEndpoint" | "Region">): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(localDynamoDb(local), { marshallOptions: { removeUndefinedValues: true } });
+export function localDocumentClient(
+  local: Pick<LocalEndpoints, "DynamoDbEndpoint" | "Region">,
+): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(localDynamoDb(local), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
 }
 
 export function localSqs(local: Pick<LocalEndpoints, "SqsEndpoint" | "Region">): SQSClient {

@@ -51,7 +51,8 @@ export async function startDynamoDbLocal(port: number, java = defaultJava()): Pr
   const dir = jarDirectory();
   // Java runs under a small shell watchdog that holds our stdin pipe: however this process ends
   // (Ctrl-C, a crash, SIGKILL), the pipe closes, `read` returns and the JVM is stopped with it.
-  const watchdog = '"$JAVA" "$@" & jvm=$!; trap "kill $jvm 2>/dev/null" EXIT; read _ignored; kill $jvm; wait $jvm';
+  const watchdog =
+    '"$JAVA" "$@" & jvm=$!; trap "kill $jvm 2>/dev/null" EXIT; read _ignored; kill $jvm; wait $jvm';
   const child: ChildProcess = spawn(
     "sh",
     [

@@ -17,7 +17,12 @@ import type {
   Context,
 } from "aws-lambda";
 import type { ApiRoute } from "../lambdas/functions";
-import { type SignedRequest, type SigV4Credentials, SignatureVerificationError, sigV4Verifier } from "./sigv4";
+import {
+  type SignedRequest,
+  type SigV4Credentials,
+  SignatureVerificationError,
+  sigV4Verifier,
+} from "./sigv4";
 
 type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<Record<string, unknown>>;
 export type Authorizer = (
@@ -210,7 +215,9 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     }
     const body = await readBody(req);
     if (!body)
-      return envelope(res, 413, "payload_too_large", "the request body is over 10 MB", { connection: "close" });
+      return envelope(res, 413, "payload_too_large", "the request body is over 10 MB", {
+        connection: "close",
+      });
 
     const headers = singleValued(req.headers);
     const routeKey = `${method} ${match.route.path}`;

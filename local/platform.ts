@@ -170,7 +170,10 @@ async function createQueue(
 }
 
 /** A work queue redriving to its DLQ after five receives, as the stack's do. */
-async function createWorkQueue(sqs: SQSClient, name: string): Promise<{ url: string; arn: string; dlqUrl: string }> {
+async function createWorkQueue(
+  sqs: SQSClient,
+  name: string,
+): Promise<{ url: string; arn: string; dlqUrl: string }> {
   const dlqUrl = await createQueue(sqs, `${name}-dlq`);
   const url = await createQueue(sqs, name, {
     // Shorter than the stack's 6 minutes so a crashed local batch comes back quickly.
@@ -259,7 +262,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       EVENTS_QUEUE_URL: queues.queueUrl,
       EVENTS_DLQ_URL: queues.dlqUrl,
       SLOW_LANE_QUEUE_URL: queues.slowLaneUrl,
-      ...(options.breakerThreshold === undefined ? {} : { BREAKER_THRESHOLD: String(options.breakerThreshold) }),
+      ...(options.breakerThreshold === undefined
+        ? {}
+        : { BREAKER_THRESHOLD: String(options.breakerThreshold) }),
       DELIVERY_LOG_RETENTION_DAYS: "30",
       // Ingest reads the catalog for every event here, so an operator's change applies at once;
       // a deployed stack reuses it for catalogCacheTtl (30 s).
@@ -307,8 +312,18 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     // Lambda's event source mappings on the events queue and the slow lane, with the stack's batch size.
     const worker = await load("deliveryWorker");
     for (const lane of [
-      { queueUrl: queues.queueUrl, queueArn: queues.queueArn, functionName: "deliveryWorker", concurrency: 4 },
-      { queueUrl: queues.slowLaneUrl, queueArn: queues.slowLaneArn, functionName: "slowLaneWorker", concurrency: 2 },
+      {
+        queueUrl: queues.queueUrl,
+        queueArn: queues.queueArn,
+        functionName: "deliveryWorker",
+        concurrency: 4,
+      },
+      {
+        queueUrl: queues.slowLaneUrl,
+        queueArn: queues.slowLaneArn,
+        functionName: "slowLaneWorker",
+        concurrency: 2,
+      },
     ]) {
       const poller = startQueuePoller({ sqs, handler: worker, batchSize: 10, log, ...lane });
       stops.push(() => poller.stop());

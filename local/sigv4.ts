@@ -71,7 +71,8 @@ export function parseAuthorization(header: string | undefined): SigV4Authorizati
   if (/^Bearer\s/i.test(header)) {
     return refuse("an API key does not authorize the operators' API; sign the request with SigV4 (IAM)");
   }
-  if (!header.startsWith(`${ALGORITHM} `)) return refuse(`the Authorization header is not a ${ALGORITHM} signature`);
+  if (!header.startsWith(`${ALGORITHM} `))
+    return refuse(`the Authorization header is not a ${ALGORITHM} signature`);
   const fields = new Map<string, string>();
   for (const part of header.slice(ALGORITHM.length + 1).split(",")) {
     const [name, ...value] = part.trim().split("=");
@@ -125,8 +126,10 @@ export function sigV4Verifier(options: SigV4VerifierOptions): SigV4Verifier {
 
   return async (request) => {
     const auth = parseAuthorization(request.headers.authorization);
-    if (auth.accessKeyId !== credentials.accessKeyId) refuse(`the access key id ${auth.accessKeyId} is not known here`);
-    if (auth.region !== region) refuse(`the signature is for region ${auth.region}; this API is in ${region}`);
+    if (auth.accessKeyId !== credentials.accessKeyId)
+      refuse(`the access key id ${auth.accessKeyId} is not known here`);
+    if (auth.region !== region)
+      refuse(`the signature is for region ${auth.region}; this API is in ${region}`);
     if (auth.service !== service) refuse(`the signature is for service ${auth.service}; sign for ${service}`);
     for (const required of ["host", "x-amz-date"]) {
       if (!auth.signedHeaders.includes(required)) refuse(`SignedHeaders must include ${required}`);
@@ -139,10 +142,13 @@ export function sigV4Verifier(options: SigV4VerifierOptions): SigV4Verifier {
     }
 
     const signedAt = parseAmzDate(headers["x-amz-date"]);
-    if (headers["x-amz-date"]?.slice(0, 8) !== auth.date) refuse("the credential scope's date is not x-amz-date's");
+    if (headers["x-amz-date"]?.slice(0, 8) !== auth.date)
+      refuse("the credential scope's date is not x-amz-date's");
     const skewSeconds = Math.round((now().getTime() - signedAt.getTime()) / 1000);
     if (Math.abs(skewSeconds) * 1000 > toleranceMs) {
-      refuse(`the signature is stale: x-amz-date is ${skewSeconds} s from now (at most ${toleranceMs / 1000} s)`);
+      refuse(
+        `the signature is stale: x-amz-date is ${skewSeconds} s from now (at most ${toleranceMs / 1000} s)`,
+      );
     }
     // A signed body hash stands in for the body in the canonical request, so it must be the body's.
     const bodyHash = request.headers["x-amz-content-sha256"];

@@ -66,7 +66,11 @@ function recordSource(source: SqsRecordSource) {
 }
 
 /** A record for `body` as if just received for the first time from `source`'s queue. */
-export function sqsRecord(body: string, source: SqsRecordSource, messageId: string = randomUUID()): SQSRecord {
+export function sqsRecord(
+  body: string,
+  source: SqsRecordSource,
+  messageId: string = randomUUID(),
+): SQSRecord {
   const now = String(Date.now());
   return {
     messageId,

@@ -36,17 +36,23 @@ export interface ApiRequest {
   optionalJson(): unknown;
 }
 
-export function toApiRequest(event: ApiGatewayEvent, maxBodyBytes: number, caller: Caller = "tenant"): ApiRequest {
+export function toApiRequest(
+  event: ApiGatewayEvent,
+  maxBodyBytes: number,
+  caller: Caller = "tenant",
+): ApiRequest {
   let tenantId = "";
   let operator: string | undefined;
   if (caller === "operator") {
     // API Gateway lets no unsigned request through to these routes; this holds if a route is ever misconfigured.
     const iam = event.requestContext.authorizer?.iam;
-    if (!iam) throw new ForbiddenError("the operators' API needs a request signed with AWS credentials (SigV4)");
+    if (!iam)
+      throw new ForbiddenError("the operators' API needs a request signed with AWS credentials (SigV4)");
     operator = iam.userArn ?? iam.accessKey ?? "unknown";
   } else {
     tenantId = event.requestContext.authorizer?.lambda?.tenantId ?? "";
-    if (!tenantId) throw new UnauthorizedError("missing or invalid API key; send Authorization: Bearer <key>");
+    if (!tenantId)
+      throw new UnauthorizedError("missing or invalid API key; send Authorization: Bearer <key>");
   }
   return {
     routeKey: event.routeKey,
@@ -68,12 +74,18 @@ function definedValues(record: Record<string, string | undefined> | undefined): 
 function parseJsonBody(event: ApiGatewayEvent, maxBodyBytes: number): unknown {
   const contentType = event.headers["content-type"];
   if (contentType && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
-    throw new TransportError("unsupported_media_type", `content-type must be application/json, not ${contentType}`);
+    throw new TransportError(
+      "unsupported_media_type",
+      `content-type must be application/json, not ${contentType}`,
+    );
   }
   const raw = event.body ?? "";
   const bytes = event.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
   if (bytes.length > maxBodyBytes) {
-    throw new TransportError("payload_too_large", `the request body is ${bytes.length} bytes; at most ${maxBodyBytes}`);
+    throw new TransportError(
+      "payload_too_large",
+      `the request body is ${bytes.length} bytes; at most ${maxBodyBytes}`,
+    );
   }
   if (bytes.length === 0) throw new ValidationError("the request body is empty; send a JSON object");
   let parsed: unknown;

@@ -99,7 +99,11 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
 
   async revoke(tenantId: string, keyId: string): Promise<boolean> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.tenantKey(tenantId, keyId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.tenantKey(tenantId, keyId),
+        ConsistentRead: true,
+      }),
     );
     if (!Item) return false;
     try {
@@ -134,11 +138,11 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
           Key: keys.tenantKey(record.tenant_id, record.key_id),
           UpdateExpression: "SET last_used_at = :at",
           // Never recreates a revoked key's item; a use already recorded this minute is kept.
-          ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(last_used_at) OR last_used_at < :notBefore)",
+          ConditionExpression:
+            "attribute_exists(pk) AND (attribute_not_exists(last_used_at) OR last_used_at < :notBefore)",
           ExpressionAttributeValues: { ":at": at, ":notBefore": notBefore },
         }),
       ),
     );
   }
-
 }

@@ -78,7 +78,9 @@ export function storedDelivery(item: StoredItem): Delivery {
     ...summary,
     tenant_id: requiredText(item, "tenant_id", what),
     first_attempt_at: optionalText(item, "first_attempt_at", what),
-    attempts: requiredMaps(item, "attempts", what).map((a, i) => storedAttempt(a, `${what} (attempts[${i}])`)),
+    attempts: requiredMaps(item, "attempts", what).map((a, i) =>
+      storedAttempt(a, `${what} (attempts[${i}])`),
+    ),
   };
 }
 
@@ -125,7 +127,9 @@ export class DynamoDbDeliveryLog implements DeliveryLog, Pick<DeliveryStore, "ge
     const input = {
       TableName: this.tableName,
       KeyConditionExpression: "pk = :pk AND sk BETWEEN :oldest AND :newest",
-      ...(filtered ? { FilterExpression: `#status IN (${statuses.map((_, i) => `:s${i}`).join(", ")})` } : {}),
+      ...(filtered
+        ? { FilterExpression: `#status IN (${statuses.map((_, i) => `:s${i}`).join(", ")})` }
+        : {}),
       ProjectionExpression: SUMMARY_PROJECTION,
       ExpressionAttributeNames: SUMMARY_NAMES,
       ExpressionAttributeValues: {
@@ -141,7 +145,7 @@ export class DynamoDbDeliveryLog implements DeliveryLog, Pick<DeliveryStore, "ge
     let startKey: Record<string, unknown> | undefined = query.before
       ? { ...keys.delivery(webhookId, query.before) }
       : undefined;
-    for (let examined = 0; examined < MAX_EXAMINED_PER_PAGE; ) {
+    for (let examined = 0; examined < MAX_EXAMINED_PER_PAGE;) {
       const page = await this.client.send(
         new QueryCommand({
           ...input,

@@ -7,7 +7,12 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { type Delivery, type DeliveryAttempt, MAX_FAN_OUT_WRITES, type StoredEvent } from "../core/delivery/model";
+import {
+  type Delivery,
+  type DeliveryAttempt,
+  MAX_FAN_OUT_WRITES,
+  type StoredEvent,
+} from "../core/delivery/model";
 import type {
   ClaimFrom,
   DeliveryStore,
@@ -69,9 +74,15 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     return Math.ceil((now + this.settings.retentionMs) / 1000);
   }
 
-  async recordFanOut(event: StoredEvent, deliveries: readonly Delivery[], write: FanOutWrite): Promise<FanOutRecord> {
+  async recordFanOut(
+    event: StoredEvent,
+    deliveries: readonly Delivery[],
+    write: FanOutWrite,
+  ): Promise<FanOutRecord> {
     if (deliveries.length > MAX_FAN_OUT_WRITES) {
-      throw new Error(`an event can fan out to at most ${MAX_FAN_OUT_WRITES} endpoints, not ${deliveries.length}`);
+      throw new Error(
+        `an event can fan out to at most ${MAX_FAN_OUT_WRITES} endpoints, not ${deliveries.length}`,
+      );
     }
     const now = this.now();
     const lease = randomUUID();
@@ -114,8 +125,13 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
           TableName: this.tableName,
           Key: keys.event(event.tenant_id, event.id),
           UpdateExpression: "SET lease = :lease, lease_until = :until",
-          ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(lease_until) OR lease_until < :now)",
-          ExpressionAttributeValues: { ":lease": randomUUID(), ":until": leaseUntil.getTime(), ":now": now.getTime() },
+          ConditionExpression:
+            "attribute_exists(pk) AND (attribute_not_exists(lease_until) OR lease_until < :now)",
+          ExpressionAttributeValues: {
+            ":lease": randomUUID(),
+            ":until": leaseUntil.getTime(),
+            ":now": now.getTime(),
+          },
         }),
       ),
     );
@@ -126,7 +142,11 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     await Promise.all(deliveries.map((d) => this.putNew({ ...d }, expiresAt)));
   }
 
-  async recordFirstAttempt(delivery: Delivery, attempt: DeliveryAttempt, update: DeliveryUpdate): Promise<boolean> {
+  async recordFirstAttempt(
+    delivery: Delivery,
+    attempt: DeliveryAttempt,
+    update: DeliveryUpdate,
+  ): Promise<boolean> {
     return this.putNew(
       { ...delivery, ...update, attempt_count: attempt.number, attempts: [attempt] },
       this.expiresAt(this.now()),
@@ -287,9 +307,14 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
         ":parked": "parked",
       },
     };
-    for (let examined = 0; ; ) {
+    for (let examined = 0; ;) {
       const page = await this.client.send(
-        new QueryCommand({ ...input, Limit: PARKED_QUERY_LIMIT, ExclusiveStartKey: startKey, ConsistentRead: true }),
+        new QueryCommand({
+          ...input,
+          Limit: PARKED_QUERY_LIMIT,
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
       );
       for (const item of page.Items ?? []) {
         // One past the page says where the next starts.

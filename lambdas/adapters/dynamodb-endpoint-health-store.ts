@@ -8,7 +8,8 @@ import { keys } from "./table-keys";
 export const HEALTH_NAMES = { "#state": "health_state" } as const;
 const IS_OPEN = "#state = :open AND opened_at = :opened";
 /** Not open, or open but no longer probing (its last probe failed): such a breaker parks nothing. */
-const NOT_PARKING = "attribute_not_exists(#state) OR #state <> :open OR attribute_type(next_probe_at, :nullType)";
+const NOT_PARKING =
+  "attribute_not_exists(#state) OR #state <> :open OR attribute_type(next_probe_at, :nullType)";
 
 /**
  * Endpoint health in DynamoDB (docs/delivery.md): one item beside each endpoint
@@ -45,7 +46,11 @@ export class DynamoDbEndpointHealthStore implements EndpointHealthStore {
     });
   }
 
-  async recordSuccess(endpoint: WebhookEndpoint, state: Exclude<HealthState, "open">, at: string): Promise<void> {
+  async recordSuccess(
+    endpoint: WebhookEndpoint,
+    state: Exclude<HealthState, "open">,
+    at: string,
+  ): Promise<void> {
     await this.updateHealth(endpoint, {
       UpdateExpression: "SET consecutive_failures = :zero, #state = :state, since = :since",
       ConditionExpression: NOT_PARKING,
@@ -99,7 +104,11 @@ export class DynamoDbEndpointHealthStore implements EndpointHealthStore {
     });
   }
 
-  async moveParkedFromBack(endpoint: WebhookEndpoint, openedAt: string, deliveryId: string): Promise<boolean> {
+  async moveParkedFromBack(
+    endpoint: WebhookEndpoint,
+    openedAt: string,
+    deliveryId: string,
+  ): Promise<boolean> {
     const moved = await this.updateHealth(endpoint, {
       UpdateExpression: "SET parked_from = :id",
       ConditionExpression: `${IS_OPEN} AND attribute_type(next_probe_at, :string) AND (attribute_not_exists(parked_from) OR parked_from > :id)`,
@@ -152,7 +161,10 @@ export class DynamoDbEndpointHealthStore implements EndpointHealthStore {
   /** A conditional write of the health item: the health after it, or undefined when its condition failed. */
   private async updateHealth(
     endpoint: WebhookEndpoint,
-    update: Pick<UpdateCommandInput, "UpdateExpression" | "ConditionExpression" | "ExpressionAttributeValues">,
+    update: Pick<
+      UpdateCommandInput,
+      "UpdateExpression" | "ConditionExpression" | "ExpressionAttributeValues"
+    >,
   ): Promise<EndpointHealth | undefined> {
     try {
       const { Attributes } = await this.client.send(
@@ -169,7 +181,6 @@ export class DynamoDbEndpointHealthStore implements EndpointHealthStore {
       throw error;
     }
   }
-
 }
 
 /** The stored health item as the domain's health; a missing attribute is its default. */

@@ -25,7 +25,8 @@ export function dataAttribute(data: unknown): { data_json: string } | { data_br:
 
 /** Every layout an event has been stored in: compressed text, text, and (the first) a map. */
 export function storedData(item: Record<string, unknown>): unknown {
-  if (item.data_br instanceof Uint8Array) return JSON.parse(zlib.brotliDecompressSync(item.data_br).toString("utf8"));
+  if (item.data_br instanceof Uint8Array)
+    return JSON.parse(zlib.brotliDecompressSync(item.data_br).toString("utf8"));
   if (typeof item.data_json === "string") return JSON.parse(item.data_json);
   return item.data;
 }
@@ -48,4 +49,3 @@ export function storedRefs(item: Record<string, unknown>): DeliveryRef[] {
   }
   return Array.isArray(item.deliveries) ? (item.deliveries as DeliveryRef[]) : [];
 }
-

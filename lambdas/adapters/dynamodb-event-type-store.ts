@@ -18,10 +18,12 @@ import { keys } from "./table-keys";
 
 type Item = StoredItem;
 
-const text = (item: Item, name: string): string => requiredText(item, name, `event type ${String(item.type)}`);
+const text = (item: Item, name: string): string =>
+  requiredText(item, name, `event type ${String(item.type)}`);
 
 function toDefinition(item: Item): EventTypeDefinition {
-  const schema = typeof item.schema_json === "string" ? (JSON.parse(item.schema_json) as Record<string, unknown>) : null;
+  const schema =
+    typeof item.schema_json === "string" ? (JSON.parse(item.schema_json) as Record<string, unknown>) : null;
   return {
     type: text(item, "type"),
     description: text(item, "description"),

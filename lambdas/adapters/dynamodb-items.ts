@@ -72,7 +72,8 @@ export function requiredChoice<T extends string>(
 ): T {
   const value = requiredText(item, name, what);
   const choice = allowed.find((a) => a === value);
-  if (choice === undefined) throw new Error(`stored ${what} has ${name} "${value}", not one of ${allowed.join(", ")}`);
+  if (choice === undefined)
+    throw new Error(`stored ${what} has ${name} "${value}", not one of ${allowed.join(", ")}`);
   return choice;
 }
 

@@ -10,9 +10,19 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { EndpointDisabler } from "../core/delivery/ports";
 import type { PayloadFilter } from "../core/payload-filter";
-import { type DisabledReason, type EndpointHealth, HEALTHY, type WebhookEndpoint } from "../core/webhook-endpoint";
+import {
+  type DisabledReason,
+  type EndpointHealth,
+  HEALTHY,
+  type WebhookEndpoint,
+} from "../core/webhook-endpoint";
 import { HTTP_METHODS, type HttpMethod } from "../core/webhook-request";
-import { EndpointGoneError, EndpointLimitReachedError, SlugTakenError, StaleWriteError } from "../core/errors";
+import {
+  EndpointGoneError,
+  EndpointLimitReachedError,
+  SlugTakenError,
+  StaleWriteError,
+} from "../core/errors";
 import {
   type InsertGuard,
   type ReplaceGuard,
@@ -68,7 +78,10 @@ export class DynamoDbWebhookStore implements WebhookStore, EndpointDisabler {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-        ExpressionAttributeValues: { ":pk": keys.tenantPartition(tenantId), ":prefix": keys.webhook(tenantId, id).sk },
+        ExpressionAttributeValues: {
+          ":pk": keys.tenantPartition(tenantId),
+          ":prefix": keys.webhook(tenantId, id).sk,
+        },
         ConsistentRead: true,
       }),
     );

@@ -1,5 +1,10 @@
 import { type LookupAddress, lookup } from "node:dns";
-import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, request as httpRequest } from "node:http";
+import {
+  Agent as HttpAgent,
+  type ClientRequest,
+  type IncomingMessage,
+  request as httpRequest,
+} from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { LookupFunction } from "node:net";
 import { parseRetryAfter } from "../core/retry-after";
@@ -164,7 +169,8 @@ class Attempt {
     // A 101 without an Upgrade header: what follows it is not this request's answer.
     if (statusCode === 101) return this.end(failure("invalid_response", this.elapsed()), true);
     this.status = statusCode;
-    if (statusCode === 429 || statusCode === 503) this.retryAfter = headerValue(response.headers["retry-after"]);
+    if (statusCode === 429 || statusCode === 503)
+      this.retryAfter = headerValue(response.headers["retry-after"]);
     response.on("data", (chunk: Buffer) => {
       if (this.result) return;
       this.chunks.push(chunk);

@@ -53,7 +53,9 @@ export class SqsEventQueue implements EventPublisher, EventQueue, WorkQueue, Slo
         );
         if (Failed.length > 0 && round === MAX_BATCH_ROUNDS) {
           const first = Failed[0];
-          throw new Error(`${Failed.length} messages were not queued: ${first?.Code} ${first?.Message ?? ""}`);
+          throw new Error(
+            `${Failed.length} messages were not queued: ${first?.Code} ${first?.Message ?? ""}`,
+          );
         }
         const failedIds = new Set(Failed.map((f) => f.Id));
         entries = entries.filter((e) => failedIds.has(e.Id));

@@ -15,9 +15,7 @@ const KEY_PREFIX = "hk_";
 export const LAST_USED_PRECISION_MS = 60_000;
 
 export const tenantIdSchema = lazySchema(() =>
-  z
-    .string()
-    .check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "a tenant id is 1-64 letters, digits, _ or -")),
+  z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "a tenant id is 1-64 letters, digits, _ or -")),
 );
 
 const KEY_ID = /^[0-9a-f]{12}$/;
@@ -65,7 +63,10 @@ export interface IssueOptions {
   readonly now?: Date;
 }
 
-export function issueApiKey(tenantId: string, options: IssueOptions = {}): { key: string; record: ApiKeyRecord } {
+export function issueApiKey(
+  tenantId: string,
+  options: IssueOptions = {},
+): { key: string; record: ApiKeyRecord } {
   const tenant = parseInput(tenantIdSchema, tenantId, "tenant id");
   const key = KEY_PREFIX + randomBytes(32).toString("base64url");
   const keyHash = hashApiKey(key);
@@ -137,7 +138,10 @@ const createKeySchema = lazySchema(() =>
     ),
     expires_at: z.optional(
       z.nullable(
-        z.iso.datetime({ offset: true, message: "expires_at is an ISO 8601 date-time, like 2027-01-01T00:00:00Z" }),
+        z.iso.datetime({
+          offset: true,
+          message: "expires_at is an ISO 8601 date-time, like 2027-01-01T00:00:00Z",
+        }),
       ),
     ),
   }),

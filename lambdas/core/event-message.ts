@@ -21,13 +21,11 @@ const eventFields = () => ({
   tenant_id: tenantIdSchema,
   // Whether the catalog has the type (and what its data must look like) is checked after this
   // shape, against the catalog as it is now (./catalog/event-check.ts).
-  type: z
-    .string()
-    .check(
-      z.maxLength(MAX_EVENT_TYPE_LENGTH, `an event type is at most ${MAX_EVENT_TYPE_LENGTH} characters`),
-      z.regex(EVENT_TYPE_NAME, "an event type is letters, digits and _ in dot-separated segments"),
-      z.refine((t) => !isReservedEventType(t), "webhook.* events are sent by the platform itself"),
-    ),
+  type: z.string().check(
+    z.maxLength(MAX_EVENT_TYPE_LENGTH, `an event type is at most ${MAX_EVENT_TYPE_LENGTH} characters`),
+    z.regex(EVENT_TYPE_NAME, "an event type is letters, digits and _ in dot-separated segments"),
+    z.refine((t) => !isReservedEventType(t), "webhook.* events are sent by the platform itself"),
+  ),
   id: z.optional(
     z.string().check(z.regex(/^[A-Za-z0-9_.:-]{1,128}$/, "id is 1-128 letters, digits, _ . : or -")),
   ),

@@ -24,7 +24,10 @@ const filterValueSchema = lazySchema(() =>
       z
         .string()
         .check(
-          z.maxLength(MAX_FILTER_STRING_LENGTH, `a filter value is at most ${MAX_FILTER_STRING_LENGTH} characters`),
+          z.maxLength(
+            MAX_FILTER_STRING_LENGTH,
+            `a filter value is at most ${MAX_FILTER_STRING_LENGTH} characters`,
+          ),
         ),
       z.number(),
       z.boolean(),
@@ -44,25 +47,26 @@ const allowedValuesSchema = lazySchema(() =>
 );
 
 export const payloadFilterSchema = lazySchema(() =>
-  z
-    .record(z.string(), allowedValuesSchema, 'a filter is an object like {"lead.source": ["form"]}')
-    .check(
-      z.superRefine((filter, ctx) => {
-        const paths = Object.keys(filter);
-        if (paths.length === 0)
-          ctx.addIssue({ code: "custom", message: "a filter names at least one path; send null for no filter" });
-        if (paths.length > MAX_FILTER_PATHS)
-          ctx.addIssue({ code: "custom", message: `a filter has at most ${MAX_FILTER_PATHS} paths` });
-        for (const path of paths) {
-          if (path.length > MAX_FIELD_PATH_LENGTH || !FIELD_PATH_PATTERN.test(path))
-            ctx.addIssue({
-              code: "custom",
-              path: [path],
-              message: `"${path}" is not a dot path like lead.email (at most ${MAX_FIELD_PATH_LENGTH} characters)`,
-            });
-        }
-      }),
-    ),
+  z.record(z.string(), allowedValuesSchema, 'a filter is an object like {"lead.source": ["form"]}').check(
+    z.superRefine((filter, ctx) => {
+      const paths = Object.keys(filter);
+      if (paths.length === 0)
+        ctx.addIssue({
+          code: "custom",
+          message: "a filter names at least one path; send null for no filter",
+        });
+      if (paths.length > MAX_FILTER_PATHS)
+        ctx.addIssue({ code: "custom", message: `a filter has at most ${MAX_FILTER_PATHS} paths` });
+      for (const path of paths) {
+        if (path.length > MAX_FIELD_PATH_LENGTH || !FIELD_PATH_PATTERN.test(path))
+          ctx.addIssue({
+            code: "custom",
+            path: [path],
+            message: `"${path}" is not a dot path like lead.email (at most ${MAX_FIELD_PATH_LENGTH} characters)`,
+          });
+      }
+    }),
+  ),
 );
 
 /** True when the event's data passes the filter; no filter (null) lets everything through. */

@@ -105,12 +105,7 @@ export type PlatformEventMessage = z.output<typeof platformEventMessageSchema>;
 
 /** The messages the platform itself puts on the queue. */
 export type PlatformMessage =
-  | RetryMessage
-  | ResendMessage
-  | RecoverMessage
-  | ProbeMessage
-  | DrainMessage
-  | PlatformEventMessage;
+  RetryMessage | ResendMessage | RecoverMessage | ProbeMessage | DrainMessage | PlatformEventMessage;
 
 /** What the slow lane's queue carries: work for one endpoint that may wait on it for seconds. */
 export type SlowLaneMessage = RetryMessage | ResendMessage | ProbeMessage | DrainMessage;

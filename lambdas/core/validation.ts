@@ -43,6 +43,10 @@ export function lazySchema<T extends z.ZodMiniType>(build: () => T): z.ZodMiniLa
 export const noParametersSchema = lazySchema(() => z.strictObject({}));
 
 /** A path parameter, parsed so that a refusal names it (`type`, `tenant_id`) instead of `body`. */
-export function parsePathParameter<S extends z.ZodMiniType>(schema: S, name: string, value: string): z.output<S> {
+export function parsePathParameter<S extends z.ZodMiniType>(
+  schema: S,
+  name: string,
+  value: string,
+): z.output<S> {
   return parseInput(z.object({ [name]: schema }), { [name]: value }, name)[name] as z.output<S>;
 }

@@ -41,7 +41,10 @@ export const HEALTHY: EndpointHealth = {
   parked_from: null,
 };
 
-export type EndpointHealthView = Pick<EndpointHealth, "state" | "since" | "consecutive_failures" | "next_probe_at">;
+export type EndpointHealthView = Pick<
+  EndpointHealth,
+  "state" | "since" | "consecutive_failures" | "next_probe_at"
+>;
 
 export interface WebhookEndpoint {
   readonly id: string;
@@ -163,25 +166,23 @@ const headersSchema = () =>
     );
 
 const urlSchema = () =>
-  z
-    .string()
-    .check(
-      z.maxLength(2048, "url is at most 2048 characters"),
-      z.superRefine((value, ctx) => {
-        let url: URL;
-        try {
-          url = new URL(value);
-        } catch {
-          ctx.addIssue({ code: "custom", message: "url is not a valid absolute URL" });
-          return;
-        }
-        if (url.protocol !== "https:" && url.protocol !== "http:")
-          ctx.addIssue({ code: "custom", message: "url must use https" });
-        if (url.username || url.password)
-          ctx.addIssue({ code: "custom", message: "url must not contain credentials; use headers instead" });
-        if (url.hash) ctx.addIssue({ code: "custom", message: "url must not contain a #fragment" });
-      }),
-    );
+  z.string().check(
+    z.maxLength(2048, "url is at most 2048 characters"),
+    z.superRefine((value, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        ctx.addIssue({ code: "custom", message: "url is not a valid absolute URL" });
+        return;
+      }
+      if (url.protocol !== "https:" && url.protocol !== "http:")
+        ctx.addIssue({ code: "custom", message: "url must use https" });
+      if (url.username || url.password)
+        ctx.addIssue({ code: "custom", message: "url must not contain credentials; use headers instead" });
+      if (url.hash) ctx.addIssue({ code: "custom", message: "url must not contain a #fragment" });
+    }),
+  );
 
 const eventsSchema = () =>
   z.pipe(
@@ -191,9 +192,15 @@ const eventsSchema = () =>
         // now, by the use case (webhook-management.ts).
         z
           .string()
-          .check(z.maxLength(200), z.regex(EVENT_TYPE_PATTERN, "an event type is like crm.lead.created, crm.* or *")),
+          .check(
+            z.maxLength(200),
+            z.regex(EVENT_TYPE_PATTERN, "an event type is like crm.lead.created, crm.* or *"),
+          ),
       )
-      .check(z.minLength(1, "subscribe to at least one event type"), z.maxLength(50, "at most 50 event types")),
+      .check(
+        z.minLength(1, "subscribe to at least one event type"),
+        z.maxLength(50, "at most 50 event types"),
+      ),
     z.transform((events) => [...new Set(events)]),
   );
 
@@ -204,10 +211,17 @@ const nullableText = (max: number, field: string) =>
 const writableFields = () => ({
   name: z
     .string()
-    .check(z.trim(), z.minLength(1, "name must not be empty"), z.maxLength(100, "name is at most 100 characters")),
+    .check(
+      z.trim(),
+      z.minLength(1, "name must not be empty"),
+      z.maxLength(100, "name is at most 100 characters"),
+    ),
   slug: z
     .string()
-    .check(z.maxLength(MAX_SLUG_LENGTH), z.regex(SLUG_PATTERN, "slug is lowercase letters, digits and single dashes")),
+    .check(
+      z.maxLength(MAX_SLUG_LENGTH),
+      z.regex(SLUG_PATTERN, "slug is lowercase letters, digits and single dashes"),
+    ),
   url: urlSchema(),
   http_method: z.enum(HTTP_METHODS, `http_method is one of ${HTTP_METHODS.join(", ")}`),
   events: eventsSchema(),
@@ -267,7 +281,9 @@ export const updateWebhookSchema = lazySchema(() => {
       target_column_id: z.optional(fields.target_column_id),
       verify: z.optional(z.boolean()),
     })
-    .check(z.refine((body) => Object.keys(body).some((k) => k !== "verify"), "give at least one field to update"));
+    .check(
+      z.refine((body) => Object.keys(body).some((k) => k !== "verify"), "give at least one field to update"),
+    );
 });
 export type UpdateWebhookInput = z.output<typeof updateWebhookSchema>;
 

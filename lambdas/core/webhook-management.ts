@@ -236,7 +236,13 @@ export function webhookManagement(deps: WebhookManagementDeps) {
           ...(reactivated ? { disabled_reason: null, disabled_at: null } : {}),
           // Re-enabling starts the endpoint afresh: a breaker that disabled it must not park its next delivery.
           ...(resetHealth
-            ? { health: { ...HEALTHY, opened_at: before.health.opened_at, parked_from: before.health.parked_from } }
+            ? {
+                health: {
+                  ...HEALTHY,
+                  opened_at: before.health.opened_at,
+                  parked_from: before.health.parked_from,
+                },
+              }
             : {}),
           ...(deactivated ? { disabled_reason: "manual" as const, disabled_at: now } : {}),
           updated_at: laterThan(before.updated_at, new Date(now)),

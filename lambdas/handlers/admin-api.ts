@@ -14,7 +14,10 @@ export const handler = httpApiHandler({
       data: await catalogAdmin().get(request.pathParameters.type ?? ""),
     }),
     "PUT /admin/v1/event-types/{type}": async (request) => {
-      const { created, eventType } = await catalogAdmin().put(request.pathParameters.type ?? "", request.json());
+      const { created, eventType } = await catalogAdmin().put(
+        request.pathParameters.type ?? "",
+        request.json(),
+      );
       return { status: created ? 201 : 200, data: eventType };
     },
     "DELETE /admin/v1/event-types/{type}": async (request) => ({
@@ -28,7 +31,10 @@ export const handler = httpApiHandler({
       data: await apiKeyAdmin().list(request.pathParameters.tenant_id ?? "", request.query),
     }),
     "DELETE /admin/v1/tenants/{tenant_id}/api-keys/{key_id}": async (request) => ({
-      data: await apiKeyAdmin().revoke(request.pathParameters.tenant_id ?? "", request.pathParameters.key_id ?? ""),
+      data: await apiKeyAdmin().revoke(
+        request.pathParameters.tenant_id ?? "",
+        request.pathParameters.key_id ?? "",
+      ),
     }),
   },
 });

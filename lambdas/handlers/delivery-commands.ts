@@ -23,7 +23,11 @@ export const handler = httpApiHandler({
     }),
     "POST /v1/webhooks/{id}/recover": async (request) => ({
       status: 202,
-      data: await deliveryOperations().recover(request.tenantId, request.pathParameters.id ?? "", request.json()),
+      data: await deliveryOperations().recover(
+        request.tenantId,
+        request.pathParameters.id ?? "",
+        request.json(),
+      ),
     }),
   },
   // The attempts made here count in the delivery metrics, as the worker's do.

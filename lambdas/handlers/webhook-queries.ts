@@ -9,7 +9,9 @@ export const handler = httpApiHandler({
       const page = await webhookQueries().list(request.tenantId, request.query);
       return { data: page.items, pagination: page.pagination };
     },
-    "GET /v1/webhooks/events": async (request) => ({ data: await tenantCatalog(currentCatalog(), request.query) }),
+    "GET /v1/webhooks/events": async (request) => ({
+      data: await tenantCatalog(currentCatalog(), request.query),
+    }),
     "GET /v1/webhooks/{id}": async (request) => ({
       data: await webhookQueries().get(request.tenantId, request.pathParameters.id ?? ""),
     }),

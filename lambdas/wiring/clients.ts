@@ -44,7 +44,9 @@ const tableName = /* @__PURE__ */ once(() => loadConfig("table").TABLE_NAME);
 
 export const apiKeyStore = /* @__PURE__ */ once(() => new DynamoDbApiKeyStore(documentClient(), tableName()));
 
-export const eventTypeStore = /* @__PURE__ */ once(() => new DynamoDbEventTypeStore(documentClient(), tableName()));
+export const eventTypeStore = /* @__PURE__ */ once(
+  () => new DynamoDbEventTypeStore(documentClient(), tableName()),
+);
 
 /** The catalog as ingest reads it: reused for CATALOG_CACHE_SECONDS, so a change applies within that. */
 export const ingestCatalog = /* @__PURE__ */ once(() =>
@@ -92,7 +94,9 @@ export const slowLane = /* @__PURE__ */ once(
 );
 
 /** The log's reads (a page, one delivery): they need no retention setting, which only writes do. */
-export const deliveryLogStore = /* @__PURE__ */ once(() => new DynamoDbDeliveryLog(documentClient(), tableName()));
+export const deliveryLogStore = /* @__PURE__ */ once(
+  () => new DynamoDbDeliveryLog(documentClient(), tableName()),
+);
 
 export const deliveryStore = /* @__PURE__ */ once(
   () =>

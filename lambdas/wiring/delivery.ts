@@ -58,7 +58,9 @@ const mainLane = /* @__PURE__ */ once(() => createEventDelivery(deliveryDependen
 const slowLaneDelivery = /* @__PURE__ */ once(() =>
   createEventDelivery(deliveryDependencies(eventQueue(), "slow")),
 );
-const slowLaneQueueName = /* @__PURE__ */ once(() => loadConfig("slowLane").SLOW_LANE_QUEUE_URL.split("/").pop());
+const slowLaneQueueName = /* @__PURE__ */ once(() =>
+  loadConfig("slowLane").SLOW_LANE_QUEUE_URL.split("/").pop(),
+);
 
 /**
  * The delivery worker's, for a record from the queue `eventSourceArn` names: a record from

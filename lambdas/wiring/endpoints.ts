@@ -13,7 +13,8 @@ import { currentCatalog, once, webhookStore } from "./clients";
 const endpointPolicy = /* @__PURE__ */ once(() => loadConfig("endpointPolicy"));
 
 export const webhookSender = /* @__PURE__ */ once(
-  (): WebhookSender => new HttpWebhookSender({ allowPrivateAddresses: endpointPolicy().ALLOW_PRIVATE_ADDRESSES }),
+  (): WebhookSender =>
+    new HttpWebhookSender({ allowPrivateAddresses: endpointPolicy().ALLOW_PRIVATE_ADDRESSES }),
 );
 
 export const webhookManagement = /* @__PURE__ */ once(() => {

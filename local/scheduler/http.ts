@@ -20,7 +20,12 @@ const ROUTE_PATH = /^\/(schedules|schedule-groups)\/([^/]+)$/;
 type Operation = (typeof ROUTES)[number][2];
 /** Each takes the request in the SDK's input shape: the name, and the query's and the body's members. */
 export type Operations = Record<Operation, (input: Json) => object>;
-export type RecordedRequest = { operation: Operation | "Unknown"; input: Json; status: number; errorType?: string };
+export type RecordedRequest = {
+  operation: Operation | "Unknown";
+  input: Json;
+  status: number;
+  errorType?: string;
+};
 
 export async function serve(operations: Operations, port: number, log: (line: string) => void) {
   const requests: RecordedRequest[] = [];
@@ -33,18 +38,26 @@ export async function serve(operations: Operations, port: number, log: (line: st
         const refusal = asRefusal(error);
         Object.assign(recorded, { status: refusal.status, errorType: refusal.type });
         // Only refusals are logged: a local run makes a schedule per pending retry, which would drown the log.
-        log(`[scheduler] ${recorded.operation} ${request.method} ${request.url} -> ${refusal.status} ${refusal.type}`);
+        log(
+          `[scheduler] ${recorded.operation} ${request.method} ${request.url} -> ${refusal.status} ${refusal.type}`,
+        );
         send(response, refusal.status, { Message: refusal.message }, refusal.type);
       },
     );
   });
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) =>
+    server.once("error", reject).listen(port, "127.0.0.1", resolve),
+  );
   // SDK clients keep their connections alive, which close() alone would wait out.
   const close = () => new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections());
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, close };
 }
 
-async function answer(request: IncomingMessage, recorded: RecordedRequest, operations: Operations): Promise<object> {
+async function answer(
+  request: IncomingMessage,
+  recorded: RecordedRequest,
+  operations: Operations,
+): Promise<object> {
   const url = new URL(request.url ?? "/", "http://localhost");
   const [, collection, name = ""] = ROUTE_PATH.exec(url.pathname) ?? [];
   const operation = ROUTES.find(([method, path]) => method === request.method && path === collection)?.[2];
@@ -52,11 +65,18 @@ async function answer(request: IncomingMessage, recorded: RecordedRequest, opera
   for await (const chunk of request) chunks.push(chunk); // read even when refused, to keep the connection
   if (!operation) {
     const message = `No operation matches ${request.method} ${url.pathname}: the local Scheduler has only`;
-    throw new SchedulerApiError(404, "UnknownOperationException", `${message} ${ROUTES.map((r) => r[2]).join(", ")}.`);
+    throw new SchedulerApiError(
+      404,
+      "UnknownOperationException",
+      `${message} ${ROUTES.map((r) => r[2]).join(", ")}.`,
+    );
   }
   recorded.operation = operation;
   // groupName is GroupName in the SDK's input.
-  const query = [...url.searchParams].map(([key, value]) => [key.charAt(0).toUpperCase() + key.slice(1), value]);
+  const query = [...url.searchParams].map(([key, value]) => [
+    key.charAt(0).toUpperCase() + key.slice(1),
+    value,
+  ]);
   recorded.input = { Name: decodeURIComponent(name), ...Object.fromEntries(query) };
   recorded.input = { ...recorded.input, ...JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") };
   return operations[operation](recorded.input);

@@ -14,7 +14,11 @@ export type SchedulerServer = Awaited<ReturnType<typeof startSchedulerServer>>;
 const noLog = (_line: string) => {};
 
 /** `port` 0, the default, picks a free one; `sendToQueue` delivers what fires, and failure reports. */
-export async function startSchedulerServer(options: { port?: number; sendToQueue: SendToQueue; log?: typeof noLog }) {
+export async function startSchedulerServer(options: {
+  port?: number;
+  sendToQueue: SendToQueue;
+  log?: typeof noLog;
+}) {
   const log = options.log ?? noLog;
   const store = new ScheduleStore();
   const closing = new AbortController();

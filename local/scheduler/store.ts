@@ -22,7 +22,8 @@ export class ScheduleStore {
   createSchedule({ name, definition, clientToken }: ReturnType<typeof parseCreateSchedule>) {
     const arn = scheduleArn(this.getGroup(definition.GroupName), name);
     const earlier = clientToken === undefined ? undefined : this.byClientToken.get(clientToken);
-    if (earlier && earlier.Arn !== arn) throw conflictError(`ClientToken ${clientToken} was used for ${earlier.Arn}.`);
+    if (earlier && earlier.Arn !== arn)
+      throw conflictError(`ClientToken ${clientToken} was used for ${earlier.Arn}.`);
     // Even after that schedule fired and deleted itself, as AWS's idempotency promises.
     if (earlier) return { schedule: earlier, created: false };
     if (this.byArn.has(arn)) throw conflictError(`Schedule ${name} already exists.`);

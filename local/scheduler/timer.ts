@@ -15,7 +15,12 @@ const DEFAULT_EVENT_AGE_SECONDS = 86_400;
 const MAX_TIMER_DELAY_MS = 2_147_483_647;
 
 /** How a delivery failed, in the words of AWS's dead-letter message. */
-type Failure = { ERROR_CODE: string; ERROR_MESSAGE: string; RETRY_ATTEMPTS: number; EXHAUSTED_RETRY_CONDITION: string };
+type Failure = {
+  ERROR_CODE: string;
+  ERROR_MESSAGE: string;
+  RETRY_ATTEMPTS: number;
+  EXHAUSTED_RETRY_CONDITION: string;
+};
 
 export class ScheduleTimer {
   /** `closing` ends every wait, for a schedule's time or between retries, and the firing with it. */
@@ -55,7 +60,8 @@ export class ScheduleTimer {
       if (error === undefined) return undefined;
       const failure = { ERROR_CODE: "LocalSendToQueueFailed", ERROR_MESSAGE: error, RETRY_ATTEMPTS: retry };
       if (retry >= retries) return { ...failure, EXHAUSTED_RETRY_CONDITION: "MaximumRetryAttempts" };
-      if (Date.now() >= deadline) return { ...failure, EXHAUSTED_RETRY_CONDITION: "MaximumEventAgeInSeconds" };
+      if (Date.now() >= deadline)
+        return { ...failure, EXHAUSTED_RETRY_CONDITION: "MaximumEventAgeInSeconds" };
       await this.pause(Math.min(100 * 2 ** retry, 1_000));
     }
   }
@@ -65,9 +71,16 @@ export class ScheduleTimer {
   private async deadLetter(schedule: Schedule, failure: Failure): Promise<string> {
     const { Arn, Input = "", DeadLetterConfig: { Arn: dlqArn } = {} } = schedule.Target;
     if (dlqArn === undefined) return `failed: ${failure.ERROR_MESSAGE}`;
-    const report = { ...failure, SCHEDULE_ARN: schedule.Arn, TARGET_ARN: Arn, INVOCATION_ID: randomUUID(), Input };
+    const report = {
+      ...failure,
+      SCHEDULE_ARN: schedule.Arn,
+      TARGET_ARN: Arn,
+      INVOCATION_ID: randomUUID(),
+      Input,
+    };
     const refused = await this.send(dlqArn, JSON.stringify(report));
-    const deadLettered = refused === undefined ? `dead-lettered to ${dlqArn}` : `${dlqArn} refused: ${refused}`;
+    const deadLettered =
+      refused === undefined ? `dead-lettered to ${dlqArn}` : `${dlqArn} refused: ${refused}`;
     return `failed: ${failure.ERROR_MESSAGE}; ${deadLettered}`;
   }
 

@@ -43,7 +43,10 @@ describe("the event-type catalog", () => {
 
     // Assess
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ success: true, data: { type, description: "An invoice was paid", deprecated: false } });
+    expect(created.json).toMatchObject({
+      success: true,
+      data: { type, description: "An invoice was paid", deprecated: false },
+    });
     expect(created.json.data).not.toHaveProperty("schema");
     expect(replaced.status).toBe(200);
     expect(replaced.json.data).toMatchObject({
@@ -97,13 +100,19 @@ describe("the event-type catalog", () => {
     const type = `billing_${suffix()}.broken`;
 
     // Act
-    const res = await adminApi().request("PUT", typePath(type), { description: "x", schema: { type: "objekt" } });
+    const res = await adminApi().request("PUT", typePath(type), {
+      description: "x",
+      schema: { type: "objekt" },
+    });
     const read = await adminApi().request("GET", typePath(type));
 
     // Assess
     expect(res.status).toBe(400);
     expect(res.json.error.details).toEqual([
-      { field: "schema", message: expect.stringContaining("data/type must be equal to one of the allowed values") },
+      {
+        field: "schema",
+        message: expect.stringContaining("data/type must be equal to one of the allowed values"),
+      },
     ]);
     expect(read.status).toBe(404);
   });
@@ -167,10 +176,18 @@ describe("the event-type catalog", () => {
       const before = await tenant.api("POST", "/v1/webhooks", {
         body: { name: "Billing", url: receiver.url, events: [type], verify: false },
       });
-      await adminApi().request("PUT", typePath(type), { description: "An invoice was paid", schema: leadSchema });
+      await adminApi().request("PUT", typePath(type), {
+        description: "An invoice was paid",
+        schema: leadSchema,
+      });
       const listed = await tenant.api("GET", "/v1/webhooks/events");
       const after = await tenant.api("POST", "/v1/webhooks", {
-        body: { name: "Billing", url: receiver.url, events: [type, `${type.split(".")[0]}.*`], verify: false },
+        body: {
+          name: "Billing",
+          url: receiver.url,
+          events: [type, `${type.split(".")[0]}.*`],
+          verify: false,
+        },
       });
 
       // Assess
@@ -192,7 +209,10 @@ describe("the event-type catalog", () => {
 
     it("validates events' data against the type's schema over HTTP (400) and over SQS (dead-letter queue)", async () => {
       // Prepare
-      await adminApi().request("PUT", typePath(type), { description: "An invoice was paid", schema: leadSchema });
+      await adminApi().request("PUT", typePath(type), {
+        description: "An invoice was paid",
+        schema: leadSchema,
+      });
       const endpoint = await tenant.api("POST", "/v1/webhooks", {
         body: { name: `Schema ${suffix()}`, url: `${receiver.url}/schema`, events: [type], verify: false },
       });
@@ -216,7 +236,9 @@ describe("the event-type catalog", () => {
         { field: "data", message: expect.stringContaining('/lead/email must match format "email"') },
       ]);
       expect(accepted.status).toBe(202);
-      expect(dead?.reason).toBe(`not a valid event: data does not match the schema of ${type}: /lead must have required property 'email'`);
+      expect(dead?.reason).toBe(
+        `not a valid event: data does not match the schema of ${type}: /lead must have required property 'email'`,
+      );
       expect(delivered[0]?.json.data).toEqual({ lead: { email: "ana@example.com" } });
     });
 
@@ -230,7 +252,9 @@ describe("the event-type catalog", () => {
       await adminApi().request("DELETE", typePath(removed));
 
       // Act
-      const renamed = await tenant.api("PUT", `/v1/webhooks/${endpoint.json.data.id}`, { body: { name: "Renamed" } });
+      const renamed = await tenant.api("PUT", `/v1/webhooks/${endpoint.json.data.id}`, {
+        body: { name: "Renamed" },
+      });
       const resubscribed = await tenant.api("PUT", `/v1/webhooks/${endpoint.json.data.id}`, {
         body: { events: [removed] },
       });
@@ -253,7 +277,10 @@ describe("the event-type catalog", () => {
 
       // Assess
       expect(res.status).toBe(400);
-      expect(res.json.error.details[0]).toEqual({ field: "type", message: expect.stringContaining("unknown event type") });
+      expect(res.json.error.details[0]).toEqual({
+        field: "type",
+        message: expect.stringContaining("unknown event type"),
+      });
     });
   });
 });
@@ -306,12 +333,18 @@ describe("tenants' API keys", () => {
     expect((await api("GET", "/v1/webhooks")).status).toBe(200);
 
     // Act
-    const revoked = await adminApi().request("DELETE", `/tenants/${tenant}/api-keys/${created.json.data.key_id}`);
+    const revoked = await adminApi().request(
+      "DELETE",
+      `/tenants/${tenant}/api-keys/${created.json.data.key_id}`,
+    );
     const refused = await waitFor(async () => (await api("GET", "/v1/webhooks")).status === 401, {
       timeoutMs: 5_000,
       intervalMs: 100,
     });
-    const again = await adminApi().request("DELETE", `/tenants/${tenant}/api-keys/${created.json.data.key_id}`);
+    const again = await adminApi().request(
+      "DELETE",
+      `/tenants/${tenant}/api-keys/${created.json.data.key_id}`,
+    );
     const listed = await adminApi().request("GET", `/tenants/${tenant}/api-keys`);
 
     // Assess

@@ -46,7 +46,10 @@ async function allPages(query: string, limit: number): Promise<{ pages: ListedDe
   let cursor: string | null = null;
   do {
     const suffix: string = cursor ? `&cursor=${cursor}` : "";
-    const res = await tenant.api("GET", `/v1/webhooks/${webhookId}/deliveries?limit=${limit}${query}${suffix}`);
+    const res = await tenant.api(
+      "GET",
+      `/v1/webhooks/${webhookId}/deliveries?limit=${limit}${query}${suffix}`,
+    );
     expect(res.status, res.text).toBe(200);
     expect(res.json.pagination.limit).toBe(limit);
     pages.push(res.json.data);

@@ -70,7 +70,9 @@ describe.each(seeds)("the %s catalog", (seed) => {
 
     // Assess
     expect(withExamples.length).toBeGreaterThan(0);
-    expect(tests.map((t) => [t.status, t.json.data.status])).toEqual(withExamples.map(() => [200, "succeeded"]));
+    expect(tests.map((t) => [t.status, t.json.data.status])).toEqual(
+      withExamples.map(() => [200, "succeeded"]),
+    );
     expect(received.map((r) => [r.headers["x-webhook-event"], r.json.data])).toEqual(
       withExamples.map((t) => [t.type, t.example]),
     );
@@ -100,7 +102,9 @@ describe("POST /v1/webhooks/{id}/test with an event_type", () => {
 
     // Assess
     expect(res.status).toBe(400);
-    expect(res.json.error.details).toEqual([{ field: "event_type", message: expect.stringContaining(message) }]);
+    expect(res.json.error.details).toEqual([
+      { field: "event_type", message: expect.stringContaining(message) },
+    ]);
   });
 
   it("sends webhook.test without an event_type, and the example of a type with one", async () => {

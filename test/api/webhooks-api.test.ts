@@ -52,13 +52,10 @@ async function countEndpoints(t: TestTenant): Promise<number> {
 describe("authentication", () => {
   it.each(
     apiRoutes.filter((r) => r.auth === "apiKey").map((r) => [r.method, r.path.replace("{id}", randomUUID())]),
-  )(
-    "answers 401 in the error envelope to %s %s without a key",
-    async (method, route) => {
-      const res = await apiClient(undefined)(method, route, method === "GET" ? {} : { body: {} });
-      expectError(res, 401, "unauthorized");
-    },
-  );
+  )("answers 401 in the error envelope to %s %s without a key", async (method, route) => {
+    const res = await apiClient(undefined)(method, route, method === "GET" ? {} : { body: {} });
+    expectError(res, 401, "unauthorized");
+  });
 
   it("answers 401 to an unknown key and to a non-Bearer scheme", async () => {
     expectError(await apiClient("hk_not-a-real-key")("GET", "/v1/webhooks"), 401, "unauthorized");
@@ -508,22 +505,25 @@ describe("http_method and filter", () => {
       { filter: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`f${i}`, [i]])) },
       ["filter"],
     ],
-  ])("answers 400 with details to %s, on create and on update, and stores nothing", async (_, fields, named) => {
-    const t = await newTenant();
-    const d = await create(t);
+  ])(
+    "answers 400 with details to %s, on create and on update, and stores nothing",
+    async (_, fields, named) => {
+      const t = await newTenant();
+      const d = await create(t);
 
-    const created = await t.api("POST", "/v1/webhooks", { body: body(fields) });
-    const updated = await t.api("PUT", `/v1/webhooks/${d.id}`, { body: fields });
+      const created = await t.api("POST", "/v1/webhooks", { body: body(fields) });
+      const updated = await t.api("PUT", `/v1/webhooks/${d.id}`, { body: fields });
 
-    for (const res of [created, updated]) {
-      expectError(res, 400, "validation_error");
-      expect(res.json.error.details.map((x: { field: string }) => x.field)).toEqual(named);
-    }
-    expect(await countEndpoints(t)).toBe(1);
-    expect((await t.api("GET", `/v1/webhooks/${d.id}`)).json.data).toEqual(
-      (({ secret_token: _s, ...view }) => view)(d),
-    );
-  });
+      for (const res of [created, updated]) {
+        expectError(res, 400, "validation_error");
+        expect(res.json.error.details.map((x: { field: string }) => x.field)).toEqual(named);
+      }
+      expect(await countEndpoints(t)).toBe(1);
+      expect((await t.api("GET", `/v1/webhooks/${d.id}`)).json.data).toEqual(
+        (({ secret_token: _s, ...view }) => view)(d),
+      );
+    },
+  );
 
   it.each(["PUT", "PATCH"])("sends the verification request with %s, signed", async (method) => {
     const url = receiver.url + path();
@@ -551,7 +551,9 @@ describe("http_method and filter", () => {
     const res = await tenant.api("PUT", `/v1/webhooks/${d.id}`, { body: { url, http_method: "PATCH" } });
 
     expect(res.status, res.text).toBe(200);
-    expect(receiver.requests.filter((r) => receiver.url + r.path === url).map((r) => r.method)).toEqual(["PATCH"]);
+    expect(receiver.requests.filter((r) => receiver.url + r.path === url).map((r) => r.method)).toEqual([
+      "PATCH",
+    ]);
   });
 });
 
@@ -589,7 +591,9 @@ describe("GET /v1/webhooks/events", () => {
       deprecated: false,
     });
     for (const entry of res.json.data) {
-      expect(["deprecated", "description", "example", "schema", "type"]).toEqual(expect.arrayContaining(Object.keys(entry)));
+      expect(["deprecated", "description", "example", "schema", "type"]).toEqual(
+        expect.arrayContaining(Object.keys(entry)),
+      );
     }
   });
 });

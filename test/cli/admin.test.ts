@@ -84,7 +84,15 @@ describe("npm run admin -- keys", () => {
   it("prints the key as JSON with --json, and revokes by --key-id", async () => {
     const tenant = `cli-${unique()}`;
 
-    const created = await admin("keys", "create", "--tenant", tenant, "--expires-at", "2099-01-01T00:00:00Z", "--json");
+    const created = await admin(
+      "keys",
+      "create",
+      "--tenant",
+      tenant,
+      "--expires-at",
+      "2099-01-01T00:00:00Z",
+      "--json",
+    );
     const data = JSON.parse(created.out) as { key: string; key_id: string; expires_at: string };
     const revoked = await admin("keys", "revoke", "--tenant", tenant, "--key-id", data.key_id, "--json");
 
@@ -115,8 +123,25 @@ describe("npm run admin -- event-types", () => {
     const example = file("example.json", { email: "ana@example.com" });
 
     // Act
-    const created = await admin("event-types", "put", type, "--description", "A lead", "--schema", schema, "--example", example);
-    const replaced = await admin("event-types", "put", type, "--description", "A lead, again", "--deprecated");
+    const created = await admin(
+      "event-types",
+      "put",
+      type,
+      "--description",
+      "A lead",
+      "--schema",
+      schema,
+      "--example",
+      example,
+    );
+    const replaced = await admin(
+      "event-types",
+      "put",
+      type,
+      "--description",
+      "A lead, again",
+      "--deprecated",
+    );
     const listed = await admin("event-types", "list");
     const listedJson = await admin("event-types", "list", "--json");
     const deleted = await admin("event-types", "delete", type);
@@ -126,9 +151,14 @@ describe("npm run admin -- event-types", () => {
     expect(created.err).toBe("");
     expect(created).toMatchObject({ code: 0, out: `created event type ${type}` });
     expect(replaced).toMatchObject({ code: 0, out: `replaced event type ${type}` });
-    expect(listed.out).toMatch(new RegExp(`^${type.replace(/\./g, "\\.")}\\s+true\\s+-\\s+A lead, again`, "m"));
+    expect(listed.out).toMatch(
+      new RegExp(`^${type.replace(/\./g, "\\.")}\\s+true\\s+-\\s+A lead, again`, "m"),
+    );
     const types = JSON.parse(listedJson.out) as { type: string }[];
-    expect(types.find((t) => t.type === type)).toMatchObject({ description: "A lead, again", deprecated: true });
+    expect(types.find((t) => t.type === type)).toMatchObject({
+      description: "A lead, again",
+      deprecated: true,
+    });
     expect(deleted).toMatchObject({ code: 0, out: `deleted event type ${type}` });
     expect(deletedAgain.code).toBe(1);
     expect(deletedAgain.err).toMatch(/404 not_found/);
@@ -159,12 +189,17 @@ describe("npm run admin -- event-types", () => {
         { description: "no type at all" },
       ],
     });
-    const bare = file("bare.json", [{ type: `${prefix}.contact.created`, description: "A contact, replaced" }]);
+    const bare = file("bare.json", [
+      { type: `${prefix}.contact.created`, description: "A contact, replaced" },
+    ]);
 
     // Act
     const imported = await admin("event-types", "import", catalog);
     const again = await admin("event-types", "import", bare);
-    const types = JSON.parse((await admin("event-types", "list", "--json")).out) as { type: string; description: string }[];
+    const types = JSON.parse((await admin("event-types", "list", "--json")).out) as {
+      type: string;
+      description: string;
+    }[];
 
     // Assess
     expect(imported.code).toBe(1);
@@ -179,7 +214,8 @@ describe("npm run admin -- event-types", () => {
       expect.objectContaining({ type: `${prefix}.contact.created`, description: "A contact, replaced" }),
       expect.objectContaining({ type: `${prefix}.contact.deleted`, deprecated: true }),
     ]);
-    for (const t of types.filter((t) => t.type.startsWith(prefix))) await admin("event-types", "delete", t.type);
+    for (const t of types.filter((t) => t.type.startsWith(prefix)))
+      await admin("event-types", "delete", t.type);
   });
 });
 
@@ -187,7 +223,11 @@ describe("npm run admin -- against a stack URL", () => {
   it("signs with the AWS credentials of the environment through the SDK's default chain", async () => {
     // Prepare
     const { AdminUrl, LocalAccessKeyId, LocalSecretAccessKey, Region } = platform();
-    const env = { AWS_ACCESS_KEY_ID: LocalAccessKeyId, AWS_SECRET_ACCESS_KEY: LocalSecretAccessKey, AWS_REGION: Region };
+    const env = {
+      AWS_ACCESS_KEY_ID: LocalAccessKeyId,
+      AWS_SECRET_ACCESS_KEY: LocalSecretAccessKey,
+      AWS_REGION: Region,
+    };
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
 
     // Act
@@ -203,7 +243,9 @@ describe("npm run admin -- against a stack URL", () => {
   });
 
   it("takes the region from an execute-api URL", () => {
-    expect(regionFromUrl("https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/admin/v1")).toBe("eu-west-1");
+    expect(regionFromUrl("https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/admin/v1")).toBe(
+      "eu-west-1",
+    );
     expect(regionFromUrl("https://api.example.com/admin/v1")).toBeUndefined();
   });
 
@@ -220,7 +262,13 @@ describe("npm run admin -- usage", () => {
     const res = await run(["--help"]);
 
     expect(res.code).toBe(0);
-    for (const command of ["keys create", "keys list", "keys revoke", "event-types list", "event-types put"]) {
+    for (const command of [
+      "keys create",
+      "keys list",
+      "keys revoke",
+      "event-types list",
+      "event-types put",
+    ]) {
       expect(res.out).toContain(command);
     }
     expect(res.out).toContain("event-types delete");
@@ -233,7 +281,10 @@ describe("npm run admin -- usage", () => {
     [["keys", "create"], /--tenant <id> is required/],
     [["keys", "list", "--tenant", "t", "--description", "x"], /keys list does not take --description/],
     [["keys", "revoke", "--tenant", "t"], /needs the key id/],
-    [["event-types", "put", "crm.x", "--file", "a.json", "--description", "d"], /--file replaces --description/],
+    [
+      ["event-types", "put", "crm.x", "--file", "a.json", "--description", "d"],
+      /--file replaces --description/,
+    ],
     [["event-types", "put", "crm.x"], /needs --description/],
     [["event-types", "delete", "a", "b"], /too many arguments/],
     [["event-types", "list", "--bogus"], /Unknown option '--bogus'/],

@@ -18,7 +18,12 @@ import {
   type DeliveryStatus,
   type StoredEvent,
 } from "../../lambdas/core/delivery/model";
-import type { ClaimFrom, DeliveryStore, DeliveryUpdate, FanOutWrite } from "../../lambdas/core/delivery/ports";
+import type {
+  ClaimFrom,
+  DeliveryStore,
+  DeliveryUpdate,
+  FanOutWrite,
+} from "../../lambdas/core/delivery/ports";
 import { ulid } from "../../lambdas/core/ulid";
 import { pendingDelivery } from "../support/delivery";
 
@@ -59,7 +64,11 @@ function fanOut(statuses: readonly DeliveryStatus[], data: unknown = { lead: { s
 }
 
 /** The write of a worker's own fan-out: it sends `leased` itself, under a lease until `leaseUntil`. */
-const write = (leased: readonly Delivery[], leaseUntil = at(20), idempotentUntil = windowOpen()): FanOutWrite => ({
+const write = (
+  leased: readonly Delivery[],
+  leaseUntil = at(20),
+  idempotentUntil = windowOpen(),
+): FanOutWrite => ({
   idempotentUntil,
   leaseUntil,
   leased: new Set(leased.map((d) => d.id)),
@@ -82,7 +91,10 @@ const update = (status: DeliveryStatus, next_attempt_at: string | null = null): 
 });
 
 /** A delivery as earlier steps left it: `attempts` attempts made, now `status`. */
-function delivery(status: DeliveryStatus, attempts = status === "pending" || status === "skipped" ? 0 : 1): Delivery {
+function delivery(
+  status: DeliveryStatus,
+  attempts = status === "pending" || status === "skipped" ? 0 : 1,
+): Delivery {
   const made = Array.from({ length: attempts }, (_, i) => attempt(i + 1, 500));
   return pendingDelivery({
     tenant_id: `contract-${randomUUID()}`,
@@ -122,13 +134,20 @@ export function deliveryStoreContract(make: MakeDeliveryStore): void {
       await store.recordFanOut(first.event, first.deliveries, write(first.deliveries.slice(0, 1)));
       const other = fanOut(["pending", "skipped"], { lead: { score: 8 } });
       const again = { ...other.event, tenant_id: first.event.tenant_id, id: first.event.id };
-      const againDeliveries = other.deliveries.map((d) => ({ ...d, tenant_id: again.tenant_id, event_id: again.id }));
+      const againDeliveries = other.deliveries.map((d) => ({
+        ...d,
+        tenant_id: again.tenant_id,
+        event_id: again.id,
+      }));
 
       const duplicate = await store.recordFanOut(again, againDeliveries, write(againDeliveries.slice(0, 1)));
 
       expect(duplicate).toEqual({ recorded: false, existing: first.event });
       expect(await store.getEvent(first.event.tenant_id, first.event.id)).toEqual(first.event);
-      expect(await read(store, againDeliveries[1] as Delivery), "the duplicate's skipped delivery").toBeUndefined();
+      expect(
+        await read(store, againDeliveries[1] as Delivery),
+        "the duplicate's skipped delivery",
+      ).toBeUndefined();
       expect(await read(store, first.deliveries[1] as Delivery)).toEqual(first.deliveries[1]);
     });
 
@@ -138,7 +157,11 @@ export function deliveryStoreContract(make: MakeDeliveryStore): void {
       await store.recordFanOut(first.event, first.deliveries, write([], at(20), windowOver()));
       const later = fanOut(["skipped"], { lead: { score: 9 } });
       const again = { ...later.event, tenant_id: first.event.tenant_id, id: first.event.id };
-      const againDeliveries = later.deliveries.map((d) => ({ ...d, tenant_id: again.tenant_id, event_id: again.id }));
+      const againDeliveries = later.deliveries.map((d) => ({
+        ...d,
+        tenant_id: again.tenant_id,
+        event_id: again.id,
+      }));
 
       const recorded = await store.recordFanOut(again, againDeliveries, write([]));
 
@@ -236,7 +259,11 @@ export function deliveryStoreContract(make: MakeDeliveryStore): void {
 
       await store.recordDeliveries([sent]);
 
-      expect(await read(store, sent)).toMatchObject({ status: "succeeded", attempt_count: 1, attempts: [attempt(1)] });
+      expect(await read(store, sent)).toMatchObject({
+        status: "succeeded",
+        attempt_count: 1,
+        attempts: [attempt(1)],
+      });
     });
   });
 
@@ -252,7 +279,12 @@ export function deliveryStoreContract(make: MakeDeliveryStore): void {
       const second = await store.recordFirstAttempt(sent, attempt(1), update("succeeded"));
 
       expect([first, second]).toEqual([true, false]);
-      expect(await read(store, sent)).toEqual({ ...sent, ...retrying, attempt_count: 1, attempts: [attempt(1, 500)] });
+      expect(await read(store, sent)).toEqual({
+        ...sent,
+        ...retrying,
+        attempt_count: 1,
+        attempts: [attempt(1, 500)],
+      });
     });
 
     it("answers false for a delivery that a run which took the fan-out over wrote first", async () => {
@@ -283,7 +315,7 @@ export function deliveryStoreContract(make: MakeDeliveryStore): void {
       const store = make();
       const data = {
         zeta: 1,
-        alpha: { "ç": "Conformância 🚀 日本", nested: [1, { b: null, a: true }], "": "empty key" },
+        alpha: { ç: "Conformância 🚀 日本", nested: [1, { b: null, a: true }], "": "empty key" },
         small: 1.5e-7,
         largest: 2 ** 53 - 1,
         list: [],
@@ -294,7 +326,9 @@ export function deliveryStoreContract(make: MakeDeliveryStore): void {
       const stored = await store.getEvent(event.tenant_id, event.id);
 
       expect(stored?.data).toEqual(data);
-      expect(JSON.stringify(stored?.data), "the same bytes, keys in the same order").toBe(JSON.stringify(data));
+      expect(JSON.stringify(stored?.data), "the same bytes, keys in the same order").toBe(
+        JSON.stringify(data),
+      );
     });
 
     it("keeps data over 400 bytes as it was sent", async () => {
@@ -348,19 +382,22 @@ export function deliveryStoreContract(make: MakeDeliveryStore): void {
       any: DELIVERY_STATUSES,
     };
 
-    it.each(Object.keys(claimable) as ClaimFrom[])("from %s, claims the statuses it allows and no other", async (from) => {
-      const outcomes: Record<string, string> = {};
-      const expected: Record<string, string> = {};
-      for (const status of DELIVERY_STATUSES) {
-        const d = delivery(status);
-        const store = await holding(d);
-        const claim = await store.claimAttempt(d, d.attempt_count + 1, at(20), at(0), from);
-        outcomes[status] = claim.claimed ? "claimed" : claim.reason;
-        expected[status] = claimable[from].includes(status) ? "claimed" : "moved_on";
-      }
+    it.each(Object.keys(claimable) as ClaimFrom[])(
+      "from %s, claims the statuses it allows and no other",
+      async (from) => {
+        const outcomes: Record<string, string> = {};
+        const expected: Record<string, string> = {};
+        for (const status of DELIVERY_STATUSES) {
+          const d = delivery(status);
+          const store = await holding(d);
+          const claim = await store.claimAttempt(d, d.attempt_count + 1, at(20), at(0), from);
+          outcomes[status] = claim.claimed ? "claimed" : claim.reason;
+          expected[status] = claimable[from].includes(status) ? "claimed" : "moved_on";
+        }
 
-      expect(outcomes).toEqual(expected);
-    });
+        expect(outcomes).toEqual(expected);
+      },
+    );
 
     it("claims only the attempt after those made", async () => {
       const retrying = delivery("retrying", 1);
@@ -439,7 +476,12 @@ export function deliveryStoreContract(make: MakeDeliveryStore): void {
       const store = await holding(pending);
       const claim = await store.claimAttempt(pending, 1, at(20), at(0));
       if (!claim.claimed) throw new Error("the claim is taken");
-      await store.recordAttempt(pending, claim.lease, attempt(1, 500), update("retrying", at(5).toISOString()));
+      await store.recordAttempt(
+        pending,
+        claim.lease,
+        attempt(1, 500),
+        update("retrying", at(5).toISOString()),
+      );
 
       expect((await store.claimAttempt(pending, 2, at(30), at(5))).claimed).toBe(true);
     });
@@ -483,16 +525,24 @@ export function deliveryStoreContract(make: MakeDeliveryStore): void {
   });
 
   describe("close", () => {
-    it.each(["skipped", "cancelled"] as const)("ends a pending, retrying or parked delivery %s", async (status) => {
-      const unfinished = (["pending", "retrying", "parked"] as const).map((s) => delivery(s));
-      const store = await holding(...unfinished);
+    it.each(["skipped", "cancelled"] as const)(
+      "ends a pending, retrying or parked delivery %s",
+      async (status) => {
+        const unfinished = (["pending", "retrying", "parked"] as const).map((s) => delivery(s));
+        const store = await holding(...unfinished);
 
-      for (const d of unfinished) await store.close(d, status, at(50).toISOString());
+        for (const d of unfinished) await store.close(d, status, at(50).toISOString());
 
-      for (const d of unfinished) {
-        expect(await read(store, d)).toEqual({ ...d, status, next_attempt_at: null, updated_at: at(50).toISOString() });
-      }
-    });
+        for (const d of unfinished) {
+          expect(await read(store, d)).toEqual({
+            ...d,
+            status,
+            next_attempt_at: null,
+            updated_at: at(50).toISOString(),
+          });
+        }
+      },
+    );
 
     it("leaves a finished delivery as it is", async () => {
       const finished = (["succeeded", "failed", "skipped", "cancelled"] as const).map((s) => delivery(s));
@@ -601,7 +651,7 @@ export function deliveryStoreContract(make: MakeDeliveryStore): void {
     /** Every page from `from` on, as a drain walks them. */
     async function walk(store: DeliveryStore, webhookId: string, from: string, limit: number) {
       const pages = [];
-      for (let next: string | undefined = from; next !== undefined; ) {
+      for (let next: string | undefined = from; next !== undefined;) {
         const page = await store.listParked(webhookId, next, limit);
         pages.push(page);
         next = page.next;

@@ -11,7 +11,12 @@ import { describe, expect, it } from "vitest";
 import { endpoint as benchEndpoint } from "../../bench/fixtures";
 import type { EndpointDisabler, EndpointHealthStore } from "../../lambdas/core/delivery/ports";
 import { HEALTHY, type WebhookEndpoint } from "../../lambdas/core/webhook-endpoint";
-import { EndpointGoneError, EndpointLimitReachedError, SlugTakenError, StaleWriteError } from "../../lambdas/core/errors";
+import {
+  EndpointGoneError,
+  EndpointLimitReachedError,
+  SlugTakenError,
+  StaleWriteError,
+} from "../../lambdas/core/errors";
 import { type WebhookStore } from "../../lambdas/core/webhook-store";
 
 /** What the delivery worker reads of endpoints, the health store beside them, and a way to add one. */
@@ -103,7 +108,12 @@ export function endpointReadsContract(make: () => EndpointReadsUnderTest): void 
       const failed = await health.recordFailure(endpoint, AT);
 
       const first = await store.disable(endpoint.tenant_id, endpoint.id, "delivery_failed", LATER);
-      const second = await store.disable(endpoint.tenant_id, endpoint.id, "manual", "2026-03-02T13:00:00.000Z");
+      const second = await store.disable(
+        endpoint.tenant_id,
+        endpoint.id,
+        "manual",
+        "2026-03-02T13:00:00.000Z",
+      );
 
       expect([first, second]).toEqual([true, false]);
       expect(await store.get(endpoint.tenant_id, endpoint.id)).toEqual({
@@ -267,7 +277,10 @@ export function webhookStoreContract(make: () => WebhookStoreUnderTest): void {
         ]),
       });
 
-      expect(await store.urlRegistrations(before.tenant_id, before.url)).toEqual({ version: 2, subscriptions: {} });
+      expect(await store.urlRegistrations(before.tenant_id, before.url)).toEqual({
+        version: 2,
+        subscriptions: {},
+      });
       expect(await store.urlRegistrations(before.tenant_id, after.url)).toEqual({
         version: 1,
         subscriptions: { [before.id]: before.events },
@@ -326,7 +339,9 @@ export function webhookStoreContract(make: () => WebhookStoreUnderTest): void {
       await insert(store, before);
       await store.remove(before);
 
-      await expect(store.replace(before, next(before, { name: "Renamed" }), noUrls)).rejects.toThrow(StaleWriteError);
+      await expect(store.replace(before, next(before, { name: "Renamed" }), noUrls)).rejects.toThrow(
+        StaleWriteError,
+      );
       expect(await store.get(before.tenant_id, before.id)).toBeUndefined();
     });
   });
@@ -342,7 +357,10 @@ export function webhookStoreContract(make: () => WebhookStoreUnderTest): void {
 
       expect(await store.get(endpoint.tenant_id, endpoint.id)).toBeUndefined();
       expect(await store.list(endpoint.tenant_id)).toEqual([]);
-      expect(await store.urlRegistrations(endpoint.tenant_id, endpoint.url)).toEqual({ version: 2, subscriptions: {} });
+      expect(await store.urlRegistrations(endpoint.tenant_id, endpoint.url)).toEqual({
+        version: 2,
+        subscriptions: {},
+      });
       // The same slug, within a limit of one, and no failure left over from before.
       await insert(store, endpoint, 1);
       expect((await store.get(endpoint.tenant_id, endpoint.id))?.health).toEqual(HEALTHY);

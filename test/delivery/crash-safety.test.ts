@@ -125,7 +125,6 @@ it("delivers every event at least once when a worker is killed mid-batch", async
     atKill.inFlight,
   );
 
-
   const stored = await Promise.all(sent.map((id) => deliveriesOf(tenant.tenantId, id)));
   const mismatches: string[] = [];
   sent.forEach((eventId, i) => {

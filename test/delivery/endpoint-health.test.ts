@@ -35,7 +35,11 @@ afterAll(() => receivers.closeAll());
 
 async function healthOf(t: TestTenant, webhookId: string) {
   const res = await t.api("GET", `/v1/webhooks/${webhookId}`);
-  return res.json.data as { is_active: boolean; disabled_reason: string | null; health: Record<string, unknown> };
+  return res.json.data as {
+    is_active: boolean;
+    disabled_reason: string | null;
+    health: Record<string, unknown>;
+  };
 }
 
 async function awaitHealth(t: TestTenant, webhookId: string, state: string, timeoutMs = 20_000) {
@@ -43,11 +47,16 @@ async function awaitHealth(t: TestTenant, webhookId: string, state: string, time
     timeoutMs,
     intervalMs: 100,
   });
-  if (!reached) throw new Error(`endpoint never became ${state}: ${JSON.stringify(await healthOf(t, webhookId))}`);
+  if (!reached)
+    throw new Error(`endpoint never became ${state}: ${JSON.stringify(await healthOf(t, webhookId))}`);
 }
 
 /** The deliveries of these events, once every one satisfies `done`. */
-async function awaitAll(events: readonly { id: string }[], done: (d: Delivery) => boolean, timeoutMs = 30_000) {
+async function awaitAll(
+  events: readonly { id: string }[],
+  done: (d: Delivery) => boolean,
+  timeoutMs = 30_000,
+) {
   let last: Delivery[] = [];
   const ok = await waitFor(
     async () => {
@@ -161,7 +170,9 @@ describe("the circuit breaker", () => {
     expect(parked.filter((d) => d.status === "parked").length).toBeGreaterThanOrEqual(15);
     expect(listed.status).toBe(200);
     expect(listed.json.data.length).toBeGreaterThanOrEqual(15);
-    expect(listed.json.data.every((d: Delivery) => d.status === "parked" && d.next_attempt_at !== null)).toBe(true);
+    expect(listed.json.data.every((d: Delivery) => d.status === "parked" && d.next_attempt_at !== null)).toBe(
+      true,
+    );
     expect(attemptsWhileOpen).toBeLessThanOrEqual(7);
 
     answer(200);
@@ -170,7 +181,9 @@ describe("the circuit breaker", () => {
     // Every delivery answered 2xx exactly once: none lost, none sent twice after it succeeded.
     const ids = succeededIds(answered);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(new Set(delivered.map((d) => d.id))).toEqual(new Set(ids.filter((id) => delivered.some((d) => d.id === id))));
+    expect(new Set(delivered.map((d) => d.id))).toEqual(
+      new Set(ids.filter((id) => delivered.some((d) => d.id === id))),
+    );
     expect(delivered.every((d) => ids.includes(d.id))).toBe(true);
     await awaitHealth(tenant, hook.id, "healthy");
   });
@@ -197,8 +210,13 @@ describe("the circuit breaker", () => {
     expect(notice?.json.data).toMatchObject({ webhook_id: hook.id, disabled_reason: "delivery_failed" });
 
     answer(200);
-    expect((await tenant.api("PUT", `/v1/webhooks/${hook.id}`, { body: { is_active: true } })).status).toBe(200);
-    expect((await healthOf(tenant, hook.id)).health).toMatchObject({ state: "healthy", consecutive_failures: 0 });
+    expect((await tenant.api("PUT", `/v1/webhooks/${hook.id}`, { body: { is_active: true } })).status).toBe(
+      200,
+    );
+    expect((await healthOf(tenant, hook.id)).health).toMatchObject({
+      state: "healthy",
+      consecutive_failures: 0,
+    });
     const recovered = await tenant.api("POST", `/v1/webhooks/${hook.id}/recover`, { body: { since } });
     expect(recovered.status, recovered.text).toBe(202);
 
@@ -211,12 +229,17 @@ describe("the circuit breaker", () => {
     const r = await receivers.start(() => ({ status: 500 }));
     const hook = await createEndpoint(tenant, `${r.url}/busy`);
     // Retries an hour out, so that only these first attempts fail while the test looks.
-    const workers = Array.from({ length: 8 }, () => productionEventDelivery({ schedule: parseRetrySchedule("0s,1h") }));
+    const workers = Array.from({ length: 8 }, () =>
+      productionEventDelivery({ schedule: parseRetrySchedule("0s,1h") }),
+    );
 
     await Promise.all(workers.map((w) => w.handleMessage(JSON.stringify(leadCreated(tenant)), randomUUID())));
 
     expect(r.requests).toHaveLength(8);
-    expect((await healthOf(tenant, hook.id)).health).toMatchObject({ state: "healthy", consecutive_failures: 8 });
+    expect((await healthOf(tenant, hook.id)).health).toMatchObject({
+      state: "healthy",
+      consecutive_failures: 8,
+    });
   });
 
   it("counts every failure recorded at once against one endpoint", async () => {
@@ -227,7 +250,9 @@ describe("the circuit breaker", () => {
 
     // Each worker read the endpoint with no failures; each adds its own.
     await Promise.all(
-      Array.from({ length: 25 }, () => endpointHealthStore().recordFailure(endpoint, new Date().toISOString())),
+      Array.from({ length: 25 }, () =>
+        endpointHealthStore().recordFailure(endpoint, new Date().toISOString()),
+      ),
     );
 
     expect((await healthOf(tenant, hook.id)).health).toMatchObject({ consecutive_failures: 25 });
@@ -278,11 +303,18 @@ describe("a drain", () => {
     const queued: SlowLaneMessage[] = [];
     const slowLane = { send: async (m: SlowLaneMessage) => void queued.push(m) };
     await expect(
-      productionEventDelivery({ sender: dying, lane: "slow", slowLane }).handleMessage(JSON.stringify(drain), randomUUID()),
+      productionEventDelivery({ sender: dying, lane: "slow", slowLane }).handleMessage(
+        JSON.stringify(drain),
+        randomUUID(),
+      ),
     ).rejects.toThrow("killed");
     await awaitAll(events, (d) => d.status === "parked" || d.status === "succeeded");
     // The message comes back once the dead worker's leases have lapsed.
-    const later = productionEventDelivery({ lane: "slow", slowLane, clock: () => new Date(Date.now() + 30_000) });
+    const later = productionEventDelivery({
+      lane: "slow",
+      slowLane,
+      clock: () => new Date(Date.now() + 30_000),
+    });
     for (let message: SlowLaneMessage | undefined = drain; message; message = queued.shift()) {
       expect(await later.handleMessage(JSON.stringify(message), randomUUID())).toBe("done");
     }

@@ -8,7 +8,13 @@ import { ATTEMPT_LEASE_MS } from "../../lambdas/core/delivery";
 import { firstUlidAt } from "../../lambdas/core/ulid";
 import type { WebhookSender } from "../../lambdas/core/webhook-sender";
 import { webhookSender } from "../../lambdas/wiring/endpoints";
-import { createEndpoint, deliveriesOf, deliveriesTo, leadCreated, productionEventDelivery } from "../support/delivery";
+import {
+  createEndpoint,
+  deliveriesOf,
+  deliveriesTo,
+  leadCreated,
+  productionEventDelivery,
+} from "../support/delivery";
 import { documentClient, newTenant, platform, type TestTenant } from "../support/platform";
 import { receiverPool } from "../support/receiver";
 
@@ -199,9 +205,10 @@ describe("attempt 1 leased by the fan-out", () => {
     expect(whileLeased).toBe("retry_later");
     expect(sentWhileLeased).toEqual([0, 0, 0, 0]);
     expect([resumed, again]).toEqual(["done", "done"]);
-    expect([a, b, off, open].map((r) => deliveriesTo(r).length), "each sent once, none to off or open").toEqual([
-      1, 1, 0, 0,
-    ]);
+    expect(
+      [a, b, off, open].map((r) => deliveriesTo(r).length),
+      "each sent once, none to off or open",
+    ).toEqual([1, 1, 0, 0]);
     const stored = await deliveriesOf(tenant.tenantId, eventId);
     expect(statuses(stored)).toEqual({
       [hooks.a.id]: ["succeeded", 1],
@@ -211,7 +218,11 @@ describe("attempt 1 leased by the fan-out", () => {
     });
     expect(stored.find((d) => d.webhook_id === hooks.open.id)?.next_attempt_at).toBe(nextProbeAt);
     // The ids the dead run named in the event: the webhook-id a receiver dedupes on.
-    expect(deliveriesTo(a)[0]?.headers["webhook-id"]).toBe(stored.find((d) => d.webhook_id === hooks.a.id)?.id);
-    expect(deliveriesTo(b)[0]?.headers["webhook-id"]).toBe(stored.find((d) => d.webhook_id === hooks.b.id)?.id);
+    expect(deliveriesTo(a)[0]?.headers["webhook-id"]).toBe(
+      stored.find((d) => d.webhook_id === hooks.a.id)?.id,
+    );
+    expect(deliveriesTo(b)[0]?.headers["webhook-id"]).toBe(
+      stored.find((d) => d.webhook_id === hooks.b.id)?.id,
+    );
   });
 });

@@ -117,7 +117,10 @@ describe("POST /v1/webhooks/{id}/deliveries/{delivery_id}/retry", () => {
       id: tested.id,
       status: "succeeded",
       attempt_count: 2,
-      attempts: [{ number: 1, status_code: 500 }, { number: 2, status_code: 200 }],
+      attempts: [
+        { number: 1, status_code: 500 },
+        { number: 2, status_code: 200 },
+      ],
     });
     expect(r.requests.map((q) => q.headers["webhook-id"])).toEqual([tested.id, tested.id]);
     expect(r.requests.map((q) => q.headers["x-webhook-attempt"])).toEqual(["1", "2"]);
@@ -180,7 +183,11 @@ describe("POST /v1/webhooks/{id}/deliveries/{delivery_id}/retry", () => {
     await deliveryStore().recordFanOut(
       { tenant_id: tenant.tenantId, id: pending.event_id, type, created_at, data: {}, deliveries },
       [pending],
-      { idempotentUntil: new Date(Date.now() + 60_000), leased: new Set(), leaseUntil: new Date(Date.now() + 20_000) },
+      {
+        idempotentUntil: new Date(Date.now() + 60_000),
+        leased: new Set(),
+        leaseUntil: new Date(Date.now() + 20_000),
+      },
     );
 
     const res = await tenant.api("POST", `/v1/webhooks/${hook.id}/deliveries/${pending.id}/retry`);
@@ -203,9 +210,20 @@ describe("POST /v1/webhooks/{id}/deliveries/{delivery_id}/retry", () => {
     const { id, event_type: type, created_at } = orphan;
     // As POST .../test writes it, and its attempt claims it; then the request died.
     await deliveryStore().recordFanOut(
-      { tenant_id: tenant.tenantId, id: orphan.event_id, type, created_at, data: {}, deliveries: [{ webhook_id: hook.id, delivery_id: id }] },
+      {
+        tenant_id: tenant.tenantId,
+        id: orphan.event_id,
+        type,
+        created_at,
+        data: {},
+        deliveries: [{ webhook_id: hook.id, delivery_id: id }],
+      },
       [orphan],
-      { idempotentUntil: new Date(Date.now() + 60_000), leased: new Set(), leaseUntil: new Date(Date.now() + 20_000) },
+      {
+        idempotentUntil: new Date(Date.now() + 60_000),
+        leased: new Set(),
+        leaseUntil: new Date(Date.now() + 20_000),
+      },
     );
     await deliveryStore().claimAttempt(orphan, 1, new Date(Date.now() + 20_000), new Date(), "any");
     const path = `/v1/webhooks/${hook.id}/deliveries/${id}/retry`;
@@ -280,16 +298,37 @@ describe("POST /v1/webhooks/{id}/recover", () => {
     // The failed delivery's first attempt (410), then one resend of each.
     const ids = [failed.id, skipped.id];
     const got = await r.waitForRequests(3, (q) => ids.includes(String(q.headers["webhook-id"])));
-    expect(got.slice(1).map((q) => q.headers["webhook-id"]).sort()).toEqual([...ids].sort());
-    const recovered = await awaitDelivery(tenant.tenantId, failing.id, hook.id, (d) => d.status === "succeeded");
+    expect(
+      got
+        .slice(1)
+        .map((q) => q.headers["webhook-id"])
+        .sort(),
+    ).toEqual([...ids].sort());
+    const recovered = await awaitDelivery(
+      tenant.tenantId,
+      failing.id,
+      hook.id,
+      (d) => d.status === "succeeded",
+    );
     expect(recovered.attempts.map((a) => a.status_code)).toEqual([410, 200]);
-    const delivered = await awaitDelivery(tenant.tenantId, missed.id, hook.id, (d) => d.status === "succeeded");
+    const delivered = await awaitDelivery(
+      tenant.tenantId,
+      missed.id,
+      hook.id,
+      (d) => d.status === "succeeded",
+    );
     expect(delivered.attempt_count).toBe(1);
     const untouched = (await tenant.api("GET", `/v1/webhooks/${hook.id}/deliveries/${older.id}`)).json.data;
     expect(untouched).toMatchObject({ status: "failed", attempt_count: 1 });
 
     // A copy of a resend (SQS delivers at least once) sends nothing more.
-    const copy = { kind: "resend", tenant_id: tenant.tenantId, webhook_id: hook.id, delivery_id: failed.id, attempt: 2 };
+    const copy = {
+      kind: "resend",
+      tenant_id: tenant.tenantId,
+      webhook_id: hook.id,
+      delivery_id: failed.id,
+      attempt: 2,
+    };
     await runWorker(JSON.stringify(copy));
     expect(r.requests.filter((q) => q.headers["webhook-id"] === failed.id)).toHaveLength(2);
 
@@ -304,16 +343,27 @@ describe("POST /v1/webhooks/{id}/recover", () => {
     const hook = await endpoint(tenant, `${r.url}/long`);
     const since = new Date(Date.now() - 1000);
     const failed: string[] = [];
-    for (let i = 0; i < 5; i++) failed.push((await tenant.api("POST", `/v1/webhooks/${hook.id}/test`)).json.data.id);
+    for (let i = 0; i < 5; i++)
+      failed.push((await tenant.api("POST", `/v1/webhooks/${hook.id}/test`)).json.data.id);
     healthy = true;
     // Parts of one page of two deliveries; the worker's parts (the production size) do the rest.
-    const small = recovery({ deliveries: deliveryLogStore(), queue: eventPublisher(), pagesPerPart: 1, pageSize: 2 });
+    const small = recovery({
+      deliveries: deliveryLogStore(),
+      queue: eventPublisher(),
+      pagesPerPart: 1,
+      pageSize: 2,
+    });
 
     const part = await small.queuePart({ tenantId: tenant.tenantId, webhookId: hook.id, since });
 
     expect(part).toEqual({ queued: 2, continuing: true });
     const resent = await r.waitForRequests(10, () => true, 20_000);
-    expect(resent.slice(5).map((q) => q.headers["webhook-id"]).sort()).toEqual([...failed].sort());
+    expect(
+      resent
+        .slice(5)
+        .map((q) => q.headers["webhook-id"])
+        .sort(),
+    ).toEqual([...failed].sort());
     const log = await tenant.api("GET", `/v1/webhooks/${hook.id}/deliveries?status=succeeded`);
     expect(log.json.data).toHaveLength(5);
   });
@@ -386,7 +436,9 @@ describe("POST /v1/webhooks/{id}/rotate-secret", () => {
     expect(verifies(rotated.secret_token, got)).toBe(true);
     expect(verifies(hook.secret_token, got)).toBe(true);
     expect(got?.headers["x-webhook-signature"]).toBe(
-      createHmac("sha256", rotated.secret_token).update(got?.raw ?? "").digest("hex"),
+      createHmac("sha256", rotated.secret_token)
+        .update(got?.raw ?? "")
+        .digest("hex"),
     );
   });
 

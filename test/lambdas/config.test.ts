@@ -1,10 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { ConfigurationError, loadConfig, parseTunable, TUNABLE_DEFAULTS, type Tunable } from "../../lambdas/config";
+import {
+  ConfigurationError,
+  loadConfig,
+  parseTunable,
+  TUNABLE_DEFAULTS,
+  type Tunable,
+} from "../../lambdas/config";
 
 describe("the Lambdas' configuration", () => {
-  it.each(Object.entries(TUNABLE_DEFAULTS))("accepts the default of %s, %s, under its own rule", (name, text) => {
-    expect(parseTunable(name as Tunable, text)).toMatchObject({ ok: true });
-  });
+  it.each(Object.entries(TUNABLE_DEFAULTS))(
+    "accepts the default of %s, %s, under its own rule",
+    (name, text) => {
+      expect(parseTunable(name as Tunable, text)).toMatchObject({ ok: true });
+    },
+  );
 
   it("reads a missing tunable as its default", () => {
     expect(loadConfig("endpointPolicy", {})).toEqual({
@@ -16,7 +25,10 @@ describe("the Lambdas' configuration", () => {
   });
 
   it("answers a tunable's value as the Lambdas parse it", () => {
-    expect(parseTunable("ALLOWED_URL_SCHEMES", "https, HTTP")).toEqual({ ok: true, value: ["https", "http"] });
+    expect(parseTunable("ALLOWED_URL_SCHEMES", "https, HTTP")).toEqual({
+      ok: true,
+      value: ["https", "http"],
+    });
     expect(parseTunable("CATALOG_CACHE_SECONDS", "0")).toEqual({ ok: true, value: 0 });
   });
 

@@ -38,7 +38,10 @@ describe("bin/app.ts", () => {
       { deliveryLogRetentionDays: "1" },
       "context deliveryLogRetentionDays=1 is invalid: Too small: expected number to be >=2",
     ],
-    [{ retrySchedule: "0s,soon" }, 'context retrySchedule=0s,soon is invalid: retry offset "soon" is not a duration'],
+    [
+      { retrySchedule: "0s,soon" },
+      'context retrySchedule=0s,soon is invalid: retry offset "soon" is not a duration',
+    ],
     [
       { allowedUrlSchemes: "https,ftp" },
       'context allowedUrlSchemes=https,ftp is invalid: Invalid option: expected one of "https"|"http"',

@@ -82,8 +82,7 @@ function statementsOf(template: Template, name: LambdaFunctionName): Statement[]
 /** The partition-key patterns a statement is limited to (`dynamodb:LeadingKeys`), if it is. */
 function leadingKeysOf(statement: Statement): string[] | undefined {
   const condition = statement.Condition as
-    | { "ForAllValues:StringLike"?: { "dynamodb:LeadingKeys"?: string[] } }
-    | undefined;
+    { "ForAllValues:StringLike"?: { "dynamodb:LeadingKeys"?: string[] } } | undefined;
   return condition?.["ForAllValues:StringLike"]?.["dynamodb:LeadingKeys"];
 }
 
@@ -430,13 +429,10 @@ describe("WebhookPlatformStack", () => {
       },
     );
 
-    it.each(catalogReaders)(
-      "lets %s reuse the event-type catalog it read for 30 s by default",
-      (name) => {
-        const [, fn] = lambdaOf(template, name);
-        expect(fn.Properties.Environment.Variables.CATALOG_CACHE_SECONDS).toBe("30");
-      },
-    );
+    it.each(catalogReaders)("lets %s reuse the event-type catalog it read for 30 s by default", (name) => {
+      const [, fn] = lambdaOf(template, name);
+      expect(fn.Properties.Environment.Variables.CATALOG_CACHE_SECONDS).toBe("30");
+    });
 
     it.each(["deliveryCommands", "deliveryWorker", "slowLaneWorker"] as const)(
       "tells %s the slow lane's queue and the endpoint health defaults: breaker at 10 failures, drain at 20/s",
@@ -459,10 +455,16 @@ describe("WebhookPlatformStack", () => {
     const onTable = (...actions: string[]) =>
       Object.fromEntries(actions.map((action) => [`dynamodb:${action}`, ["table"]]));
     const onPartitions = (leadingKeys: string[], ...actions: string[]) =>
-      Object.fromEntries(actions.map((action) => [`dynamodb:${action}`, [`table(${leadingKeys.join(", ")})`]]));
+      Object.fromEntries(
+        actions.map((action) => [`dynamodb:${action}`, [`table(${leadingKeys.join(", ")})`]]),
+      );
     const expectedGrants: Record<LambdaFunctionName, Record<string, string[]>> = {
       // Looks a key up, and records its last use on the tenant's key list.
-      apiAuthorizer: { ...writeLogs, ...onPartitions(["APIKEY#*"], "GetItem"), ...onPartitions(["TENANTKEYS#*"], "UpdateItem") },
+      apiAuthorizer: {
+        ...writeLogs,
+        ...onPartitions(["APIKEY#*"], "GetItem"),
+        ...onPartitions(["TENANTKEYS#*"], "UpdateItem"),
+      },
       webhookQueries: { ...writeLogs, ...onTable("GetItem", "Query") },
       webhookCommands: {
         ...writeLogs,
@@ -557,7 +559,8 @@ describe("WebhookPlatformStack", () => {
       for (const statement of statementsOf(template, name)) {
         expect(statement).toMatchObject({ Effect: "Allow" });
         const leadingKeys = leadingKeysOf(statement);
-        const scoped = (resource: string) => (leadingKeys ? `${resource}(${leadingKeys.join(", ")})` : resource);
+        const scoped = (resource: string) =>
+          leadingKeys ? `${resource}(${leadingKeys.join(", ")})` : resource;
         for (const action of [statement.Action].flat()) {
           const resources = [statement.Resource].flat().map(nameOf).map(scoped);
           grants[action] = [...new Set([...(grants[action] ?? []), ...resources])].sort();
@@ -594,7 +597,13 @@ describe("WebhookPlatformStack", () => {
     it("lets the operators' API touch only the catalog and the API-key partitions, and nothing but the table", () => {
       expect(statementsBesidesLogs("adminApi")).toEqual([
         onTableItems(
-          ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"],
+          [
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:UpdateItem",
+          ],
           ["CATALOG", "APIKEY#*", "TENANTKEYS#*"],
         ),
       ]);
@@ -665,11 +674,15 @@ describe("WebhookPlatformStack", () => {
 
     it("authorizes the operators' routes with IAM, and only those", () => {
       const routes = Object.values(template.findResources("AWS::ApiGatewayV2::Route"));
-      const admin = routes.filter((route) => route.Properties.RouteKey.split(" ")[1].startsWith(`${ADMIN_BASE_PATH}/`));
+      const admin = routes.filter((route) =>
+        route.Properties.RouteKey.split(" ")[1].startsWith(`${ADMIN_BASE_PATH}/`),
+      );
       expect(admin.length).toBeGreaterThan(0);
       for (const route of routes) {
         const isAdmin = admin.includes(route);
-        expect(route.Properties.AuthorizationType, route.Properties.RouteKey).toBe(isAdmin ? "AWS_IAM" : "CUSTOM");
+        expect(route.Properties.AuthorizationType, route.Properties.RouteKey).toBe(
+          isAdmin ? "AWS_IAM" : "CUSTOM",
+        );
         if (isAdmin) expect(route.Properties.AuthorizerId).toBeUndefined();
       }
     });
@@ -737,14 +750,17 @@ describe("WebhookPlatformStack", () => {
       }
     });
 
-    it.each(["deliveryWorker", "slowLaneWorker"] as const)("alarms when %s fails whole invocations", (name) => {
-      const [worker] = lambdaOf(template, name);
-      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-        Namespace: "AWS/Lambda",
-        MetricName: "Errors",
-        Dimensions: [{ Name: "FunctionName", Value: { Ref: worker } }],
-      });
-    });
+    it.each(["deliveryWorker", "slowLaneWorker"] as const)(
+      "alarms when %s fails whole invocations",
+      (name) => {
+        const [worker] = lambdaOf(template, name);
+        template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+          Namespace: "AWS/Lambda",
+          MetricName: "Errors",
+          Dimensions: [{ Name: "FunctionName", Value: { Ref: worker } }],
+        });
+      },
+    );
 
     function failureRateAlarm(from: Template): Resource {
       const [, alarm] = onlyEntry(
@@ -816,9 +832,8 @@ describe("WebhookPlatformStack", () => {
         vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "false");
         try {
           const { Metrics } = await import("@aws-lambda-powertools/metrics");
-          const { PowertoolsDeliveryMetrics } = await import(
-            "../../lambdas/adapters/powertools-delivery-metrics"
-          );
+          const { PowertoolsDeliveryMetrics } =
+            await import("../../lambdas/adapters/powertools-delivery-metrics");
           const emitted = new Set<string>();
           for (const outcome of ["succeeded", "retried", "failed"] as const) {
             const metrics = new Metrics();
@@ -912,11 +927,14 @@ describe("WebhookPlatformStack props", () => {
     [0, "Too small: expected number to be >=1"],
     [2.5, "Invalid input: expected int, received number"],
     [Number.NaN, "Invalid input: expected number, received NaN"],
-  ])("refuses at synth %s endpoints per tenant, with the Lambdas' own reason", (maxEndpointsPerTenant, reason) => {
-    expect(() => newStack({ maxEndpointsPerTenant })).toThrow(
-      `maxEndpointsPerTenant=${maxEndpointsPerTenant} is invalid: ${reason}`,
-    );
-  });
+  ])(
+    "refuses at synth %s endpoints per tenant, with the Lambdas' own reason",
+    (maxEndpointsPerTenant, reason) => {
+      expect(() => newStack({ maxEndpointsPerTenant })).toThrow(
+        `maxEndpointsPerTenant=${maxEndpointsPerTenant} is invalid: ${reason}`,
+      );
+    },
+  );
 
   it.each([1, 3651, 7.5])("refuses at synth a delivery log kept %s days", (deliveryLogRetentionDays) => {
     expect(() => newStack({ deliveryLogRetentionDays })).toThrow(
@@ -1020,7 +1038,9 @@ describe("WebhookPlatformStack props", () => {
   });
 
   it("refuses at synth batches of more than 10 events without a batching window, naming the props", () => {
-    expect(() => newStack({ deliveryBatchSize: 25 })).toThrow(/deliveryBatchSize 25 needs a deliveryBatchingWindow/);
+    expect(() => newStack({ deliveryBatchSize: 25 })).toThrow(
+      /deliveryBatchSize 25 needs a deliveryBatchingWindow/,
+    );
   });
 
   it("notifies the alarm topic from every alarm", () => {

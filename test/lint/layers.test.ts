@@ -18,7 +18,10 @@ async function restrictions(file: string, code: string): Promise<string[]> {
 
 describe("the layers' lint rules", () => {
   it.each([
-    ["the AWS SDK", 'import { DynamoDBClient } from "@aws-sdk/client-dynamodb";\nexport const c = DynamoDBClient;'],
+    [
+      "the AWS SDK",
+      'import { DynamoDBClient } from "@aws-sdk/client-dynamodb";\nexport const c = DynamoDBClient;',
+    ],
     ["aws-lambda's types", 'import type { Handler } from "aws-lambda";\nexport type H = Handler;'],
     ["Powertools", 'import { Logger } from "@aws-lambda-powertools/logger";\nexport const l = Logger;'],
     ["an adapter", 'import { resolveHost } from "../adapters/dns-resolver";\nexport const r = resolveHost;'],
@@ -28,7 +31,10 @@ describe("the layers' lint rules", () => {
   });
 
   it("refuse reading process.env in lambdas/core", async () => {
-    const messages = await restrictions("lambdas/core/probe.ts", "export const name = process.env.TABLE_NAME;");
+    const messages = await restrictions(
+      "lambdas/core/probe.ts",
+      "export const name = process.env.TABLE_NAME;",
+    );
 
     expect(messages).toEqual([expect.stringContaining("lambdas/core reads no environment")]);
   });
@@ -45,9 +51,14 @@ describe("the layers' lint rules", () => {
   );
 
   it("allow the domain's own imports and an adapter's AWS imports", async () => {
-    expect(await restrictions("lambdas/core/probe.ts", 'import { ulid } from "./ulid";\nexport const u = ulid;')).toEqual([]);
     expect(
-      await restrictions("lambdas/adapters/probe.ts", 'import { SQSClient } from "@aws-sdk/client-sqs";\nexport const s = SQSClient;'),
+      await restrictions("lambdas/core/probe.ts", 'import { ulid } from "./ulid";\nexport const u = ulid;'),
+    ).toEqual([]);
+    expect(
+      await restrictions(
+        "lambdas/adapters/probe.ts",
+        'import { SQSClient } from "@aws-sdk/client-sqs";\nexport const s = SQSClient;',
+      ),
     ).toEqual([]);
   });
 });

@@ -1,7 +1,12 @@
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type FrontDoor, type LocalOperator, type RouteFunction, startFrontDoor } from "../../local/front-door";
+import {
+  type FrontDoor,
+  type LocalOperator,
+  type RouteFunction,
+  startFrontDoor,
+} from "../../local/front-door";
 import { lambdaContext } from "../../local/lambda-context";
 import { type SignedRequest, SignatureVerificationError, sigV4Verifier } from "../../local/sigv4";
 import { newTenant, platform } from "../support/platform";
@@ -48,7 +53,10 @@ async function signedHeaders(options: SigningOptions): Promise<Record<string, st
 async function send(method: string, path: string, headers: Record<string, string>, body?: string) {
   const res = await fetch(platform().ApiUrl + path, { method, headers, body });
   const text = await res.text();
-  return { status: res.status, json: JSON.parse(text) as { success: boolean; error?: { code: string; message: string } } };
+  return {
+    status: res.status,
+    json: JSON.parse(text) as { success: boolean; error?: { code: string; message: string } },
+  };
 }
 
 const forbidden = (message: RegExp) => ({
@@ -90,7 +98,12 @@ describe("the front door on the operators' routes (auth iam)", () => {
     const signedBody = JSON.stringify({ description: "what was signed" });
     const sentBody = JSON.stringify({ description: "what was sent" });
 
-    const withHash = await send("PUT", path, await signedHeaders({ method: "PUT", path, body: signedBody }), sentBody);
+    const withHash = await send(
+      "PUT",
+      path,
+      await signedHeaders({ method: "PUT", path, body: signedBody }),
+      sentBody,
+    );
     const withoutHash = await send(
       "PUT",
       path,
@@ -116,7 +129,10 @@ describe("the front door on the operators' routes (auth iam)", () => {
   it("refuses a correct signature whose x-amz-date is over 5 minutes old or ahead", async () => {
     const sixMinutes = 6 * 60_000;
     const old = await signedHeaders({ path: "/admin/v1/event-types", at: new Date(Date.now() - sixMinutes) });
-    const ahead = await signedHeaders({ path: "/admin/v1/event-types", at: new Date(Date.now() + sixMinutes) });
+    const ahead = await signedHeaders({
+      path: "/admin/v1/event-types",
+      at: new Date(Date.now() + sixMinutes),
+    });
 
     const stale = await send("GET", "/admin/v1/event-types", old);
     const early = await send("GET", "/admin/v1/event-types", ahead);
@@ -183,7 +199,11 @@ describe("startFrontDoor with an IAM route", () => {
     // Prepare
     const url = new URL(`${frontDoor.url}/admin/v1/echo`);
     const body = JSON.stringify({ hello: "world" });
-    const signer = new SignatureV4({ ...operator, service: "execute-api", sha256: Hash.bind(null, "sha256") });
+    const signer = new SignatureV4({
+      ...operator,
+      service: "execute-api",
+      sha256: Hash.bind(null, "sha256"),
+    });
     const signed = await signer.sign({
       method: "POST",
       protocol: "http:",
@@ -255,11 +275,23 @@ describe("sigV4Verifier", () => {
   });
 
   it.each([
-    ["another access key id", vanillaAuthorization.replace("AKIDEXAMPLE/", "AKIDOTHER/"), /access key id AKIDOTHER/],
+    [
+      "another access key id",
+      vanillaAuthorization.replace("AKIDEXAMPLE/", "AKIDOTHER/"),
+      /access key id AKIDOTHER/,
+    ],
     ["another region", vanillaAuthorization.replace("/us-east-1/", "/eu-west-1/"), /region eu-west-1/],
     ["another service", vanillaAuthorization.replace("/service/", "/s3/"), /service s3/],
-    ["a scope date other than x-amz-date's", vanillaAuthorization.replace("/20150830/", "/20150831/"), /date/],
-    ["SignedHeaders without x-amz-date", vanillaAuthorization.replace("host;x-amz-date", "host"), /x-amz-date/],
+    [
+      "a scope date other than x-amz-date's",
+      vanillaAuthorization.replace("/20150830/", "/20150831/"),
+      /date/,
+    ],
+    [
+      "SignedHeaders without x-amz-date",
+      vanillaAuthorization.replace("host;x-amz-date", "host"),
+      /x-amz-date/,
+    ],
     ["a truncated signature", vanillaAuthorization.slice(0, -2), /64 lower-case hex/],
     ["a changed signature", vanillaAuthorization.replace("5fa00fa3", "5fa00fa4"), /does not match/],
     ["no Credential", "AWS4-HMAC-SHA256 SignedHeaders=host;x-amz-date, Signature=00", /needs Credential/],
@@ -285,7 +317,11 @@ describe("sigV4Verifier", () => {
 
     await expect(at("2015-08-30T12:41:00Z")(getVanilla(vanillaAuthorization))).resolves.toBeDefined();
     await expect(at("2015-08-30T12:31:00Z")(getVanilla(vanillaAuthorization))).resolves.toBeDefined();
-    await expect(at("2015-08-30T12:41:01Z")(getVanilla(vanillaAuthorization))).rejects.toThrow(/stale: .* 301 s/);
-    await expect(at("2015-08-30T12:30:59Z")(getVanilla(vanillaAuthorization))).rejects.toThrow(/stale: .* -301 s/);
+    await expect(at("2015-08-30T12:41:01Z")(getVanilla(vanillaAuthorization))).rejects.toThrow(
+      /stale: .* 301 s/,
+    );
+    await expect(at("2015-08-30T12:30:59Z")(getVanilla(vanillaAuthorization))).rejects.toThrow(
+      /stale: .* -301 s/,
+    );
   });
 });

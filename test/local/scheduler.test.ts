@@ -72,9 +72,17 @@ const uniqueName = (prefix: string) => `${prefix}-${Date.now()}-${++counter}`;
 const queueArn = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
 const atExpression = (epochMs: number) => `at(${new Date(epochMs).toISOString().slice(0, 19)})`;
 const inOneDay = () => Date.now() + 86_400_000;
-const queueTarget = (changes: Partial<Target>): Target => ({ Arn: queueArn("q"), RoleArn: ROLE_ARN, ...changes });
+const queueTarget = (changes: Partial<Target>): Target => ({
+  Arn: queueArn("q"),
+  RoleArn: ROLE_ARN,
+  ...changes,
+});
 const localClient = (endpoint: string) =>
-  new SchedulerClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+  new SchedulerClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  });
 
 /** The request the delivery worker sends for a pending retry, due `dueAt`. */
 function retrySchedule(dueAt: number, overrides: Partial<CreateScheduleCommandInput> = {}) {
@@ -180,7 +188,9 @@ describe("local EventBridge Scheduler server", () => {
       expect(ScheduleGroupArn).toBe(`arn:aws:scheduler:us-east-1:000000000000:schedule-group/${group}`);
       expect(described).toMatchObject({ Arn: ScheduleGroupArn, Name: group, State: "ACTIVE" });
       expect(described.CreationDate).toBeInstanceOf(Date);
-      expect(created.ScheduleArn).toBe(`arn:aws:scheduler:us-east-1:000000000000:schedule/${group}/${input.Name}`);
+      expect(created.ScheduleArn).toBe(
+        `arn:aws:scheduler:us-east-1:000000000000:schedule/${group}/${input.Name}`,
+      );
       expect(stored.GroupName).toBe(group);
       expect(outsideTheGroup).toBeInstanceOf(ResourceNotFoundException);
     });
@@ -277,9 +287,12 @@ describe("local EventBridge Scheduler server", () => {
 
       // An overflowing setTimeout fires after 1 ms, before the control schedule made after it.
       expect(queues.sent.some((m) => m.queueArn === distant.Target?.Arn)).toBe(false);
-      expect(server.schedules().find((s) => s.Name === distant.Name)?.dueAt.toISOString()).toBe(
-        "2099-01-01T00:00:00.000Z",
-      );
+      expect(
+        server
+          .schedules()
+          .find((s) => s.Name === distant.Name)
+          ?.dueAt.toISOString(),
+      ).toBe("2099-01-01T00:00:00.000Z");
     });
 
     it("retries a target that keeps failing, then sends a failure report to the DeadLetterConfig queue", async () => {
@@ -363,108 +376,114 @@ describe("local EventBridge Scheduler server", () => {
       expect(error).toBeInstanceOf(ConflictException);
     });
 
-    const invalid: { behaviour: string; overrides: Partial<CreateScheduleCommandInput>; message: RegExp }[] = [
-      {
-        behaviour: "refuses a schedule without FlexibleTimeWindow, as AWS does",
-        overrides: { FlexibleTimeWindow: undefined },
-        message: /Value null at 'flexibleTimeWindow' failed to satisfy constraint: Member must not be null/,
-      },
-      {
-        behaviour: "refuses a FlexibleTimeWindow Mode other than OFF or FLEXIBLE",
-        overrides: { FlexibleTimeWindow: { Mode: "SOMETIMES" as "OFF" } },
-        message: /enum value set: \[OFF, FLEXIBLE\]/,
-      },
-      {
-        behaviour: "refuses a target without RoleArn",
-        overrides: { Target: queueTarget({ RoleArn: undefined }) },
-        message: /Value null at 'target.roleArn'/,
-      },
-      {
-        behaviour: "refuses a RoleArn that is not an IAM role ARN",
-        overrides: { Target: queueTarget({ RoleArn: "local-role" }) },
-        message: /target.roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: \^arn/,
-      },
-      {
-        behaviour: "refuses a target without Arn",
-        overrides: { Target: queueTarget({ Arn: undefined }) },
-        message: /Value null at 'target.arn'/,
-      },
-      {
-        behaviour: "refuses a schedule without Target",
-        overrides: { Target: undefined },
-        message: /Value null at 'target'/,
-      },
-      {
-        behaviour: "refuses a schedule without ScheduleExpression",
-        overrides: { ScheduleExpression: undefined },
-        message: /Value null at 'scheduleExpression'/,
-      },
-      {
-        behaviour: "refuses a name with characters outside [0-9a-zA-Z-_.]",
-        overrides: { Name: "retry 1/2" },
-        message: /Value 'retry 1\/2' at 'name' failed to satisfy constraint: Member must satisfy regular expression/,
-      },
-      {
-        behaviour: "refuses a name longer than 64 characters",
-        overrides: { Name: "r".repeat(65) },
-        message: /at 'name' failed to satisfy constraint: Member must have length less than or equal to 64/,
-      },
-      {
-        behaviour: "refuses a group name with characters outside [0-9a-zA-Z-_.]",
-        overrides: { GroupName: "retries:eu" },
-        message: /at 'groupName' failed to satisfy constraint/,
-      },
-      {
-        behaviour: "refuses a ClientToken with characters outside [a-zA-Z0-9-_]",
-        overrides: { ClientToken: "retry.2" },
-        message: /at 'clientToken' failed to satisfy constraint: Member must satisfy regular expression/,
-      },
-      {
-        behaviour: "refuses an expression that is not at(), rate() or cron()",
-        overrides: { ScheduleExpression: "in 5 minutes" },
-        message: /^Invalid Schedule Expression in 5 minutes\.$/,
-      },
-      {
-        behaviour: "refuses an at() time that is not on the calendar",
-        overrides: { ScheduleExpression: "at(2030-02-30T10:00:00)" },
-        message: /^Invalid Schedule Expression at\(2030-02-30T10:00:00\)\.$/,
-      },
-      {
-        behaviour: "refuses an at() time not written yyyy-mm-ddThh:mm:ss",
-        overrides: { ScheduleExpression: "at(2030-01-01 10:00:00)" },
-        message: /^Invalid Schedule Expression/,
-      },
-      {
-        behaviour: "refuses an Input over 256 KB",
-        overrides: { Target: queueTarget({ Input: "x".repeat(256 * 1024 + 1) }) },
-        message: /at 'target.input' failed to satisfy constraint: Member must be at most 262144 bytes/,
-      },
-      {
-        behaviour: "refuses an ActionAfterCompletion other than NONE or DELETE",
-        overrides: { ActionAfterCompletion: "ARCHIVE" as "NONE" },
-        message: /actionAfterCompletion' failed to satisfy constraint: Member must satisfy enum value set/,
-      },
-      {
-        behaviour: "refuses a State other than ENABLED or DISABLED",
-        overrides: { State: "PAUSED" as "ENABLED" },
-        message: /at 'state' failed to satisfy constraint/,
-      },
-      {
-        behaviour: "refuses a RetryPolicy beyond 185 retry attempts",
-        overrides: { Target: queueTarget({ RetryPolicy: { MaximumRetryAttempts: 186 } }) },
-        message: /maximumRetryAttempts' failed to satisfy constraint: Member must have value less than or equal to 185/,
-      },
-      {
-        behaviour: "refuses a RetryPolicy that keeps an event for less than 60 seconds",
-        overrides: { Target: queueTarget({ RetryPolicy: { MaximumEventAgeInSeconds: 59 } }) },
-        message: /maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value greater than or equal/,
-      },
-      {
-        behaviour: "refuses a FIFO dead-letter queue",
-        overrides: { Target: queueTarget({ DeadLetterConfig: { Arn: queueArn("dlq.fifo") } }) },
-        message: /'target.deadLetterConfig.arn' failed to satisfy constraint: Member must satisfy regular expression/,
-      },
-    ];
+    const invalid: { behaviour: string; overrides: Partial<CreateScheduleCommandInput>; message: RegExp }[] =
+      [
+        {
+          behaviour: "refuses a schedule without FlexibleTimeWindow, as AWS does",
+          overrides: { FlexibleTimeWindow: undefined },
+          message: /Value null at 'flexibleTimeWindow' failed to satisfy constraint: Member must not be null/,
+        },
+        {
+          behaviour: "refuses a FlexibleTimeWindow Mode other than OFF or FLEXIBLE",
+          overrides: { FlexibleTimeWindow: { Mode: "SOMETIMES" as "OFF" } },
+          message: /enum value set: \[OFF, FLEXIBLE\]/,
+        },
+        {
+          behaviour: "refuses a target without RoleArn",
+          overrides: { Target: queueTarget({ RoleArn: undefined }) },
+          message: /Value null at 'target.roleArn'/,
+        },
+        {
+          behaviour: "refuses a RoleArn that is not an IAM role ARN",
+          overrides: { Target: queueTarget({ RoleArn: "local-role" }) },
+          message:
+            /target.roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: \^arn/,
+        },
+        {
+          behaviour: "refuses a target without Arn",
+          overrides: { Target: queueTarget({ Arn: undefined }) },
+          message: /Value null at 'target.arn'/,
+        },
+        {
+          behaviour: "refuses a schedule without Target",
+          overrides: { Target: undefined },
+          message: /Value null at 'target'/,
+        },
+        {
+          behaviour: "refuses a schedule without ScheduleExpression",
+          overrides: { ScheduleExpression: undefined },
+          message: /Value null at 'scheduleExpression'/,
+        },
+        {
+          behaviour: "refuses a name with characters outside [0-9a-zA-Z-_.]",
+          overrides: { Name: "retry 1/2" },
+          message:
+            /Value 'retry 1\/2' at 'name' failed to satisfy constraint: Member must satisfy regular expression/,
+        },
+        {
+          behaviour: "refuses a name longer than 64 characters",
+          overrides: { Name: "r".repeat(65) },
+          message: /at 'name' failed to satisfy constraint: Member must have length less than or equal to 64/,
+        },
+        {
+          behaviour: "refuses a group name with characters outside [0-9a-zA-Z-_.]",
+          overrides: { GroupName: "retries:eu" },
+          message: /at 'groupName' failed to satisfy constraint/,
+        },
+        {
+          behaviour: "refuses a ClientToken with characters outside [a-zA-Z0-9-_]",
+          overrides: { ClientToken: "retry.2" },
+          message: /at 'clientToken' failed to satisfy constraint: Member must satisfy regular expression/,
+        },
+        {
+          behaviour: "refuses an expression that is not at(), rate() or cron()",
+          overrides: { ScheduleExpression: "in 5 minutes" },
+          message: /^Invalid Schedule Expression in 5 minutes\.$/,
+        },
+        {
+          behaviour: "refuses an at() time that is not on the calendar",
+          overrides: { ScheduleExpression: "at(2030-02-30T10:00:00)" },
+          message: /^Invalid Schedule Expression at\(2030-02-30T10:00:00\)\.$/,
+        },
+        {
+          behaviour: "refuses an at() time not written yyyy-mm-ddThh:mm:ss",
+          overrides: { ScheduleExpression: "at(2030-01-01 10:00:00)" },
+          message: /^Invalid Schedule Expression/,
+        },
+        {
+          behaviour: "refuses an Input over 256 KB",
+          overrides: { Target: queueTarget({ Input: "x".repeat(256 * 1024 + 1) }) },
+          message: /at 'target.input' failed to satisfy constraint: Member must be at most 262144 bytes/,
+        },
+        {
+          behaviour: "refuses an ActionAfterCompletion other than NONE or DELETE",
+          overrides: { ActionAfterCompletion: "ARCHIVE" as "NONE" },
+          message: /actionAfterCompletion' failed to satisfy constraint: Member must satisfy enum value set/,
+        },
+        {
+          behaviour: "refuses a State other than ENABLED or DISABLED",
+          overrides: { State: "PAUSED" as "ENABLED" },
+          message: /at 'state' failed to satisfy constraint/,
+        },
+        {
+          behaviour: "refuses a RetryPolicy beyond 185 retry attempts",
+          overrides: { Target: queueTarget({ RetryPolicy: { MaximumRetryAttempts: 186 } }) },
+          message:
+            /maximumRetryAttempts' failed to satisfy constraint: Member must have value less than or equal to 185/,
+        },
+        {
+          behaviour: "refuses a RetryPolicy that keeps an event for less than 60 seconds",
+          overrides: { Target: queueTarget({ RetryPolicy: { MaximumEventAgeInSeconds: 59 } }) },
+          message:
+            /maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value greater than or equal/,
+        },
+        {
+          behaviour: "refuses a FIFO dead-letter queue",
+          overrides: { Target: queueTarget({ DeadLetterConfig: { Arn: queueArn("dlq.fifo") } }) },
+          message:
+            /'target.deadLetterConfig.arn' failed to satisfy constraint: Member must satisfy regular expression/,
+        },
+      ];
 
     it.each(invalid)("$behaviour", async ({ overrides, message }) => {
       const input = retrySchedule(inOneDay(), overrides);
@@ -528,7 +547,9 @@ describe("local EventBridge Scheduler server", () => {
 
     it("refuses a group name outside [0-9a-zA-Z-_.], and a group that does not exist", async () => {
       const badName = await rejectionOf(client.send(new CreateScheduleGroupCommand({ Name: "retries:eu" })));
-      const missing = await rejectionOf(client.send(new GetScheduleGroupCommand({ Name: uniqueName("missing") })));
+      const missing = await rejectionOf(
+        client.send(new GetScheduleGroupCommand({ Name: uniqueName("missing") })),
+      );
 
       expect(badName).toBeInstanceOf(ValidationException);
       expect(badName.message).toMatch(/at 'name' failed to satisfy constraint/);
@@ -550,7 +571,11 @@ describe("local EventBridge Scheduler server", () => {
   });
 
   describe("refusing what the platform never asks for", () => {
-    const unsupported: { behaviour: string; overrides: Partial<CreateScheduleCommandInput>; message: string }[] = [
+    const unsupported: {
+      behaviour: string;
+      overrides: Partial<CreateScheduleCommandInput>;
+      message: string;
+    }[] = [
       {
         behaviour: "refuses a rate() expression",
         overrides: { ScheduleExpression: "rate(5 minutes)" },
@@ -574,7 +599,8 @@ describe("local EventBridge Scheduler server", () => {
       {
         behaviour: "refuses a target that is not an SQS queue",
         overrides: { Target: { Arn: "arn:aws:lambda:us-east-1:000000000000:function:f", RoleArn: ROLE_ARN } },
-        message: "The local Scheduler sends only to SQS queues, not arn:aws:lambda:us-east-1:000000000000:function:f.",
+        message:
+          "The local Scheduler sends only to SQS queues, not arn:aws:lambda:us-east-1:000000000000:function:f.",
       },
       {
         behaviour: "refuses members the platform does not send, such as StartDate",
@@ -583,23 +609,31 @@ describe("local EventBridge Scheduler server", () => {
       },
       {
         behaviour: "refuses target parameters the platform does not send, such as SqsParameters",
-        overrides: { Target: queueTarget({ Arn: queueArn("q.fifo"), SqsParameters: { MessageGroupId: "ep-1" } }) },
+        overrides: {
+          Target: queueTarget({ Arn: queueArn("q.fifo"), SqsParameters: { MessageGroupId: "ep-1" } }),
+        },
         message: "The local Scheduler does not support target.sqsParameters.",
       },
     ];
 
-    it.each(unsupported)("$behaviour with a ValidationException that says so", async ({ overrides, message }) => {
-      const input = retrySchedule(inOneDay(), overrides);
+    it.each(unsupported)(
+      "$behaviour with a ValidationException that says so",
+      async ({ overrides, message }) => {
+        const input = retrySchedule(inOneDay(), overrides);
 
-      const error = await rejectionOf(client.send(new CreateScheduleCommand(input)));
+        const error = await rejectionOf(client.send(new CreateScheduleCommand(input)));
 
-      expect(error).toBeInstanceOf(ValidationException);
-      expect(error.message).toBe(message);
-      expect(server.schedules().some((s) => s.Name === input.Name)).toBe(false);
-    });
+        expect(error).toBeInstanceOf(ValidationException);
+        expect(error.message).toBe(message);
+        expect(server.schedules().some((s) => s.Name === input.Name)).toBe(false);
+      },
+    );
 
     it("refuses Tags on a group with a ValidationException that says so", async () => {
-      const tagged = new CreateScheduleGroupCommand({ Name: uniqueName("tagged"), Tags: [{ Key: "k", Value: "v" }] });
+      const tagged = new CreateScheduleGroupCommand({
+        Name: uniqueName("tagged"),
+        Tags: [{ Key: "k", Value: "v" }],
+      });
 
       const error = await rejectionOf(client.send(tagged));
 
@@ -613,7 +647,10 @@ describe("local EventBridge Scheduler server", () => {
 
       for (const error of [listed, updated]) {
         expect(error).toBeInstanceOf(SchedulerServiceException);
-        expect(error).toMatchObject({ name: "UnknownOperationException", $metadata: { httpStatusCode: 404 } });
+        expect(error).toMatchObject({
+          name: "UnknownOperationException",
+          $metadata: { httpStatusCode: 404 },
+        });
       }
       expect(listed.message).toBe(
         "No operation matches GET /schedules: the local Scheduler has only CreateSchedule, GetSchedule, " +
@@ -654,7 +691,12 @@ describe("closing the local scheduler", () => {
 
     // Assess
     expect(calls).toBe(callsAtClose);
-    expect(local.schedules().map((s) => s.Name).sort()).toEqual(["failing", "soon"]);
+    expect(
+      local
+        .schedules()
+        .map((s) => s.Name)
+        .sort(),
+    ).toEqual(["failing", "soon"]);
   });
 
   it("lets the process exit after close(), with schedules pending and retries in flight", async () => {

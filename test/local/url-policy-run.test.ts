@@ -7,7 +7,12 @@ import { type LocalPlatform, startLocalPlatform } from "../../local/platform";
  */
 let platform: LocalPlatform;
 beforeAll(async () => {
-  platform = await startLocalPlatform({ port: 0, logLevel: "ERROR", allowedUrlSchemes: "https", allowPrivateAddresses: "false" });
+  platform = await startLocalPlatform({
+    port: 0,
+    logLevel: "ERROR",
+    allowedUrlSchemes: "https",
+    allowPrivateAddresses: "false",
+  });
 });
 afterAll(() => platform.stop());
 

@@ -34,12 +34,19 @@ export async function sendEvent(event: Record<string, unknown>): Promise<void> {
 
 /** Runs the production delivery handler in this process on messages, as Lambda would on a batch. */
 export async function runWorker(...bodies: string[]): Promise<SQSBatchResponse> {
-  const event = sqsEvent(bodies, { queueArn: "arn:aws:sqs:us-east-1:123456789012:test", awsRegion: "us-east-1" });
+  const event = sqsEvent(bodies, {
+    queueArn: "arn:aws:sqs:us-east-1:123456789012:test",
+    awsRegion: "us-east-1",
+  });
   return (await deliveryWorker(event, lambdaContext("deliveryWorker", 60_000))) as SQSBatchResponse;
 }
 
 /** A fan-out write that leases attempt 1 of each pending delivery for the caller, as a worker's own fan-out does. */
-export function leaseAll(deliveries: readonly Delivery[], idempotentUntil: Date, leaseUntil: Date): FanOutWrite {
+export function leaseAll(
+  deliveries: readonly Delivery[],
+  idempotentUntil: Date,
+  leaseUntil: Date,
+): FanOutWrite {
   const leased = new Set(deliveries.filter((d) => d.status === "pending").map((d) => d.id));
   return { idempotentUntil, leaseUntil, leased };
 }
@@ -135,7 +142,9 @@ export async function createEndpoint(t: TestTenant, url: string, fields: Record<
 }
 
 /** A delivery as a fan-out records it before its first attempt. */
-export function pendingDelivery(fields: Pick<Delivery, "tenant_id" | "webhook_id"> & Partial<Delivery>): Delivery {
+export function pendingDelivery(
+  fields: Pick<Delivery, "tenant_id" | "webhook_id"> & Partial<Delivery>,
+): Delivery {
   const now = new Date().toISOString();
   return {
     id: `msg_${ulid()}`,

@@ -19,7 +19,10 @@ export interface TestAdminClient extends AdminClient {
 /** The operators' API of the test run, signed with the local credentials, answering JSON tests can read. */
 export function adminApi(): TestAdminClient {
   const client = localAdminClient(platform());
-  return { baseUrl: client.baseUrl, request: async (...args) => (await client.request(...args)) as ApiResponse };
+  return {
+    baseUrl: client.baseUrl,
+    request: async (...args) => (await client.request(...args)) as ApiResponse,
+  };
 }
 
 export function documentClient(): DynamoDBDocumentClient {

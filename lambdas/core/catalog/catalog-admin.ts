@@ -48,15 +48,22 @@ export function catalogAdmin({ store, clock = () => new Date() }: CatalogAdminDe
         const problem = input.example === undefined ? undefined : check(input.example);
         if (problem !== undefined) {
           const message = `the example does not match the schema: ${problem}`;
-          throw new ValidationError(`invalid event type: ${message}`, { details: [{ field: "example", message }] });
+          throw new ValidationError(`invalid event type: ${message}`, {
+            details: [{ field: "example", message }],
+          });
         }
       }
       // Names differing only in case would read as one type to people and as two to the platform.
-      const twin = (await store.list()).find((t) => t.type !== type && t.type.toLowerCase() === type.toLowerCase());
+      const twin = (await store.list()).find(
+        (t) => t.type !== type && t.type.toLowerCase() === type.toLowerCase(),
+      );
       if (twin) {
-        throw new ConflictError(`event type ${twin.type} is already in the catalog; names may not differ only in case`, {
-          details: [{ field: "type", message: `taken by ${twin.type}` }],
-        });
+        throw new ConflictError(
+          `event type ${twin.type} is already in the catalog; names may not differ only in case`,
+          {
+            details: [{ field: "type", message: `taken by ${twin.type}` }],
+          },
+        );
       }
       const now = clock().toISOString();
       const definition: EventTypeDefinition = {

@@ -24,7 +24,11 @@ export interface EventCatalog {
 }
 
 /** Reads the store at most once per `ttlMs` (0: every time); concurrent readers share one read. */
-export function cachedCatalog(store: Pick<EventTypeStore, "list">, ttlMs: number, clock = () => Date.now()): EventCatalog {
+export function cachedCatalog(
+  store: Pick<EventTypeStore, "list">,
+  ttlMs: number,
+  clock = () => Date.now(),
+): EventCatalog {
   let cached: { types: Promise<EventTypeDefinition[]>; until: number } | undefined;
   return {
     types() {
@@ -52,12 +56,18 @@ export const PLATFORM_SUBSCRIBABLE_TYPES = [
 ] as const;
 
 /** A pattern is subscribable when it matches a type of the catalog or one of the platform's. */
-export function isSubscribable(pattern: string, types: readonly Pick<EventTypeDefinition, "type">[]): boolean {
+export function isSubscribable(
+  pattern: string,
+  types: readonly Pick<EventTypeDefinition, "type">[],
+): boolean {
   const matches = (entry: { readonly type: string }) => matchesEventType(pattern, entry.type);
   return types.some(matches) || PLATFORM_SUBSCRIBABLE_TYPES.some(matches);
 }
 
-export type TenantEventTypeView = Pick<EventTypeView, "type" | "description" | "schema" | "example" | "deprecated">;
+export type TenantEventTypeView = Pick<
+  EventTypeView,
+  "type" | "description" | "schema" | "example" | "deprecated"
+>;
 
 /** GET /v1/webhooks/events: the operator's types by name, then the platform's own that endpoints may subscribe to. */
 export async function tenantCatalog(catalog: EventCatalog, query: unknown): Promise<TenantEventTypeView[]> {

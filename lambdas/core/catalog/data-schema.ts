@@ -16,7 +16,10 @@ import { ValidationError } from "../errors";
 export type DataCheck = (data: unknown) => string | undefined;
 
 async function newAjv(): Promise<Ajv2020> {
-  const [{ Ajv2020 }, { default: addFormats }] = await Promise.all([import("ajv/dist/2020"), import("ajv-formats")]);
+  const [{ Ajv2020 }, { default: addFormats }] = await Promise.all([
+    import("ajv/dist/2020"),
+    import("ajv-formats"),
+  ]);
   // strict: false lets a schema carry annotations ajv does not know (x-*, examples in odd places);
   // the meta-schema still checks every keyword ajv does know. No remote $ref is ever fetched.
   const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: true });

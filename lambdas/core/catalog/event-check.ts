@@ -8,8 +8,7 @@ import { compileDataSchema, type DataCheck } from "./data-schema";
 import type { EventTypeDefinition } from "./event-type";
 
 export type EventVerdict =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly field: "type" | "data"; readonly message: string };
+  { readonly ok: true } | { readonly ok: false; readonly field: "type" | "data"; readonly message: string };
 
 /**
  * Checks a producer's event against the catalog: its type must be there, and its data must
@@ -19,7 +18,9 @@ export function eventChecker(catalog: EventCatalog) {
   // Kept as the promise, so events of one type that arrive together compile its schema once.
   const compiled = new Map<string, { version: string; check: Promise<DataCheck> }>();
 
-  function checkFor(definition: EventTypeDefinition & { schema: Record<string, unknown> }): Promise<DataCheck> {
+  function checkFor(
+    definition: EventTypeDefinition & { schema: Record<string, unknown> },
+  ): Promise<DataCheck> {
     const known = compiled.get(definition.type);
     if (known?.version === definition.updated_at) return known.check;
     const check = compileDataSchema(definition.schema).catch(
@@ -35,7 +36,11 @@ export function eventChecker(catalog: EventCatalog) {
     async check(type: string, data: unknown): Promise<EventVerdict> {
       const definition = (await catalog.types()).find((entry) => entry.type === type);
       if (!definition) {
-        return { ok: false, field: "type", message: `unknown event type ${type}; see GET /v1/webhooks/events` };
+        return {
+          ok: false,
+          field: "type",
+          message: `unknown event type ${type}; see GET /v1/webhooks/events`,
+        };
       }
       const schema = definition.schema;
       if (!schema) return { ok: true };

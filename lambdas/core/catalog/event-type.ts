@@ -13,13 +13,14 @@ import { lazySchema } from "../validation";
 export const MAX_SCHEMA_BYTES = 64 * 1024;
 
 export const eventTypeNameSchema = lazySchema(() =>
-  z
-    .string()
-    .check(
-      z.maxLength(MAX_EVENT_TYPE_LENGTH, `an event type is at most ${MAX_EVENT_TYPE_LENGTH} characters`),
-      z.regex(EVENT_TYPE_NAME, "an event type is letters, digits and _ in dot-separated segments, like crm.lead.created"),
-      z.refine((type) => !isReservedEventType(type), "webhook.* event types belong to the platform"),
+  z.string().check(
+    z.maxLength(MAX_EVENT_TYPE_LENGTH, `an event type is at most ${MAX_EVENT_TYPE_LENGTH} characters`),
+    z.regex(
+      EVENT_TYPE_NAME,
+      "an event type is letters, digits and _ in dot-separated segments, like crm.lead.created",
     ),
+    z.refine((type) => !isReservedEventType(type), "webhook.* event types belong to the platform"),
+  ),
 );
 
 export interface EventTypeDefinition {

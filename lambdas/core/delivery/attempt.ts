@@ -12,7 +12,8 @@ import type { Delivery, DeliveryAttempt, DeliveryStatus } from "./model";
 import type { ClaimFrom } from "./ports";
 
 /** Why an attempt was not made, or that it was (or that it was handed on: parked, or to the slow lane). */
-export type AttemptOutcome = "sent" | "closed" | "leased" | "moved_on" | "lease_lost" | "parked" | "forwarded";
+export type AttemptOutcome =
+  "sent" | "closed" | "leased" | "moved_on" | "lease_lost" | "parked" | "forwarded";
 
 /** What a worker does with an attempt it could not make: try later only while a lease blocks it. */
 export const asMessageResult = (outcome: AttemptOutcome): MessageResult =>

@@ -25,7 +25,8 @@ import { isParking } from "./policy";
  * A part is a second's worth of deliveries at the drain's rate, sent ten at a time at most;
  * the next part is held back for the rest of that second (SQS delays are whole seconds).
  */
-export const drainPartSize = (ratePerSecond: number): number => Math.max(1, Math.min(100, Math.floor(ratePerSecond)));
+export const drainPartSize = (ratePerSecond: number): number =>
+  Math.max(1, Math.min(100, Math.floor(ratePerSecond)));
 const PART_PACE_MS = 1000;
 const MAX_CONCURRENCY = 10;
 /** SQS holds a message back 15 minutes at most; a longer Retry-After is waited out in several parts. */
@@ -56,7 +57,11 @@ export function drains(
       return "done";
     }
 
-    const page = await deliveries.listParked(message.webhook_id, message.from, drainPartSize(ctx.drainRatePerSecond));
+    const page = await deliveries.listParked(
+      message.webhook_id,
+      message.from,
+      drainPartSize(ctx.drainRatePerSecond),
+    );
     let results: MessageResult[];
     let retryAfterMs = 0;
     let next = page.next;
@@ -94,7 +99,10 @@ export function drains(
     }
     const pace = mode === "send" ? PART_PACE_MS : 0;
     const now = ctx.now().getTime();
-    const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(Math.max(started + pace - now, retryAfterMs) / 1000));
+    const delaySeconds = Math.min(
+      MAX_DELAY_SECONDS,
+      Math.ceil(Math.max(started + pace - now, retryAfterMs) / 1000),
+    );
     const notBefore = retryAfterMs > 0 ? { not_before: new Date(now + retryAfterMs).toISOString() } : {};
     await ctx.slowLane.send({ ...part, mode, from: next, start, ...notBefore }, delaySeconds);
     return "done";
@@ -115,8 +123,10 @@ export function drains(
     for (; i < parked.length && retryAfterMs === 0; i += concurrency) {
       if (failedSince) {
         const fresh = await endpoints.get(endpoint.tenant_id, endpoint.id);
-        if (!fresh?.is_active) return { results, retryAfterMs, unsent: parked[i]?.id, stopped: "disabled" as const };
-        if (isParking(fresh.health)) return { results, retryAfterMs, unsent: parked[i]?.id, stopped: "reopened" as const };
+        if (!fresh?.is_active)
+          return { results, retryAfterMs, unsent: parked[i]?.id, stopped: "disabled" as const };
+        if (isParking(fresh.health))
+          return { results, retryAfterMs, unsent: parked[i]?.id, stopped: "reopened" as const };
         current = fresh;
         failedSince = false;
       }

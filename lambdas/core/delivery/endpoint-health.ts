@@ -42,7 +42,10 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt, eventToSend 
     else if (change.slow && health.state === "healthy") {
       await healthStore.markSlow(endpoint, at);
       metrics.endpointHealth("slow");
-      log.info("endpoint moved to the slow lane", { webhook_id: endpoint.id, duration_ms: result.duration_ms });
+      log.info("endpoint moved to the slow lane", {
+        webhook_id: endpoint.id,
+        duration_ms: result.duration_ms,
+      });
     }
   }
 
@@ -73,7 +76,10 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt, eventToSend 
    * and "breaker_closed" if the breaker stopped parking since the endpoint was read and no walk
    * of it reaches this delivery (the caller then sends it).
    */
-  async function park(delivery: Delivery, endpoint: WebhookEndpoint): Promise<"parked" | "moved_on" | "breaker_closed"> {
+  async function park(
+    delivery: Delivery,
+    endpoint: WebhookEndpoint,
+  ): Promise<"parked" | "moved_on" | "breaker_closed"> {
     const { health } = endpoint;
     const now = ctx.now();
     const parked = await deliveries.park(delivery, {
@@ -111,7 +117,13 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt, eventToSend 
     from: string | null | undefined,
   ) {
     if (from === null || from === undefined) return; // nothing was parked
-    await ctx.slowLane.send({ kind: "drain", tenant_id: endpoint.tenant_id, webhook_id: endpoint.id, mode, from });
+    await ctx.slowLane.send({
+      kind: "drain",
+      tenant_id: endpoint.tenant_id,
+      webhook_id: endpoint.id,
+      mode,
+      from,
+    });
   }
 
   /** Probe n of a breaker: the oldest parked delivery, sent once; its answer closes the breaker or not. */
@@ -127,8 +139,10 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt, eventToSend 
     if (!endpoint.is_active) {
       // Disabled meanwhile (by the tenant, or by this breaker in a run that died before it
       // finished): stop parking, tell the tenant again if it was this breaker, skip the rest.
-      const stopped = health.state === "open" ? await healthStore.stopParking(endpoint, message.opened_at) : health;
-      const byThisBreaker = endpoint.disabled_reason !== "manual" && (endpoint.disabled_at ?? "") >= message.opened_at;
+      const stopped =
+        health.state === "open" ? await healthStore.stopParking(endpoint, message.opened_at) : health;
+      const byThisBreaker =
+        endpoint.disabled_reason !== "manual" && (endpoint.disabled_at ?? "") >= message.opened_at;
       if (byThisBreaker && endpoint.disabled_reason && endpoint.disabled_at) {
         await notifyDisabled(endpoint, endpoint.disabled_reason, breakerCause(message), endpoint.disabled_at);
       }
@@ -158,7 +172,11 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt, eventToSend 
         endpoint,
         { from: "parked" },
         (result): Decision & { outcome: ProbeOutcome } => {
-          const outcome = probeOutcome(result, { openedAt: message.opened_at, probe: message.probe, schedule: ctx.schedule });
+          const outcome = probeOutcome(result, {
+            openedAt: message.opened_at,
+            probe: message.probe,
+            schedule: ctx.schedule,
+          });
           if (outcome.kind === "close") {
             return { status: "succeeded", next_attempt_at: null, label: "probe succeeded", outcome };
           }
@@ -186,7 +204,11 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt, eventToSend 
     return "done";
   }
 
-  async function afterProbe(endpoint: WebhookEndpoint, message: ProbeMessage, outcome: ProbeOutcome): Promise<void> {
+  async function afterProbe(
+    endpoint: WebhookEndpoint,
+    message: ProbeMessage,
+    outcome: ProbeOutcome,
+  ): Promise<void> {
     const at = ctx.now().toISOString();
     switch (outcome.kind) {
       case "close": {
@@ -232,7 +254,8 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt, eventToSend 
       await healthStore.recordFailedProbe(endpoint, message.opened_at, message.probe, next.toISOString());
       return;
     }
-    const stopped = recorded ?? (await healthStore.recordFailedProbe(endpoint, message.opened_at, message.probe, null));
+    const stopped =
+      recorded ?? (await healthStore.recordFailedProbe(endpoint, message.opened_at, message.probe, null));
     if (!stopped) return;
     const at = ctx.now().toISOString();
     await disable(endpoint, "delivery_failed", breakerCause(message), at);
@@ -262,7 +285,12 @@ export function endpointHealth(ctx: DeliveryContext, { sendAttempt, eventToSend 
     await notifyDisabled(endpoint, reason, causeId, at);
   }
 
-  async function notifyDisabled(endpoint: WebhookEndpoint, reason: DisabledReason, causeId: string, at: string) {
+  async function notifyDisabled(
+    endpoint: WebhookEndpoint,
+    reason: DisabledReason,
+    causeId: string,
+    at: string,
+  ) {
     await ctx.queue.publish({
       kind: "platform_event",
       tenant_id: endpoint.tenant_id,
@@ -293,5 +321,11 @@ const breakerCause = (message: ProbeMessage) =>
   `${message.webhook_id}_${Date.parse(message.opened_at).toString(36)}`;
 
 function probeMessage(endpoint: WebhookEndpoint, openedAt: string, probe: number): ProbeMessage {
-  return { kind: "probe", tenant_id: endpoint.tenant_id, webhook_id: endpoint.id, opened_at: openedAt, probe };
+  return {
+    kind: "probe",
+    tenant_id: endpoint.tenant_id,
+    webhook_id: endpoint.id,
+    opened_at: openedAt,
+    probe,
+  };
 }

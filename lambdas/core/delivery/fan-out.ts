@@ -83,7 +83,10 @@ export function fanOuts(ctx: DeliveryContext, { deliver, finishRecordedAttempt }
     const routed = subscribed.map((endpoint) => route(endpoint, event, now));
     const stored: StoredEvent = {
       ...event,
-      deliveries: routed.map(({ delivery }) => ({ webhook_id: delivery.webhook_id, delivery_id: delivery.id })),
+      deliveries: routed.map(({ delivery }) => ({
+        webhook_id: delivery.webhook_id,
+        delivery_id: delivery.id,
+      })),
     };
     const outcome = await deliveries.recordFanOut(
       stored,
@@ -103,7 +106,11 @@ export function fanOuts(ctx: DeliveryContext, { deliver, finishRecordedAttempt }
    * The fan-out recorded the event with this run's lease on the first attempt of each delivery
    * it sends itself; each is written, whole, when that attempt is recorded.
    */
-  async function sendRouted(routed: readonly Routed[], event: StoredEvent, lease: string): Promise<MessageResult> {
+  async function sendRouted(
+    routed: readonly Routed[],
+    event: StoredEvent,
+    lease: string,
+  ): Promise<MessageResult> {
     const results = await Promise.all(
       routed.map(async ({ delivery, endpoint, route: to }): Promise<MessageResult> => {
         switch (to) {

@@ -65,7 +65,11 @@ export function followUps(
       if (options.rerouted) return { outcome: "leased" };
       const current = await endpoints.get(endpoint.tenant_id, endpoint.id);
       const parkedNow = { ...delivery, status: "parked" as const };
-      return deliver(parkedNow, number, event, current, statusIfInactive, { ...options, from: "parked", rerouted: true });
+      return deliver(parkedNow, number, event, current, statusIfInactive, {
+        ...options,
+        from: "parked",
+        rerouted: true,
+      });
     }
     if (route === "slow_lane" && ctx.lane === "main") {
       await ctx.slowLane.send(retryMessage(delivery, number));
@@ -78,13 +82,19 @@ export function followUps(
       endpoint,
       { from, lease, unrecorded },
       (result, now, first) => {
-        const step = nextStep(result, { attempt: number, firstAttemptAt: first, now, schedule: ctx.schedule });
+        const step = nextStep(result, {
+          attempt: number,
+          firstAttemptAt: first,
+          now,
+          schedule: ctx.schedule,
+        });
         return { ...deliveryStatusAfter(step), label: step.kind, step };
       },
       // The retry's schedule exists before the attempt is recorded: a walk or a fan-out that
       // dies after the record never comes back to schedule it (a retry message would).
       async ({ step }) => {
-        if (step.kind === "retry") await ctx.scheduler.scheduleRetry(retryMessage(delivery, number + 1), step.at);
+        if (step.kind === "retry")
+          await ctx.scheduler.scheduleRetry(retryMessage(delivery, number + 1), step.at);
       },
     );
     if (sent.outcome !== "sent") return { outcome: sent.outcome };
@@ -107,7 +117,9 @@ export function followUps(
     }
     const failed = step.kind !== "succeeded";
     const retryAfterMs = sent.result.retry_after_ms;
-    return retryAfterMs === undefined ? { outcome: "sent", failed } : { outcome: "sent", failed, retryAfterMs };
+    return retryAfterMs === undefined
+      ? { outcome: "sent", failed }
+      : { outcome: "sent", failed, retryAfterMs };
   }
 
   /** What follows a recorded attempt, for a run that died (or failed) right after recording it. */
@@ -129,11 +141,19 @@ export function followUps(
    * endpoint unless the tenant changed it since (re-enabling moves updated_at past the
    * failure), and re-send the notice if this failure disabled it.
    */
-  async function finishFailure(delivery: Delivery, endpoint: WebhookEndpoint, reason: DisabledReason): Promise<void> {
+  async function finishFailure(
+    delivery: Delivery,
+    endpoint: WebhookEndpoint,
+    reason: DisabledReason,
+  ): Promise<void> {
     const failedAt = delivery.updated_at;
     if (endpoint.is_active && endpoint.updated_at <= failedAt) {
       await health.disable(endpoint, reason, delivery.id, failedAt);
-    } else if (!endpoint.is_active && endpoint.disabled_reason === reason && endpoint.disabled_at === failedAt) {
+    } else if (
+      !endpoint.is_active &&
+      endpoint.disabled_reason === reason &&
+      endpoint.disabled_at === failedAt
+    ) {
       await health.notifyDisabled(endpoint, reason, delivery.id, failedAt);
     }
   }
@@ -164,7 +184,9 @@ export function followUps(
     const statusIfInactive = message.attempt === 1 ? "skipped" : "cancelled";
     // A parked one is due too: its breaker closed, and the drain has not reached it yet.
     const from = delivery.status === "parked" ? "parked" : "open";
-    return asMessageResult((await deliver(delivery, message.attempt, event, endpoint, statusIfInactive, { from })).outcome);
+    return asMessageResult(
+      (await deliver(delivery, message.attempt, event, endpoint, statusIfInactive, { from })).outcome,
+    );
   }
 
   /**
@@ -190,7 +212,10 @@ export function followUps(
       return "done";
     }
     // Closed since it was read: it goes out now instead.
-    if (routeFor(endpoint.health) === "park" && (await health.park(delivery, endpoint)) !== "breaker_closed") {
+    if (
+      routeFor(endpoint.health) === "park" &&
+      (await health.park(delivery, endpoint)) !== "breaker_closed"
+    ) {
       return "done";
     }
     return asMessageResult(await oneOffAttempt(delivery, message.attempt, event, endpoint));

@@ -115,7 +115,9 @@ export function eventDelivery(deps: EventDeliveryDeps) {
         id: `${TEST_EVENT_ID_PREFIX}${ulid(now.getTime())}`,
         type: example?.type ?? PLATFORM_EVENT_TYPES.test,
         created_at: now.toISOString(),
-        data: example ? example.data : { webhook_id: endpoint.id, message: "A test event: this endpoint is reachable." },
+        data: example
+          ? example.data
+          : { webhook_id: endpoint.id, message: "A test event: this endpoint is reachable." },
       };
       const delivery = newDelivery(endpoint, event, now, "pending");
       // Written pending, not leased: no queue message backs a test, so a test whose request dies

@@ -30,7 +30,10 @@ const listDeliveriesQuerySchema = lazySchema(() =>
     status: z.optional(
       z.pipe(
         z
-          .pipe(z.string(), z.transform((value) => [...new Set(value.split(","))]))
+          .pipe(
+            z.string(),
+            z.transform((value) => [...new Set(value.split(","))]),
+          )
           .check(
             z.refine(
               (statuses) => statuses.every((s) => (DELIVERY_STATUSES as readonly string[]).includes(s)),
@@ -50,7 +53,9 @@ const listDeliveriesQuerySchema = lazySchema(() =>
 
 // A cursor is the position after the last delivery of a page. It is opaque to clients, and
 // anything but one this API made is refused: it never reaches the database.
-const cursorSchema = lazySchema(() => z.strictObject({ before: z.string().check(z.regex(DELIVERY_ID_PATTERN)) }));
+const cursorSchema = lazySchema(() =>
+  z.strictObject({ before: z.string().check(z.regex(DELIVERY_ID_PATTERN)) }),
+);
 
 export function encodeCursor(deliveryId: string): string {
   return Buffer.from(JSON.stringify({ before: deliveryId })).toString("base64url");
@@ -91,7 +96,11 @@ export interface DeliveryLogDeps {
 
 export function deliveryLog({ endpoints, deliveries }: DeliveryLogDeps) {
   return {
-    async list(tenantId: string, webhookId: string, query: unknown): Promise<CursorPage<DeliverySummaryView>> {
+    async list(
+      tenantId: string,
+      webhookId: string,
+      query: unknown,
+    ): Promise<CursorPage<DeliverySummaryView>> {
       const { status, cursor, limit } = parseInput(listDeliveriesQuerySchema, query, "query");
       const before = cursor === undefined ? undefined : decodeCursor(cursor);
       const endpoint = await findEndpoint(endpoints, tenantId, webhookId);
@@ -111,7 +120,9 @@ export function deliveryLog({ endpoints, deliveries }: DeliveryLogDeps) {
 
     async get(tenantId: string, webhookId: string, deliveryId: string): Promise<DeliveryView> {
       const endpoint = await findEndpoint(endpoints, tenantId, webhookId);
-      return toDeliveryView(withProbeTime(await findDelivery(deliveries, endpoint.id, tenantId, deliveryId), endpoint));
+      return toDeliveryView(
+        withProbeTime(await findDelivery(deliveries, endpoint.id, tenantId, deliveryId), endpoint),
+      );
     },
   };
 }
@@ -121,6 +132,9 @@ export function deliveryLog({ endpoints, deliveries }: DeliveryLogDeps) {
  * endpoint, read anyway, says when that is now: each probe moves it on without rewriting
  * every parked delivery.
  */
-function withProbeTime<T extends Pick<Delivery, "status" | "next_attempt_at">>(d: T, endpoint: WebhookEndpoint): T {
+function withProbeTime<T extends Pick<Delivery, "status" | "next_attempt_at">>(
+  d: T,
+  endpoint: WebhookEndpoint,
+): T {
   return d.status === "parked" ? { ...d, next_attempt_at: endpoint.health.next_probe_at } : d;
 }

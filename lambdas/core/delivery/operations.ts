@@ -27,13 +27,18 @@ export interface DeliveryOperationsDeps {
 
 const testSchema = lazySchema(() =>
   z.strictObject({
-    event_type: z.optional(z.string().check(z.minLength(1, "event_type names a catalog type"), z.maxLength(200))),
+    event_type: z.optional(
+      z.string().check(z.minLength(1, "event_type names a catalog type"), z.maxLength(200)),
+    ),
   }),
 );
 
 const recoverSchema = lazySchema(() =>
   z.strictObject({
-    since: z.iso.datetime({ offset: true, message: "since is an ISO 8601 date-time, like 2026-02-15T10:30:00Z" }),
+    since: z.iso.datetime({
+      offset: true,
+      message: "since is an ISO 8601 date-time, like 2026-02-15T10:30:00Z",
+    }),
   }),
 );
 
@@ -52,11 +57,17 @@ export function deliveryOperations(deps: DeliveryOperationsDeps) {
         : definition.example === undefined
           ? `${type} has no example to send; send a plain test instead`
           : undefined;
-      if (problem) throw new ValidationError(problem, { details: [{ field: "event_type", message: problem }] });
+      if (problem)
+        throw new ValidationError(problem, { details: [{ field: "event_type", message: problem }] });
       return toDeliveryView(await deps.delivery.sendTest(endpoint, { type, data: definition?.example }));
     },
 
-    async retry(tenantId: string, webhookId: string, deliveryId: string, body: unknown): Promise<DeliveryView> {
+    async retry(
+      tenantId: string,
+      webhookId: string,
+      deliveryId: string,
+      body: unknown,
+    ): Promise<DeliveryView> {
       parseInput(noParametersSchema, body, "retry request");
       const endpoint = await findEndpoint(endpoints, tenantId, webhookId);
       const delivery = await findDelivery(deliveries, endpoint.id, tenantId, deliveryId);

@@ -1,10 +1,4 @@
-import type {
-  Delivery,
-  DeliveryAttempt,
-  DeliveryStatus,
-  DeliverySummaryView,
-  StoredEvent,
-} from "./model";
+import type { Delivery, DeliveryAttempt, DeliveryStatus, DeliverySummaryView, StoredEvent } from "./model";
 import type {
   PlatformEventMessage,
   PlatformMessage,
@@ -47,7 +41,11 @@ export interface DeliveryStore {
    * the slow lane). The event is written first, so a run that dies before the deliveries
    * leaves the event naming them: the redelivered message writes those that are missing.
    */
-  recordFanOut(event: StoredEvent, deliveries: readonly Delivery[], write: FanOutWrite): Promise<FanOutRecord>;
+  recordFanOut(
+    event: StoredEvent,
+    deliveries: readonly Delivery[],
+    write: FanOutWrite,
+  ): Promise<FanOutRecord>;
   /**
    * Takes over the lease an event holds on its deliveries' first attempts, for a run that
    * resumes a fan-out with deliveries still unrecorded; false while another run's lease is live.

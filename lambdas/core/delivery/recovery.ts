@@ -46,15 +46,13 @@ export function recovery(deps: RecoveryDeps) {
       const resends = found.items
         // One sent as often as a delivery may be is left as it is.
         .filter(hasAttemptsLeft)
-        .map(
-          (d): ResendMessage => ({
-            kind: "resend",
-            tenant_id: tenantId,
-            webhook_id: webhookId,
-            delivery_id: d.id,
-            attempt: d.attempt_count + 1,
-          }),
-        );
+        .map((d): ResendMessage => ({
+          kind: "resend",
+          tenant_id: tenantId,
+          webhook_id: webhookId,
+          delivery_id: d.id,
+          attempt: d.attempt_count + 1,
+        }));
       await deps.queue.publishAll(resends);
       queued += resends.length;
       before = found.continueAfter;

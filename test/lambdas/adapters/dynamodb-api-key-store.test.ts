@@ -203,7 +203,9 @@ describe("DynamoDbApiKeyStore", () => {
 
     // Act
     await Promise.all(
-      Array.from({ length: 5 }, (_, i) => store().recordUse(record, minutesAfter(1 + i / 1000), minutesAfter(0))),
+      Array.from({ length: 5 }, (_, i) =>
+        store().recordUse(record, minutesAfter(1 + i / 1000), minutesAfter(0)),
+      ),
     );
 
     // Assess

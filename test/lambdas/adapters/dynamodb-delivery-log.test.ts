@@ -14,7 +14,11 @@ import { documentClient, platform } from "../../support/platform";
  * delivery store, as a fan-out writes them.
  */
 const inAMinute = () => new Date(Date.now() + 60_000);
-const write = (): FanOutWrite => ({ idempotentUntil: inAMinute(), leaseUntil: inAMinute(), leased: new Set() });
+const write = (): FanOutWrite => ({
+  idempotentUntil: inAMinute(),
+  leaseUntil: inAMinute(),
+  leased: new Set(),
+});
 
 /** Records `count` deliveries to one endpoint, made a millisecond apart from `start`, in fan-outs of 99. */
 async function log(count: number, status: (i: number) => Delivery["status"], start = Date.now() - count) {
@@ -24,12 +28,23 @@ async function log(count: number, status: (i: number) => Delivery["status"], sta
   const made: Delivery[] = [];
   for (let i = 0; i < count; i++) {
     const at = new Date(start + i).toISOString();
-    made.push({ ...template, id: `msg_${ulid(start + i)}`, status: status(i), created_at: at, updated_at: at });
+    made.push({
+      ...template,
+      id: `msg_${ulid(start + i)}`,
+      status: status(i),
+      created_at: at,
+      updated_at: at,
+    });
   }
   for (let from = 0; from < count; from += 99) {
     const batch = made.slice(from, from + 99);
     const refs = batch.map((d) => ({ webhook_id: d.webhook_id, delivery_id: d.id }));
-    const event = { tenant_id: tenant, id: `evt_${from}`, type: template.event_type, created_at: template.created_at };
+    const event = {
+      tenant_id: tenant,
+      id: `evt_${from}`,
+      type: template.event_type,
+      created_at: template.created_at,
+    };
     await store.recordFanOut({ ...event, data: {}, deliveries: refs }, batch, write());
   }
   return { webhookId: template.webhook_id, made };
@@ -57,15 +72,28 @@ describe("DynamoDbDeliveryLog.listDeliveries", () => {
     const start = Date.now() - 1000;
     const { webhookId, made } = await log(20, () => "failed", start);
 
-    const page = await deliveryLogStore().listDeliveries(webhookId, { since: new Date(start + 15), limit: 100 });
+    const page = await deliveryLogStore().listDeliveries(webhookId, {
+      since: new Date(start + 15),
+      limit: 100,
+    });
 
-    expect(page.items.map((d) => d.id)).toEqual(made.slice(15).map((d) => d.id).reverse());
+    expect(page.items.map((d) => d.id)).toEqual(
+      made
+        .slice(15)
+        .map((d) => d.id)
+        .reverse(),
+    );
     expect(page.continueAfter).toBeUndefined();
   });
 
   it("answers a page's deliveries with their summary fields only", async () => {
     const { webhookId, made } = await log(2, () => "skipped");
-    const { tenant_id: _tenant, first_attempt_at: _first, attempts: _attempts, ...summary } = made[1] as Delivery;
+    const {
+      tenant_id: _tenant,
+      first_attempt_at: _first,
+      attempts: _attempts,
+      ...summary
+    } = made[1] as Delivery;
 
     const page = await deliveryLogStore().listDeliveries(webhookId, { limit: 1 });
 

@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { EVENT_DATA } from "../../../bench/fixtures";
-import { DynamoDbDeliveryStore, type DeliveryStoreSettings } from "../../../lambdas/adapters/dynamodb-delivery-store";
+import {
+  DynamoDbDeliveryStore,
+  type DeliveryStoreSettings,
+} from "../../../lambdas/adapters/dynamodb-delivery-store";
 import { keys } from "../../../lambdas/adapters/table-keys";
 import type { Delivery, StoredEvent } from "../../../lambdas/core/delivery/model";
 import type { FanOutWrite } from "../../../lambdas/core/delivery/ports";
@@ -19,7 +22,11 @@ import { documentClient, platform } from "../../support/platform";
 function fixture(data: unknown = { a: 1 }): { event: StoredEvent; delivery: Delivery } {
   const tenant = `store-${randomUUID().slice(0, 8)}`;
   const webhookId = randomUUID();
-  const delivery = pendingDelivery({ tenant_id: tenant, webhook_id: webhookId, event_id: `evt_${randomUUID()}` });
+  const delivery = pendingDelivery({
+    tenant_id: tenant,
+    webhook_id: webhookId,
+    event_id: `evt_${randomUUID()}`,
+  });
   const event: StoredEvent = {
     tenant_id: tenant,
     id: delivery.event_id,
@@ -59,16 +66,20 @@ describe("DynamoDbDeliveryStore", () => {
     // Prepare
     const store = deliveryStore();
     const { event, delivery } = fixture();
-    const skipped = { ...delivery, id: `msg_${ulid()}`, webhook_id: randomUUID(), status: "skipped" as const };
+    const skipped = {
+      ...delivery,
+      id: `msg_${ulid()}`,
+      webhook_id: randomUUID(),
+      status: "skipped" as const,
+    };
     const refs = [delivery, skipped].map((d) => ({ webhook_id: d.webhook_id, delivery_id: d.id }));
     const leaseUntil = inAMinute();
 
     // Act
-    const recorded = await store.recordFanOut(
-      { ...event, deliveries: refs },
-      [delivery, skipped],
-      { ...write([delivery]), leaseUntil },
-    );
+    const recorded = await store.recordFanOut({ ...event, deliveries: refs }, [delivery, skipped], {
+      ...write([delivery]),
+      leaseUntil,
+    });
 
     // Assess
     if (!recorded.recorded) throw new Error("the fan-out is recorded");
@@ -116,8 +127,20 @@ describe("DynamoDbDeliveryStore", () => {
     await store.recordFanOut(event, [sent, skipped], write([sent]));
     await store.recordFirstAttempt(
       sent,
-      { number: 1, attempted_at: sent.created_at, status_code: 200, error: null, duration_ms: 5, response_body: "" },
-      { status: "succeeded", next_attempt_at: null, first_attempt_at: sent.created_at, updated_at: sent.created_at },
+      {
+        number: 1,
+        attempted_at: sent.created_at,
+        status_code: 200,
+        error: null,
+        duration_ms: 5,
+        response_body: "",
+      },
+      {
+        status: "succeeded",
+        next_attempt_at: null,
+        first_attempt_at: sent.created_at,
+        updated_at: sent.created_at,
+      },
     );
     const after = Math.ceil(Date.now() / 1000) + retentionS;
 
@@ -187,10 +210,20 @@ describe("DynamoDbDeliveryStore, on the clock it is given", () => {
       retentionMs: RETENTION_MS,
       clock: () => new Date(now),
     });
-  const attempt = { number: 1, attempted_at: "x", status_code: 200, error: null, duration_ms: 5, response_body: "" };
+  const attempt = {
+    number: 1,
+    attempted_at: "x",
+    status_code: 200,
+    error: null,
+    duration_ms: 5,
+    response_body: "",
+  };
 
   it("is made with a retention and a clock: neither is optional", () => {
-    expectTypeOf<DeliveryStoreSettings>().toEqualTypeOf<{ readonly retentionMs: number; readonly clock: () => Date }>();
+    expectTypeOf<DeliveryStoreSettings>().toEqualTypeOf<{
+      readonly retentionMs: number;
+      readonly clock: () => Date;
+    }>();
     // @ts-expect-error: a store without a retention does not compile.
     const withoutRetention: DeliveryStoreSettings = { clock: () => new Date() };
     // @ts-expect-error: nor one without a clock.
@@ -219,7 +252,10 @@ describe("DynamoDbDeliveryStore, on the clock it is given", () => {
 
     // Assess: in whole seconds, rounded up.
     const expected = Math.ceil((NOW + RETENTION_MS) / 1000);
-    const items = [await eventItem(event), ...(await Promise.all([sent, skipped, resumed].map(deliveryItem)))];
+    const items = [
+      await eventItem(event),
+      ...(await Promise.all([sent, skipped, resumed].map(deliveryItem))),
+    ];
     expect(items.map((item) => item?.expires_at)).toEqual([expected, expected, expected, expected]);
   });
 
@@ -275,7 +311,11 @@ describe("DynamoDbDeliveryStore reading what is stored", () => {
 
   it.each([
     ["no status", (d: Delivery) => withoutField(d, "status"), /delivery msg_\w+ has no status$/],
-    ["a status it does not know", (d: Delivery) => ({ ...d, status: "sent" }), /has status "sent", not one of pending/],
+    [
+      "a status it does not know",
+      (d: Delivery) => ({ ...d, status: "sent" }),
+      /has status "sent", not one of pending/,
+    ],
     [
       "an attempt count as text",
       (d: Delivery) => ({ ...d, attempt_count: "1" }),

@@ -25,7 +25,11 @@ interface BreakerGuard {
   readonly opened_at: string;
 }
 
-async function openEndpoint(): Promise<{ tenant: TestTenant; endpoint: WebhookEndpoint; guard: BreakerGuard }> {
+async function openEndpoint(): Promise<{
+  tenant: TestTenant;
+  endpoint: WebhookEndpoint;
+  guard: BreakerGuard;
+}> {
   const tenant = await newTenant("health-store");
   const hook = await createEndpoint(tenant, "http://127.0.0.1:9/never", { verify: false });
   const openedAt = new Date().toISOString();
@@ -36,7 +40,11 @@ async function openEndpoint(): Promise<{ tenant: TestTenant; endpoint: WebhookEn
   });
   if (!opened) throw new Error("the breaker opens");
   const endpoint = await storedEndpoint(tenant, hook.id);
-  return { tenant, endpoint, guard: { tenant_id: tenant.tenantId, webhook_id: hook.id, opened_at: openedAt } };
+  return {
+    tenant,
+    endpoint,
+    guard: { tenant_id: tenant.tenantId, webhook_id: hook.id, opened_at: openedAt },
+  };
 }
 
 function eventFor(delivery: Delivery): StoredEvent {
@@ -92,7 +100,12 @@ describe("DynamoDbEndpointHealthStore, with the webhook store that reads it", ()
 
     const res = await tenant.api("PUT", `/v1/webhooks/${endpoint.id}`, { body: { is_active: true } });
 
-    expect(res.json.data.health).toEqual({ state: "healthy", since: null, consecutive_failures: 0, next_probe_at: null });
+    expect(res.json.data.health).toEqual({
+      state: "healthy",
+      since: null,
+      consecutive_failures: 0,
+      next_probe_at: null,
+    });
     // A walk of that breaker's parked deliveries (or its probe, back after a crash) still finds them.
     expect((await storedEndpoint(tenant, endpoint.id)).health).toMatchObject({
       state: "healthy",
@@ -122,7 +135,12 @@ describe("DynamoDbEndpointHealthStore, with the webhook store that reads it", ()
     expect(wrongProbe).toBeUndefined();
     expect(otherBreaker).toBeUndefined();
     expect(firstProbe).toMatchObject({ state: "open", probes: 1 });
-    expect(closed).toMatchObject({ state: "healthy", probes: 0, next_probe_at: null, opened_at: guard.opened_at });
+    expect(closed).toMatchObject({
+      state: "healthy",
+      probes: 0,
+      next_probe_at: null,
+      opened_at: guard.opened_at,
+    });
     expect((await storedEndpoint(tenant, endpoint.id)).health.state).toBe("healthy");
   });
 
@@ -141,9 +159,15 @@ describe("DynamoDbDeliveryStore parking", () => {
     const { endpoint, guard } = await openEndpoint();
     const store = deliveryStore();
     const due = Array.from({ length: 3 }, () =>
-      pendingDelivery({ tenant_id: guard.tenant_id, webhook_id: endpoint.id, status: "retrying", attempt_count: 1 }),
+      pendingDelivery({
+        tenant_id: guard.tenant_id,
+        webhook_id: endpoint.id,
+        status: "retrying",
+        attempt_count: 1,
+      }),
     );
-    for (const d of due) await store.recordFanOut(eventFor(d), [d], leaseAll([], new Date(Date.now() + 60_000), new Date()));
+    for (const d of due)
+      await store.recordFanOut(eventFor(d), [d], leaseAll([], new Date(Date.now() + 60_000), new Date()));
     const park = { nextAttemptAt: hour(), updatedAt: new Date().toISOString(), now: new Date() };
 
     const results = await Promise.all([...due].reverse().map((d) => store.park(d, park)));
@@ -169,7 +193,11 @@ describe("DynamoDbDeliveryStore parking", () => {
     });
     await store.recordFanOut(eventFor(old), [old], leaseAll([], new Date(Date.now() + 60_000), new Date()));
 
-    const parked = await store.park(old, { nextAttemptAt: hour(), updatedAt: new Date().toISOString(), now: new Date() });
+    const parked = await store.park(old, {
+      nextAttemptAt: hour(),
+      updatedAt: new Date().toISOString(),
+      now: new Date(),
+    });
     const moved = await endpointHealthStore().moveParkedFromBack(endpoint, guard.opened_at, old.id);
     const again = await endpointHealthStore().moveParkedFromBack(endpoint, guard.opened_at, old.id);
 
@@ -201,7 +229,11 @@ describe("DynamoDbDeliveryStore parking", () => {
     await store.recordFanOut(eventFor(due), [due], leaseAll([], new Date(Date.now() + 60_000), new Date()));
     await store.claimAttempt(due, 1, new Date(Date.now() + 60_000), new Date());
 
-    const parked = await store.park(due, { nextAttemptAt: hour(), updatedAt: new Date().toISOString(), now: new Date() });
+    const parked = await store.park(due, {
+      nextAttemptAt: hour(),
+      updatedAt: new Date().toISOString(),
+      now: new Date(),
+    });
 
     expect(parked).toBe("moved_on");
     expect((await store.getDelivery(endpoint.id, due.id))?.status).toBe("pending");

@@ -118,7 +118,12 @@ function eventTypeStoreContract(makeStore: () => EventTypeStore) {
     // Prepare
     const type = typeName();
     const schema = nestedSchema(40);
-    const example = { "": { "": "empty keys", " ": [null, { "": 0 }] }, "ç.ã": "ÿ 🎉", deep: [[[[]]]], n: 1.5e-7 };
+    const example = {
+      "": { "": "empty keys", " ": [null, { "": 0 }] },
+      "ç.ã": "ÿ 🎉",
+      deep: [[[[]]]],
+      n: 1.5e-7,
+    };
 
     // Act
     await store.put(definition(type, { schema, example }));
@@ -235,4 +240,3 @@ describe.each([
 ])("%s, as an EventTypeStore", (_, makeStore: () => EventTypeStore) => {
   eventTypeStoreContract(makeStore);
 });
-

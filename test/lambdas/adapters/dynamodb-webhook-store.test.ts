@@ -44,7 +44,9 @@ describe("DynamoDbWebhookStore", () => {
     );
 
     // Assess
-    expect((await webhookStore().get(tenant.tenantId, hook.id))?.filter).toEqual(JSON.parse(JSON.stringify(filter)));
+    expect((await webhookStore().get(tenant.tenantId, hook.id))?.filter).toEqual(
+      JSON.parse(JSON.stringify(filter)),
+    );
     expect(Item).not.toHaveProperty("filter");
     expect(typeof Item?.filter_json).toBe("string");
   });

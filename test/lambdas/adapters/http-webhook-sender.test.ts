@@ -310,9 +310,12 @@ describe("HttpWebhookSender", () => {
     });
 
     it.each([
-      ["10,000 headers", (res: ServerResponse) => {
-        for (let i = 0; i < 10_000; i++) res.setHeader(`x-header-${i}`, "v");
-      }],
+      [
+        "10,000 headers",
+        (res: ServerResponse) => {
+          for (let i = 0; i < 10_000; i++) res.setHeader(`x-header-${i}`, "v");
+        },
+      ],
       ["one 1 MB header", (res: ServerResponse) => res.setHeader("x-big", "a".repeat(1024 * 1024))],
     ])("reports a response with %s as invalid_response at once", async (_, addHeaders) => {
       // Prepare
@@ -457,9 +460,7 @@ describe("HttpWebhookSender", () => {
       });
       const origin = `http://127.0.0.1:${receiver.port}`;
       const webhooks = sender(true);
-      const hanging = Array.from({ length: 40 }, (_, i) =>
-        webhooks.send(outbound(`${origin}/hang/${i}`)),
-      );
+      const hanging = Array.from({ length: 40 }, (_, i) => webhooks.send(outbound(`${origin}/hang/${i}`)));
 
       // Act
       const healthy = await webhooks.send(outbound(`${origin}/hooks`));

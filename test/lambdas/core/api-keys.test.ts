@@ -92,7 +92,11 @@ describe("issueApiKey", () => {
     const { record } = issueApiKey("acme", { name: "CRM sync", expiresAt: "2027-01-01T00:00:00.000Z", now });
 
     // Assess
-    expect(record).toMatchObject({ name: "CRM sync", expires_at: "2027-01-01T00:00:00.000Z", last_used_at: null });
+    expect(record).toMatchObject({
+      name: "CRM sync",
+      expires_at: "2027-01-01T00:00:00.000Z",
+      last_used_at: null,
+    });
   });
 
   it("never stores the key itself", () => {
@@ -349,7 +353,10 @@ describe("apiKeyAdmin", () => {
     const { admin } = setup();
 
     // Act
-    const issued = await admin.create("acme", { name: "  CRM sync ", expires_at: "2027-01-01T00:00:00+02:00" });
+    const issued = await admin.create("acme", {
+      name: "  CRM sync ",
+      expires_at: "2027-01-01T00:00:00+02:00",
+    });
 
     // Assess
     expect(issued).toMatchObject({ name: "CRM sync", expires_at: "2026-12-31T22:00:00.000Z" });
@@ -398,7 +405,9 @@ describe("apiKeyAdmin", () => {
 
       // Assess
       await expect(create).rejects.toBeInstanceOf(ValidationError);
-      await expect(create).rejects.toMatchObject({ details: [expect.objectContaining({ field: "expires_at" })] });
+      await expect(create).rejects.toMatchObject({
+        details: [expect.objectContaining({ field: "expires_at" })],
+      });
       expect(store.records.size).toBe(0);
     },
   );
@@ -433,21 +442,24 @@ describe("apiKeyAdmin", () => {
     });
   });
 
-  it.each(["acme corp", "", "a/b", "x".repeat(65)])("refuses the tenant id %j on every route", async (tenantId) => {
-    // Prepare
-    const { admin } = setup();
+  it.each(["acme corp", "", "a/b", "x".repeat(65)])(
+    "refuses the tenant id %j on every route",
+    async (tenantId) => {
+      // Prepare
+      const { admin } = setup();
 
-    // Act
-    const create = admin.create(tenantId, {});
-    const list = admin.list(tenantId, {});
-    const revoke = admin.revoke(tenantId, "0123456789ab");
+      // Act
+      const create = admin.create(tenantId, {});
+      const list = admin.list(tenantId, {});
+      const revoke = admin.revoke(tenantId, "0123456789ab");
 
-    // Assess
-    await expect(create).rejects.toThrow(ValidationError);
-    await expect(create).rejects.toThrow(/tenant id/);
-    await expect(list).rejects.toThrow(ValidationError);
-    await expect(revoke).rejects.toThrow(ValidationError);
-  });
+      // Assess
+      await expect(create).rejects.toThrow(ValidationError);
+      await expect(create).rejects.toThrow(/tenant id/);
+      await expect(list).rejects.toThrow(ValidationError);
+      await expect(revoke).rejects.toThrow(ValidationError);
+    },
+  );
 
   it("lists a tenant's keys oldest first, without the key or its hash", async () => {
     // Prepare

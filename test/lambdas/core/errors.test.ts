@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { EndpointGoneError, NotFoundError, notFoundIfGone, StaleWriteError } from "../../../lambdas/core/errors";
+import {
+  EndpointGoneError,
+  NotFoundError,
+  notFoundIfGone,
+  StaleWriteError,
+} from "../../../lambdas/core/errors";
 
 describe("notFoundIfGone", () => {
   it("answers what the write answers", async () => {

@@ -191,7 +191,13 @@ describe("acceptHttpEvent", () => {
     const publisher = new RecordingPublisher();
 
     // Act
-    await acceptHttpEvent(publisher, eventCheck, "acme", { type: "chat.conversation.assigned", data: assigned }, now);
+    await acceptHttpEvent(
+      publisher,
+      eventCheck,
+      "acme",
+      { type: "chat.conversation.assigned", data: assigned },
+      now,
+    );
 
     // Assess
     expect(publisher.published.map((m) => m.data)).toEqual([assigned]);

@@ -93,27 +93,40 @@ describe("firstOverlap", () => {
 });
 
 describe("EVENT_TYPE_PATTERN", () => {
-  it.each(["*", "crm.lead.created", "crm.*", "WEBHOOK.*", "WEBHOOK.CONVERTED", "crm_deal_created", "campaign_email.*"])(
-    "allows the pattern %s",
-    (pattern) => {
-      // Act
-      const allowed = EVENT_TYPE_PATTERN.test(pattern);
+  it.each([
+    "*",
+    "crm.lead.created",
+    "crm.*",
+    "WEBHOOK.*",
+    "WEBHOOK.CONVERTED",
+    "crm_deal_created",
+    "campaign_email.*",
+  ])("allows the pattern %s", (pattern) => {
+    // Act
+    const allowed = EVENT_TYPE_PATTERN.test(pattern);
 
-      // Assess
-      expect(allowed).toBe(true);
-    },
-  );
+    // Assess
+    expect(allowed).toBe(true);
+  });
 
-  it.each(["", "crm.", ".crm", "crm..lead", "crm*", "*.created", "crm.*.created", "a-b", "crm lead", "crm.**"])(
-    "refuses the pattern %j",
-    (pattern) => {
-      // Act
-      const allowed = EVENT_TYPE_PATTERN.test(pattern);
+  it.each([
+    "",
+    "crm.",
+    ".crm",
+    "crm..lead",
+    "crm*",
+    "*.created",
+    "crm.*.created",
+    "a-b",
+    "crm lead",
+    "crm.**",
+  ])("refuses the pattern %j", (pattern) => {
+    // Act
+    const allowed = EVENT_TYPE_PATTERN.test(pattern);
 
-      // Assess
-      expect(allowed).toBe(false);
-    },
-  );
+    // Assess
+    expect(allowed).toBe(false);
+  });
 });
 
 describe("isReservedEventType", () => {
@@ -124,27 +137,27 @@ describe("isReservedEventType", () => {
     "webhook.anything",
     "Webhook.Test",
     "WEBHOOK.DISABLED",
-  ])(
-    "reserves %s for the platform",
-    (type) => {
-      // Act
-      const reserved = isReservedEventType(type);
+  ])("reserves %s for the platform", (type) => {
+    // Act
+    const reserved = isReservedEventType(type);
 
-      // Assess
-      expect(reserved).toBe(true);
-    },
-  );
+    // Assess
+    expect(reserved).toBe(true);
+  });
 
-  it.each(["WEBHOOK.CONVERTED", "WEBHOOK.MARKED_OPPORTUNITY", "Webhook.custom", "webhooks.test", "crm.lead.created"])(
-    "leaves %s to the operator",
-    (type) => {
-      // Act
-      const reserved = isReservedEventType(type);
+  it.each([
+    "WEBHOOK.CONVERTED",
+    "WEBHOOK.MARKED_OPPORTUNITY",
+    "Webhook.custom",
+    "webhooks.test",
+    "crm.lead.created",
+  ])("leaves %s to the operator", (type) => {
+    // Act
+    const reserved = isReservedEventType(type);
 
-      // Assess
-      expect(reserved).toBe(false);
-    },
-  );
+    // Assess
+    expect(reserved).toBe(false);
+  });
 });
 
 describe("isSubscribable", () => {

@@ -59,7 +59,9 @@ describe("payloadFilterSchema", () => {
     const details = rejection({ conversion_identifier: values(51) });
 
     // Assess
-    expect(details).toEqual([{ field: "conversion_identifier", message: expect.stringMatching(/at most 50/) }]);
+    expect(details).toEqual([
+      { field: "conversion_identifier", message: expect.stringMatching(/at most 50/) },
+    ]);
   });
 
   it("rejects a path with no values", () => {
@@ -67,7 +69,9 @@ describe("payloadFilterSchema", () => {
     const details = rejection({ conversion_identifier: [] });
 
     // Assess
-    expect(details).toEqual([{ field: "conversion_identifier", message: expect.stringMatching(/at least one/) }]);
+    expect(details).toEqual([
+      { field: "conversion_identifier", message: expect.stringMatching(/at least one/) },
+    ]);
   });
 
   it.each([
@@ -80,7 +84,9 @@ describe("payloadFilterSchema", () => {
     const details = rejection({ [path]: ["x"], ok: ["y"] });
 
     // Assess
-    expect(details).toEqual([{ field: path, message: expect.stringContaining(`"${path}" is not a dot path`) }]);
+    expect(details).toEqual([
+      { field: path, message: expect.stringContaining(`"${path}" is not a dot path`) },
+    ]);
   });
 
   it("rejects an empty path", () => {
@@ -88,7 +94,9 @@ describe("payloadFilterSchema", () => {
     const details = rejection({ "": ["x"] });
 
     // Assess
-    expect(details.map((d) => d.message)).toEqual(['"" is not a dot path like lead.email (at most 500 characters)']);
+    expect(details.map((d) => d.message)).toEqual([
+      '"" is not a dot path like lead.email (at most 500 characters)',
+    ]);
   });
 
   it.each([
@@ -99,7 +107,9 @@ describe("payloadFilterSchema", () => {
     const details = rejection({ tags: ["a", value] });
 
     // Assess
-    expect(details).toEqual([{ field: "tags.1", message: "a filter value is a string, number, boolean or null" }]);
+    expect(details).toEqual([
+      { field: "tags.1", message: "a filter value is a string, number, boolean or null" },
+    ]);
   });
 
   it("rejects a string value over 200 characters", () => {

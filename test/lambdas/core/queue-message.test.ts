@@ -55,7 +55,13 @@ describe("parseQueueMessage", () => {
     ],
     [
       "a recover from a position that is not a delivery",
-      JSON.stringify({ kind: "recover", tenant_id: "a", webhook_id: "w", since: "2026-02-15T10:30:00Z", before: "x" }),
+      JSON.stringify({
+        kind: "recover",
+        tenant_id: "a",
+        webhook_id: "w",
+        since: "2026-02-15T10:30:00Z",
+        before: "x",
+      }),
       "before",
     ],
     [

@@ -148,7 +148,11 @@ describe("createWebhookSchema", () => {
 
     it("leaves whether a type is in the catalog to the use case, which reads the catalog", () => {
       // Act
-      const input = parseInput(createWebhookSchema, { ...validCreate, events: ["crm.deal.created"] }, "webhook");
+      const input = parseInput(
+        createWebhookSchema,
+        { ...validCreate, events: ["crm.deal.created"] },
+        "webhook",
+      );
 
       // Assess
       expect(input.events).toEqual(["crm.deal.created"]);
@@ -166,13 +170,16 @@ describe("createWebhookSchema", () => {
       },
     );
 
-    it.each([[["*"]], [["crm.*"]], [["crm.lead.*", "contact.created"]], [["WEBHOOK.*", "crm_deal_created"]]])("accepts %j", (events) => {
-      // Act
-      const input = parseInput(createWebhookSchema, { ...validCreate, events }, "webhook");
+    it.each([[["*"]], [["crm.*"]], [["crm.lead.*", "contact.created"]], [["WEBHOOK.*", "crm_deal_created"]]])(
+      "accepts %j",
+      (events) => {
+        // Act
+        const input = parseInput(createWebhookSchema, { ...validCreate, events }, "webhook");
 
-      // Assess
-      expect(input.events).toEqual(events);
-    });
+        // Assess
+        expect(input.events).toEqual(events);
+      },
+    );
 
     it("removes duplicates, keeping the first occurrence order", () => {
       // Act
@@ -354,13 +361,18 @@ describe("createWebhookSchema", () => {
       expect(input.http_method).toBe(http_method);
     });
 
-    it.each(["GET", "DELETE", "put", "", 1])("rejects %j with a detail listing the methods", (http_method) => {
-      // Act
-      const details = createRejection({ http_method });
+    it.each(["GET", "DELETE", "put", "", 1])(
+      "rejects %j with a detail listing the methods",
+      (http_method) => {
+        // Act
+        const details = createRejection({ http_method });
 
-      // Assess
-      expect(details).toEqual([{ field: "http_method", message: "http_method is one of POST, PUT, PATCH" }]);
-    });
+        // Assess
+        expect(details).toEqual([
+          { field: "http_method", message: "http_method is one of POST, PUT, PATCH" },
+        ]);
+      },
+    );
 
     it("leaves it out when not given, for the create to default to POST", () => {
       // Act
@@ -512,7 +524,11 @@ describe("listWebhooksQuerySchema", () => {
 
 describe("signingSecrets", () => {
   const endpoint = { secret: "whsec_new" } as WebhookEndpoint;
-  const rotated = { ...endpoint, previous_secret: "whsec_old", previous_secret_until: "2026-02-16T10:00:00.000Z" };
+  const rotated = {
+    ...endpoint,
+    previous_secret: "whsec_old",
+    previous_secret_until: "2026-02-16T10:00:00.000Z",
+  };
 
   it("signs with the endpoint's secret alone when it was never rotated", () => {
     expect(signingSecrets(endpoint, new Date("2026-02-15T10:00:00Z"))).toEqual(["whsec_new"]);

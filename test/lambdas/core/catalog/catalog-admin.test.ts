@@ -74,7 +74,10 @@ describe("catalogAdmin.put", () => {
     advance(60_000);
 
     // Act
-    const put = await admin.put("crm.lead.created", { description: "A lead was created (v2)", deprecated: true });
+    const put = await admin.put("crm.lead.created", {
+      description: "A lead was created (v2)",
+      deprecated: true,
+    });
 
     // Assess
     const view = {
@@ -122,20 +125,17 @@ describe("catalogAdmin.put", () => {
     "new_assigned_message",
     "Webhook.custom",
     "t".repeat(128),
-  ])(
-    "accepts the name %s, keeping its case",
-    async (type) => {
-      // Prepare
-      const { admin } = setup();
+  ])("accepts the name %s, keeping its case", async (type) => {
+    // Prepare
+    const { admin } = setup();
 
-      // Act
-      const put = await admin.put(type, { description: "A seed's event" });
+    // Act
+    const put = await admin.put(type, { description: "A seed's event" });
 
-      // Assess
-      expect(put.eventType.type).toBe(type);
-      expect((await admin.get(type)).type).toBe(type);
-    },
-  );
+    // Assess
+    expect(put.eventType.type).toBe(type);
+    expect((await admin.get(type)).type).toBe(type);
+  });
 
   it.each([
     ["webhook.test", /belong to the platform/],
@@ -188,7 +188,10 @@ describe("catalogAdmin.put", () => {
     await expect(put).rejects.toBeInstanceOf(ValidationError);
     await expect(put).rejects.toMatchObject({
       details: [
-        { field: "schema", message: expect.stringContaining("data/type must be equal to one of the allowed values") },
+        {
+          field: "schema",
+          message: expect.stringContaining("data/type must be equal to one of the allowed values"),
+        },
       ],
     });
     expect(store.types.size).toBe(0);
@@ -224,8 +227,16 @@ describe("catalogAdmin.put", () => {
     };
 
     // Act
-    const first = await admin.put("crm.lead.created", { description: "A lead", schema, example: { id: "l1" } });
-    const second = await admin.put("crm.lead.created", { description: "A lead", schema, example: { id: "l2" } });
+    const first = await admin.put("crm.lead.created", {
+      description: "A lead",
+      schema,
+      example: { id: "l1" },
+    });
+    const second = await admin.put("crm.lead.created", {
+      description: "A lead",
+      schema,
+      example: { id: "l2" },
+    });
 
     // Assess
     expect(first.created).toBe(true);
@@ -268,7 +279,11 @@ describe("catalogAdmin.put", () => {
     const { store, admin } = setup();
 
     // Act
-    const put = admin.put("crm.lead.created", { description: "A lead", schema: leadSchema, example: { lead: {} } });
+    const put = admin.put("crm.lead.created", {
+      description: "A lead",
+      schema: leadSchema,
+      example: { lead: {} },
+    });
 
     // Assess
     await expect(put).rejects.toBeInstanceOf(ValidationError);
@@ -288,7 +303,10 @@ describe("catalogAdmin.put", () => {
     const { store, admin } = setup();
 
     // Act
-    const put = admin.put("crm.lead.created", { description: "A lead", example: { blob: "x".repeat(MAX_DATA_BYTES) } });
+    const put = admin.put("crm.lead.created", {
+      description: "A lead",
+      example: { blob: "x".repeat(MAX_DATA_BYTES) },
+    });
 
     // Assess
     await expect(put).rejects.toBeInstanceOf(ValidationError);
@@ -394,7 +412,13 @@ describe("catalogAdmin.list", () => {
   it("lists every type by name", async () => {
     // Prepare
     const { admin } = setup();
-    const types = ["crm.lead.moved", "campaign_email.sent", "WEBHOOK.CONVERTED", "crm.lead.created", "contact.created"];
+    const types = [
+      "crm.lead.moved",
+      "campaign_email.sent",
+      "WEBHOOK.CONVERTED",
+      "crm.lead.created",
+      "contact.created",
+    ];
     for (const type of types) await admin.put(type, { description: `${type} happened` });
 
     // Act

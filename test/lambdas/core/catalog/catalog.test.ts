@@ -110,7 +110,10 @@ describe("cachedCatalog", () => {
 
     // Assess
     expect(store.reads).toBe(1);
-    expect(answers.map((types) => types.map((t) => t.type))).toEqual([["contact.created"], ["contact.created"]]);
+    expect(answers.map((types) => types.map((t) => t.type))).toEqual([
+      ["contact.created"],
+      ["contact.created"],
+    ]);
   });
 
   it("does not keep a failed read: the next caller reads again", async () => {
@@ -168,7 +171,9 @@ describe("eventChecker", () => {
 
   it("passes data that matches the type's schema", async () => {
     // Prepare
-    const checker = eventChecker(cachedCatalog(storeWith(definition("crm.lead.created", { schema: leadSchema })), 0));
+    const checker = eventChecker(
+      cachedCatalog(storeWith(definition("crm.lead.created", { schema: leadSchema })), 0),
+    );
 
     // Act
     const verdict = await checker.check("crm.lead.created", { lead: { id: "lead_1" }, extra: true });
@@ -179,7 +184,9 @@ describe("eventChecker", () => {
 
   it("refuses data that fails the type's schema, on the field data with ajv's message", async () => {
     // Prepare
-    const checker = eventChecker(cachedCatalog(storeWith(definition("crm.lead.created", { schema: leadSchema })), 0));
+    const checker = eventChecker(
+      cachedCatalog(storeWith(definition("crm.lead.created", { schema: leadSchema })), 0),
+    );
 
     // Act
     const missing = await checker.check("crm.lead.created", {});
@@ -208,7 +215,10 @@ describe("eventChecker", () => {
     const sameVersion = await checker.check("crm.lead.created", {});
     // A replacement (a new updated_at) is compiled again.
     const updated_at = "2026-02-16T00:00:00.000Z";
-    store.types.set("crm.lead.created", definition("crm.lead.created", { schema: { type: "string" }, updated_at }));
+    store.types.set(
+      "crm.lead.created",
+      definition("crm.lead.created", { schema: { type: "string" }, updated_at }),
+    );
 
     // Act
     const objectData = await checker.check("crm.lead.created", { lead: { id: "lead_1" } });
@@ -216,7 +226,10 @@ describe("eventChecker", () => {
 
     // Assess
     expect(before).toMatchObject({ ok: false, message: expect.stringContaining("required property 'lead'") });
-    expect(sameVersion).toMatchObject({ ok: false, message: expect.stringContaining("required property 'lead'") });
+    expect(sameVersion).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("required property 'lead'"),
+    });
     expect(objectData).toEqual({
       ok: false,
       field: "data",
@@ -230,7 +243,10 @@ describe("eventChecker", () => {
     const store = storeWith(definition("crm.lead.created", { schema: leadSchema }));
     const checker = eventChecker(cachedCatalog(store, 0));
     await checker.check("crm.lead.created", {});
-    store.types.set("crm.lead.created", definition("crm.lead.created", { updated_at: "2026-02-16T00:00:00.000Z" }));
+    store.types.set(
+      "crm.lead.created",
+      definition("crm.lead.created", { updated_at: "2026-02-16T00:00:00.000Z" }),
+    );
 
     // Act
     const verdict = await checker.check("crm.lead.created", {});
@@ -271,7 +287,11 @@ describe("tenantCatalog", () => {
 
     // Assess
     expect(types).toEqual([
-      { type: "chat.conversation.created", description: "chat.conversation.created happened", deprecated: false },
+      {
+        type: "chat.conversation.created",
+        description: "chat.conversation.created happened",
+        deprecated: false,
+      },
       {
         type: "crm.lead.created",
         description: "crm.lead.created happened",

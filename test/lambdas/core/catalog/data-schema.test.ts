@@ -24,14 +24,20 @@ describe("compileDataSchema", () => {
     const check = await compileDataSchema(contactSchema);
 
     // Act
-    const problem = check({ contact: { email: "ana@example.com", updated_at: "2026-02-15T10:30:00Z", tags: ["vip"] } });
+    const problem = check({
+      contact: { email: "ana@example.com", updated_at: "2026-02-15T10:30:00Z", tags: ["vip"] },
+    });
 
     // Assess
     expect(problem).toBeUndefined();
   });
 
   it.each([
-    ["an email that is not one", { contact: { email: "ana at example" } }, '/contact/email must match format "email"'],
+    [
+      "an email that is not one",
+      { contact: { email: "ana at example" } },
+      '/contact/email must match format "email"',
+    ],
     [
       "a date-time that is not one",
       { contact: { email: "ana@example.com", updated_at: "yesterday" } },
@@ -56,7 +62,11 @@ describe("compileDataSchema", () => {
   it.each([
     ["a missing property at the top", {}, "data must have required property 'contact'"],
     ["a missing nested property", { contact: {} }, "/contact must have required property 'email'"],
-    ["a wrong type deep inside", { contact: { email: "a@b.co", tags: ["ok", 7] } }, "/contact/tags/1 must be string"],
+    [
+      "a wrong type deep inside",
+      { contact: { email: "a@b.co", tags: ["ok", 7] } },
+      "/contact/tags/1 must be string",
+    ],
     ["data of the wrong type", "a string", "data must be object"],
   ])("names the instance path of %s", async (_, data, message) => {
     // Prepare
@@ -84,7 +94,11 @@ describe("compileDataSchema", () => {
   it.each([
     ["an unknown type", { type: "objekt" }, "data/type must be equal to one of the allowed values"],
     ["a keyword of the wrong kind", { type: "object", required: "contact" }, "data/required must be array"],
-    ["a remote $ref", { $ref: "https://example.com/c.json" }, "can't resolve reference https://example.com/c.json"],
+    [
+      "a remote $ref",
+      { $ref: "https://example.com/c.json" },
+      "can't resolve reference https://example.com/c.json",
+    ],
   ])("turns %s into a ValidationError on the field schema", async (_, schema, message) => {
     // Act
     const error = await compileDataSchema(schema).catch((e: unknown) => e);
@@ -92,7 +106,9 @@ describe("compileDataSchema", () => {
     // Assess
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).message).toMatch(/^invalid schema: not a usable JSON Schema: /);
-    expect((error as ValidationError).details).toEqual([{ field: "schema", message: expect.stringContaining(message) }]);
+    expect((error as ValidationError).details).toEqual([
+      { field: "schema", message: expect.stringContaining(message) },
+    ]);
   });
 
   it("names the field it is given in the error", async () => {

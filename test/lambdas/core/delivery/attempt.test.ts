@@ -25,16 +25,30 @@ function setup() {
     updated_at: START,
     attempts: [],
   };
-  const event = { tenant_id: TENANT, id: "evt_1", type: "crm.lead.created", created_at: START, data: { a: 1 } };
+  const event = {
+    tenant_id: TENANT,
+    id: "evt_1",
+    type: "crm.lead.created",
+    created_at: START,
+    data: { a: 1 },
+  };
   return { ctx, store, sender, hook, delivery, event, send: attempts(ctx).sendAttempt };
 }
 
-async function record(store: MemoryDeliveryStore, delivery: Delivery, event: ReturnType<typeof setup>["event"]) {
-  await store.recordFanOut({ ...event, deliveries: [{ webhook_id: delivery.webhook_id, delivery_id: delivery.id }] }, [delivery], {
-    idempotentUntil: new Date(Date.parse(START) + 60_000),
-    leased: new Set(),
-    leaseUntil: new Date(START),
-  });
+async function record(
+  store: MemoryDeliveryStore,
+  delivery: Delivery,
+  event: ReturnType<typeof setup>["event"],
+) {
+  await store.recordFanOut(
+    { ...event, deliveries: [{ webhook_id: delivery.webhook_id, delivery_id: delivery.id }] },
+    [delivery],
+    {
+      idempotentUntil: new Date(Date.parse(START) + 60_000),
+      leased: new Set(),
+      leaseUntil: new Date(START),
+    },
+  );
 }
 
 const succeeded: Decision = { status: "succeeded", next_attempt_at: null, label: "succeeded" };
@@ -113,6 +127,9 @@ describe("sendAttempt", () => {
 
     // Assess
     expect(sent.outcome).toBe("lease_lost");
-    expect(await store.getDelivery(hook.id, delivery.id)).toMatchObject({ status: "pending", attempt_count: 0 });
+    expect(await store.getDelivery(hook.id, delivery.id)).toMatchObject({
+      status: "pending",
+      attempt_count: 0,
+    });
   });
 });

@@ -49,7 +49,11 @@ describe("draining parked deliveries", () => {
     const sent = world.sender.sent.slice(sentBefore);
     expect(sent.map((s) => s.deliveryId)).toEqual(toDrain.map((d) => d.id));
     const sentAt = [...new Set(sent.map((s) => s.at))];
-    expect(sentAt.map((at) => sent.filter((s) => s.at === at).length)).toEqual([DRAIN_PART_SIZE, DRAIN_PART_SIZE, 4]);
+    expect(sentAt.map((at) => sent.filter((s) => s.at === at).length)).toEqual([
+      DRAIN_PART_SIZE,
+      DRAIN_PART_SIZE,
+      4,
+    ]);
     expect(parkedOf(world, hook.id)).toEqual([]);
     expect((await world.health(hook.id)).parked_from).toBeNull();
   });
@@ -84,7 +88,9 @@ describe("draining parked deliveries", () => {
     expect(Date.parse(String((next?.message as { not_before?: string }).not_before))).toBeGreaterThanOrEqual(
       world.now().getTime() + 29_000,
     );
-    expect(parkedOf(world, hook.id).map((d) => d.id)).toEqual(toDrain.slice(sentInPart.length).map((d) => d.id));
+    expect(parkedOf(world, hook.id).map((d) => d.id)).toEqual(
+      toDrain.slice(sentInPart.length).map((d) => d.id),
+    );
   });
 
   it("loses none of a part a Retry-After cut short: the rest goes out in the next part", async () => {
@@ -105,7 +111,12 @@ describe("draining parked deliveries", () => {
     await world.fireDue();
 
     // Assess
-    expect(world.deliveriesTo(hook.id).slice(3).map((d) => d.status)).toEqual(Array(12).fill("succeeded"));
+    expect(
+      world
+        .deliveriesTo(hook.id)
+        .slice(3)
+        .map((d) => d.status),
+    ).toEqual(Array(12).fill("succeeded"));
     const retry = world.scheduler.retries.find((r) => r.message.delivery_id === throttled);
     expect(retry?.at.getTime()).toBeGreaterThanOrEqual(throttledAt + 30_000);
   });
@@ -150,7 +161,9 @@ describe("draining parked deliveries", () => {
     const rest = toDrain.slice(DRAIN_PART_SIZE);
     expect(parkedOf(world, hook.id).map((d) => d.id)).toEqual(rest.map((d) => d.id));
     // The new breaker's probes start where the drain stopped, or before.
-    expect((await world.health(hook.id)).parked_from?.localeCompare(rest[0]?.id ?? "")).toBeLessThanOrEqual(0);
+    expect((await world.health(hook.id)).parked_from?.localeCompare(rest[0]?.id ?? "")).toBeLessThanOrEqual(
+      0,
+    );
   });
 
   it("sends nothing more of a part once its failures open the breaker again, leaving the rest parked", async () => {
@@ -183,9 +196,12 @@ describe("draining parked deliveries", () => {
 
     // Assess
     expect(world.sender.sent).toHaveLength(sentBefore);
-    expect(world.deliveriesTo(hook.id).filter((d) => toDrain.some((p) => p.id === d.id)).map((d) => d.status)).toEqual(
-      Array(toDrain.length).fill("cancelled"),
-    );
+    expect(
+      world
+        .deliveriesTo(hook.id)
+        .filter((d) => toDrain.some((p) => p.id === d.id))
+        .map((d) => d.status),
+    ).toEqual(Array(toDrain.length).fill("cancelled"));
     expect(drainParts(world).map((p) => [p.message.mode, p.delaySeconds, p.message.sweep ?? false])).toEqual([
       ["send", 0, false],
       ["cancel", 0, false],
@@ -204,8 +220,11 @@ describe("draining parked deliveries", () => {
 
     // Assess
     expect(world.sender.sent).toHaveLength(sentBefore);
-    expect(world.deliveriesTo(hook.id).slice(-toDrain.length).map((d) => d.status)).toEqual(
-      Array(toDrain.length).fill("skipped"),
-    );
+    expect(
+      world
+        .deliveriesTo(hook.id)
+        .slice(-toDrain.length)
+        .map((d) => d.status),
+    ).toEqual(Array(toDrain.length).fill("skipped"));
   });
 });

@@ -146,7 +146,9 @@ describe("probes of an open breaker", () => {
     await world.nextProbe();
 
     // Assess
-    expect(world.sender.to(hook.url).slice(3)).toEqual([expect.objectContaining({ deliveryId: oldestParked?.id })]);
+    expect(world.sender.to(hook.url).slice(3)).toEqual([
+      expect.objectContaining({ deliveryId: oldestParked?.id }),
+    ]);
     expect(world.scheduler.probes.map((p) => [p.message.probe, p.at])).toEqual([
       [1, at(openedAt, 0)],
       [2, at(openedAt, 1000)],
@@ -169,7 +171,9 @@ describe("probes of an open breaker", () => {
     for (let probe = 1; probe <= 6; probe++) await world.nextProbe();
 
     // Assess
-    expect(world.scheduler.probes.map((p) => [p.message.probe, p.at.getTime() - Date.parse(openedAt)])).toEqual([
+    expect(
+      world.scheduler.probes.map((p) => [p.message.probe, p.at.getTime() - Date.parse(openedAt)]),
+    ).toEqual([
       [1, 0],
       [2, 1000],
       [3, 2000],
@@ -222,7 +226,12 @@ describe("probes of an open breaker", () => {
 
     // Assess
     // The two events parked behind the breaker went out once a probe closed it.
-    expect(world.deliveriesTo(hook.id).slice(-2).map((d) => d.status)).toEqual(["succeeded", "succeeded"]);
+    expect(
+      world
+        .deliveriesTo(hook.id)
+        .slice(-2)
+        .map((d) => d.status),
+    ).toEqual(["succeeded", "succeeded"]);
     expect(new Set(world.sender.to(hook.url).map((s) => s.method))).toEqual(new Set(["PUT"]));
   });
 
@@ -261,11 +270,20 @@ describe("probes of an open breaker", () => {
 
     // Assess
     const endpoint = await world.endpoint(hook.id);
-    expect(endpoint).toMatchObject({ is_active: false, disabled_reason: "delivery_failed", disabled_at: disabledAt });
+    expect(endpoint).toMatchObject({
+      is_active: false,
+      disabled_reason: "delivery_failed",
+      disabled_at: disabledAt,
+    });
     expect(world.slowLaneLog.map((h) => h.message)).toContainEqual(
       expect.objectContaining({ kind: "drain", webhook_id: hook.id, mode: "skip" }),
     );
-    expect(world.deliveriesTo(hook.id).slice(3).map((d) => d.status)).toEqual(Array(4).fill("skipped"));
+    expect(
+      world
+        .deliveriesTo(hook.id)
+        .slice(3)
+        .map((d) => d.status),
+    ).toEqual(Array(4).fill("skipped"));
     expect(world.scheduler.probes).toHaveLength(7);
     expect(world.queue.published).toEqual([
       expect.objectContaining({
@@ -350,7 +368,12 @@ describe("probes of an open breaker", () => {
 
     // Assess
     expect(world.sender.sent.length - sentBefore).toBe(2);
-    expect(world.deliveriesTo(hook.id).slice(3).map((d) => d.status)).toEqual(["succeeded", "succeeded"]);
+    expect(
+      world
+        .deliveriesTo(hook.id)
+        .slice(3)
+        .map((d) => d.status),
+    ).toEqual(["succeeded", "succeeded"]);
   });
 
   it("disables the endpoint as gone when a probe is answered 410, and skips what it parked", async () => {
@@ -364,7 +387,12 @@ describe("probes of an open breaker", () => {
 
     // Assess
     expect(await world.endpoint(hook.id)).toMatchObject({ is_active: false, disabled_reason: "gone" });
-    expect(world.deliveriesTo(hook.id).slice(3).map((d) => d.status)).toEqual(Array(3).fill("skipped"));
+    expect(
+      world
+        .deliveriesTo(hook.id)
+        .slice(3)
+        .map((d) => d.status),
+    ).toEqual(Array(3).fill("skipped"));
     expect(world.scheduler.probes).toHaveLength(1);
   });
 
@@ -378,7 +406,12 @@ describe("probes of an open breaker", () => {
     await world.nextProbe();
 
     // Assess
-    expect(world.deliveriesTo(hook.id).slice(3).map((d) => d.status)).toEqual(Array(3).fill("cancelled"));
+    expect(
+      world
+        .deliveriesTo(hook.id)
+        .slice(3)
+        .map((d) => d.status),
+    ).toEqual(Array(3).fill("cancelled"));
     expect(world.sender.sent).toHaveLength(3);
   });
 

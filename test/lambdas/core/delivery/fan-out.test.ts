@@ -16,7 +16,9 @@ describe("fan-out", () => {
     expect(result).toBe("done");
     const [delivery] = world.deliveriesTo(hook.id);
     expect(delivery).toMatchObject({ status: "succeeded", attempt_count: 1 });
-    expect(world.sender.to(hook.url)).toEqual([expect.objectContaining({ deliveryId: delivery?.id, attempt: 1 })]);
+    expect(world.sender.to(hook.url)).toEqual([
+      expect.objectContaining({ deliveryId: delivery?.id, attempt: 1 }),
+    ]);
     expect(world.slowLane.messages).toEqual([]);
   });
 
@@ -74,7 +76,9 @@ describe("fan-out", () => {
     // Assess
     const [delivery] = world.deliveriesTo(hook.id);
     expect(delivery).toMatchObject({ status: "succeeded", attempt_count: 1 });
-    expect(world.sender.to(hook.url)).toEqual([expect.objectContaining({ deliveryId: delivery?.id, attempt: 1 })]);
+    expect(world.sender.to(hook.url)).toEqual([
+      expect.objectContaining({ deliveryId: delivery?.id, attempt: 1 }),
+    ]);
     expect((await world.health(hook.id)).state).toBe("slow");
   });
 
@@ -105,7 +109,11 @@ describe("fan-out", () => {
     // Assess
     expect(result).toBe("done");
     expect(world.deliveriesTo(hook.id)).toEqual([
-      expect.objectContaining({ status: "parked", attempt_count: 0, next_attempt_at: "2026-02-15T09:59:01.000Z" }),
+      expect.objectContaining({
+        status: "parked",
+        attempt_count: 0,
+        next_attempt_at: "2026-02-15T09:59:01.000Z",
+      }),
     ]);
     expect(world.sender.sent).toEqual([]);
     expect(world.slowLane.messages).toEqual([]);
@@ -125,7 +133,9 @@ describe("fan-out", () => {
     await world.event();
 
     // Assess
-    expect(world.deliveriesTo(hook.id)).toEqual([expect.objectContaining({ status: "skipped", attempt_count: 0 })]);
+    expect(world.deliveriesTo(hook.id)).toEqual([
+      expect.objectContaining({ status: "skipped", attempt_count: 0 }),
+    ]);
     expect(world.sender.sent).toEqual([]);
     expect(world.metrics.outcomes.skipped).toBe(1);
   });
@@ -152,7 +162,10 @@ describe("fan-out", () => {
     const world = deliveryWorld();
     // The harness's events carry {"lead": {"n": 1}}, {"lead": {"n": 2}}, ...
     const firstOnly = world.addEndpoint({}, { filter: { "lead.n": [1] } });
-    const disabled = world.addEndpoint({}, { filter: { "lead.n": [1] }, is_active: false, disabled_reason: "manual" });
+    const disabled = world.addEndpoint(
+      {},
+      { filter: { "lead.n": [1] }, is_active: false, disabled_reason: "manual" },
+    );
     const unfiltered = world.addEndpoint();
 
     // Act

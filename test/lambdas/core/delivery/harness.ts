@@ -31,7 +31,11 @@ import type {
 } from "../../../../lambdas/core/queue-message";
 import { parseRetrySchedule } from "../../../../lambdas/core/retry-schedule";
 import { firstUlidAt } from "../../../../lambdas/core/ulid";
-import { type EndpointHealth, HEALTHY, type WebhookEndpoint } from "../../../../lambdas/core/webhook-endpoint";
+import {
+  type EndpointHealth,
+  HEALTHY,
+  type WebhookEndpoint,
+} from "../../../../lambdas/core/webhook-endpoint";
 import type { OutboundRequest } from "../../../../lambdas/core/webhook-request";
 import type { AttemptError, AttemptResult, WebhookSender } from "../../../../lambdas/core/webhook-sender";
 
@@ -88,7 +92,8 @@ export class ScriptedSender implements WebhookSender {
     };
     this.sent.push(sent);
     const responder = this.answers.get(request.url) ?? ok;
-    const answer = typeof responder === "function" ? await responder(sent, this.to(request.url).length) : responder;
+    const answer =
+      typeof responder === "function" ? await responder(sent, this.to(request.url).length) : responder;
     return {
       status_code: answer.error && answer.error !== "redirect" ? null : (answer.status ?? 200),
       error: answer.error ?? null,
@@ -115,7 +120,9 @@ export class RecordingQueue implements EventQueue {
 
 /** Scheduler's name for a schedule: one per (delivery, attempt) and per (endpoint, breaker, probe). */
 const scheduleName = (m: RetryMessage | ProbeMessage): string =>
-  m.kind === "retry" ? `retry#${m.delivery_id}#${m.attempt}` : `probe#${m.webhook_id}#${m.opened_at}#${m.probe}`;
+  m.kind === "retry"
+    ? `retry#${m.delivery_id}#${m.attempt}`
+    : `probe#${m.webhook_id}#${m.opened_at}#${m.probe}`;
 
 /** More messages than any test queues: a slow lane still busy after these is a loop. */
 const MAX_SLOW_LANE_RUN = 1_000;
@@ -194,7 +201,10 @@ export function deliveryWorld(options: WorldOptions = {}) {
     },
 
     /** Adds an endpoint of TENANT (subscribed to crm.lead.*) with the health and fields given. */
-    addEndpoint(health: Partial<EndpointHealth> = {}, fields: Partial<WebhookEndpoint> = {}): WebhookEndpoint {
+    addEndpoint(
+      health: Partial<EndpointHealth> = {},
+      fields: Partial<WebhookEndpoint> = {},
+    ): WebhookEndpoint {
       const n = ++endpointNumber;
       const added = {
         ...fixtureEndpoint(TENANT, n, `https://receiver-${n}.example.com/hook`),
@@ -257,7 +267,10 @@ export function deliveryWorld(options: WorldOptions = {}) {
     },
 
     /** Any queue message, on the lane named. */
-    async handle(message: SlowLaneMessage | PlatformMessage, lane: "main" | "slow" = "main"): Promise<MessageResult> {
+    async handle(
+      message: SlowLaneMessage | PlatformMessage,
+      lane: "main" | "slow" = "main",
+    ): Promise<MessageResult> {
       return (lane === "main" ? main : slow).handleMessage(JSON.stringify(message), nextMessageId());
     },
 
@@ -331,7 +344,11 @@ export type DeliveryWorld = ReturnType<typeof deliveryWorld>;
  * answered with `answer` (from the slow lane once the endpoint is slow). Answers the health
  * it opened with.
  */
-export async function openBreakerOf(world: DeliveryWorld, hook: WebhookEndpoint, answer: Answer = serverError) {
+export async function openBreakerOf(
+  world: DeliveryWorld,
+  hook: WebhookEndpoint,
+  answer: Answer = serverError,
+) {
   world.sender.answer(hook.url, answer);
   for (let i = 0; i < 100; i++) {
     const health = await world.health(hook.id);

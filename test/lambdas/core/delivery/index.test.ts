@@ -26,7 +26,13 @@ describe("handleMessage", () => {
     const world = deliveryWorld();
     const hook = world.addEndpoint();
     await world.events(2);
-    const drain: DrainMessage = { kind: "drain", tenant_id: TENANT, webhook_id: hook.id, mode: "send", from: "" };
+    const drain: DrainMessage = {
+      kind: "drain",
+      tenant_id: TENANT,
+      webhook_id: hook.id,
+      mode: "send",
+      from: "",
+    };
     const sentBefore = world.sender.sent.length;
 
     // Act

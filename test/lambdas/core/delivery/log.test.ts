@@ -16,7 +16,10 @@ describe("delivery log cursors", () => {
     ["not base64url JSON", "%%%"],
     ["JSON but not an object", Buffer.from("42").toString("base64url")],
     ["an object with another field", Buffer.from(JSON.stringify({ before: id, x: 1 })).toString("base64url")],
-    ["a position that is not a delivery id", Buffer.from(JSON.stringify({ before: "TENANT#a" })).toString("base64url")],
+    [
+      "a position that is not a delivery id",
+      Buffer.from(JSON.stringify({ before: "TENANT#a" })).toString("base64url"),
+    ],
     ["the same JSON with padding", `${encodeCursor(id)}=`],
   ])("refuses a cursor that is %s with a validation error naming the cursor", (_, cursor) => {
     expect(() => decodeCursor(cursor)).toThrow(ValidationError);

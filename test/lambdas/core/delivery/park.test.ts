@@ -40,7 +40,14 @@ async function dueRetry(store: MemoryDeliveryStore, webhookId: string, id: strin
     attempts: [],
   };
   await store.recordFanOut(
-    { tenant_id: TENANT, id: delivery.event_id, type: delivery.event_type, created_at: START, data: {}, deliveries: [] },
+    {
+      tenant_id: TENANT,
+      id: delivery.event_id,
+      type: delivery.event_type,
+      created_at: START,
+      data: {},
+      deliveries: [],
+    },
     [delivery],
     { idempotentUntil: new Date(Date.parse(START) + 60_000), leased: new Set(), leaseUntil: new Date(START) },
   );

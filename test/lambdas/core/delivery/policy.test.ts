@@ -120,7 +120,10 @@ describe("healthChange", () => {
   });
 
   it("counts an error answer over a second as a slow failure", () => {
-    expect(healthChange(health(), answered(500, { duration_ms: 1001 }))).toEqual({ kind: "failure", slow: true });
+    expect(healthChange(health(), answered(500, { duration_ms: 1001 }))).toEqual({
+      kind: "failure",
+      slow: true,
+    });
   });
 
   it("counts a fast error answer as a failure that is not slow", () => {
@@ -128,11 +131,17 @@ describe("healthChange", () => {
   });
 
   it("moves a healthy endpoint to the slow lane on a 2xx over a second", () => {
-    expect(healthChange(health(), answered(200, { duration_ms: 1500 }))).toEqual({ kind: "success", state: "slow" });
+    expect(healthChange(health(), answered(200, { duration_ms: 1500 }))).toEqual({
+      kind: "success",
+      state: "slow",
+    });
   });
 
   it("makes a slow endpoint healthy again on a fast 2xx", () => {
-    expect(healthChange(health({ state: "slow" }), answered(200))).toEqual({ kind: "success", state: "healthy" });
+    expect(healthChange(health({ state: "slow" }), answered(200))).toEqual({
+      kind: "success",
+      state: "healthy",
+    });
   });
 
   it("resets the failure count of a healthy endpoint on a fast 2xx", () => {
@@ -160,9 +169,14 @@ describe("opensBreaker", () => {
 });
 
 describe("probeDueAt", () => {
-  it.each([1, 2, 3, 4, 5, 6, 7])("puts probe %i at its schedule step from when the breaker opened", (probe) => {
-    expect(probeDueAt(openedAt, probe, compressed)).toEqual(new Date(Date.parse(openedAt) + (probe - 1) * 1000));
-  });
+  it.each([1, 2, 3, 4, 5, 6, 7])(
+    "puts probe %i at its schedule step from when the breaker opened",
+    (probe) => {
+      expect(probeDueAt(openedAt, probe, compressed)).toEqual(
+        new Date(Date.parse(openedAt) + (probe - 1) * 1000),
+      );
+    },
+  );
 
   it("answers no time past the last step", () => {
     expect(probeDueAt(openedAt, 8, compressed)).toBeUndefined();
@@ -182,7 +196,10 @@ describe("probeOutcome", () => {
   });
 
   it("closes the breaker to the slow lane on a 2xx over a second", () => {
-    expect(probeOutcome(answered(200, { duration_ms: 2500 }), context(3))).toEqual({ kind: "close", state: "slow" });
+    expect(probeOutcome(answered(200, { duration_ms: 2500 }), context(3))).toEqual({
+      kind: "close",
+      state: "slow",
+    });
   });
 
   it("answers gone on 410", () => {
@@ -209,7 +226,10 @@ describe("deliveryStatusAfter", () => {
   it("records each step with its status and, while retrying, when the next attempt is due", () => {
     const due = new Date("2026-02-15T10:20:00.000Z");
 
-    expect(deliveryStatusAfter({ kind: "succeeded" })).toEqual({ status: "succeeded", next_attempt_at: null });
+    expect(deliveryStatusAfter({ kind: "succeeded" })).toEqual({
+      status: "succeeded",
+      next_attempt_at: null,
+    });
     expect(deliveryStatusAfter({ kind: "retry", at: due })).toEqual({
       status: "retrying",
       next_attempt_at: due.toISOString(),
