@@ -56,28 +56,38 @@ export async function measureLocalLatency(
   }
 }
 
+/** A producer type of the catalog, and data it accepts: its example, which passes its schema. */
+interface EventKind {
+  readonly type: string;
+  readonly data: unknown;
+}
+
 /** An endpoint for every event of the first producer type in the catalog; returns that type. */
-async function createEndpoint({ ApiUrl, ApiKey }: LocalOutputs, url: string): Promise<string> {
-  const catalog = (await api(ApiUrl, ApiKey, "GET", "/v1/webhooks/events", 200)) as { type: string }[];
-  const type = catalog.find((entry) => !entry.type.startsWith("webhook."))?.type;
-  if (!type) throw new Error("the event catalog has no producer type");
+async function createEndpoint({ ApiUrl, ApiKey }: LocalOutputs, url: string): Promise<EventKind> {
+  const catalog = (await api(ApiUrl, ApiKey, "GET", "/v1/webhooks/events", 200)) as {
+    type: string;
+    example?: unknown;
+  }[];
+  const entry = catalog.find((candidate) => !candidate.type.startsWith("webhook."));
+  if (!entry) throw new Error("the event catalog has no producer type");
+  const { type } = entry;
   await api(ApiUrl, ApiKey, "POST", "/v1/webhooks", 201, {
     name: "Latency bench",
     url,
     events: [type],
     verify: false,
   });
-  return type;
+  return { type, data: entry.example ?? {} };
 }
 
-const eventOf = (type: string) => ({ type, id: `evt_${randomUUID()}`, data: { bench: "latency" } });
+const eventOf = ({ type, data }: EventKind) => ({ type, id: `evt_${randomUUID()}`, data });
 
-async function postEvent({ ApiUrl, ApiKey }: LocalOutputs, type: string): Promise<void> {
+async function postEvent({ ApiUrl, ApiKey }: LocalOutputs, type: EventKind): Promise<void> {
   await api(ApiUrl, ApiKey, "POST", "/v1/events", 202, eventOf(type));
 }
 
 /** A producer's message, with its tenant as the fair-queue message group (local-aws-sqs accepts it). */
-async function sendEvent(sqs: SQSClient, { EventsQueueUrl, TenantId }: LocalOutputs, type: string) {
+async function sendEvent(sqs: SQSClient, { EventsQueueUrl, TenantId }: LocalOutputs, type: EventKind) {
   await sqs.send(
     new SendMessageCommand({
       QueueUrl: EventsQueueUrl,
