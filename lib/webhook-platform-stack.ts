@@ -21,6 +21,7 @@ import {
   lambdaFunctions,
 } from "../lambdas/functions";
 import { PlatformAlarms } from "./alarms";
+import { PlatformDashboard } from "./dashboard";
 import { DataStore } from "./data-store";
 import { EventIngest } from "./event-ingest";
 import { ManagementApi } from "./management-api";
@@ -444,6 +445,18 @@ export class WebhookPlatformStack extends Stack {
       deliveryMetrics: { namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME },
       deliveryFailureRateThreshold,
       alarmTopic: props.alarmTopic,
+    });
+
+    new PlatformDashboard(this, "Dashboard", {
+      deliveryMetrics: { namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME },
+      queues: {
+        events: ingest.queue,
+        "events DLQ": ingest.deadLetterQueue,
+        "slow lane": ingest.slowLaneQueue,
+        "slow lane DLQ": ingest.slowLaneDeadLetterQueue,
+        "Scheduler DLQ": retries.deadLetterQueue,
+      },
+      functions: Object.fromEntries(Object.entries(functions).map(([name, fn]) => [name, fn.function])),
     });
 
     new CfnOutput(this, "ApiUrl", { value: api.stage.url });

@@ -736,6 +736,53 @@ describe("WebhookPlatformStack", () => {
     });
   });
 
+  describe("dashboard", () => {
+    /** The dashboard's body as one text: its JSON with the tokens CloudFormation fills in. */
+    const dashboardBody = (): string => {
+      const [, dashboard] = onlyEntry(template.findResources("AWS::CloudWatch::Dashboard"));
+      return JSON.stringify(dashboard.Properties.DashboardBody);
+    };
+
+    it("graphs deliveries by outcome, attempt latency p50/p99, health moves and parked deliveries", () => {
+      const body = dashboardBody();
+      for (const metric of [
+        "DeliveriesSucceeded",
+        "DeliveriesRetried",
+        "DeliveriesFailed",
+        "DeliveriesSkipped",
+        "DeliveriesCancelled",
+        "DeliveriesParked",
+        "EndpointsHealthy",
+        "EndpointsSlow",
+        "EndpointsOpen",
+        "EndpointsDisabled",
+      ]) {
+        expect(body).toContain(`\\"Hookline\\",\\"${metric}\\",\\"service\\",\\"hookline\\"`);
+      }
+      expect(body).toContain('\\"AttemptLatency\\"');
+      expect(body).toMatch(/\\"stat\\":\\"p50\\"/);
+      expect(body).toMatch(/\\"stat\\":\\"p99\\"/);
+    });
+
+    it("graphs the depth and the oldest message's age of every queue and dead-letter queue", () => {
+      const body = dashboardBody();
+      for (const queue of [eventsQueue, eventsDlq, slowLaneQueue, slowLaneDlq, schedulerDlq]) {
+        expect(body).toContain(JSON.stringify({ "Fn::GetAtt": [queue, "QueueName"] }));
+      }
+      expect(body).toContain("ApproximateNumberOfMessagesVisible");
+      expect(body).toContain("ApproximateAgeOfOldestMessage");
+    });
+
+    it("graphs errors, throttles and duration of every function", () => {
+      const body = dashboardBody();
+      for (const name of functionNames) {
+        const [logicalId] = lambdaOf(template, name);
+        expect(body).toContain(JSON.stringify({ Ref: logicalId }));
+      }
+      for (const metric of ["Errors", "Throttles", "Duration"]) expect(body).toContain(`\\"${metric}\\"`);
+    });
+  });
+
   describe("alarms", () => {
     it("alarms as soon as any dead-letter queue holds a message", () => {
       for (const dlq of [eventsDlq, slowLaneDlq, schedulerDlq]) {
