@@ -4,7 +4,8 @@
  *  -c allowPrivateAddresses=false -c removalPolicy=destroy -c logRetentionDays=30 -c deliveryLogRetentionDays=30
  *  -c deliveryFailureRateThreshold=0.25 -c breakerThreshold=10 -c drainRatePerSecond=20
  *  -c slowLaneMaxConcurrency=5 -c deliveryMaxConcurrency=20 -c deliveryBatchSize=10
- *  -c deliveryBatchingWindowSeconds=0 -c catalogCacheSeconds=30`.
+ *  -c deliveryBatchingWindowSeconds=0 -c catalogCacheSeconds=30
+ *  -c alarmTopicArn=arn:aws:sns:<region>:<account>:<topic>`.
  * A bad value stops the synth here rather than failing the Lambdas at their first cold start: a
  * setting the Lambdas read is checked with their own rule (lambdas/config.ts), the stack's own
  * settings by the stack.
@@ -94,6 +95,8 @@ new WebhookPlatformStack(app, "Hookline", {
   deliveryBatchSize: positiveInteger("deliveryBatchSize"),
   // Lambda's SQS event source takes a batching window of 0 to 300 whole seconds.
   deliveryBatchingWindow: seconds("deliveryBatchingWindowSeconds", 300),
+  // The SNS topic the alarms notify, by ARN.
+  alarmTopicArn: context("alarmTopicArn"),
   catalogCacheTtl: optionalSeconds(tunable("catalogCacheSeconds", "CATALOG_CACHE_SECONDS")?.value),
 });
 

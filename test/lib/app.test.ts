@@ -78,6 +78,7 @@ describe("bin/app.ts", () => {
       maxEndpointsPerTenant: "99",
       deliveryFailureRateThreshold: "0.1",
       catalogCacheSeconds: "0",
+      alarmTopicArn: "arn:aws:sns:us-east-1:123456789012:hookline-alarms",
     });
     expect(stderr).not.toMatch(/Error/);
     expect(status).toBe(0);
@@ -88,6 +89,7 @@ describe("bin/app.ts", () => {
         Environment?: { Variables: Record<string, string> };
         Metrics?: unknown;
         Threshold?: number;
+        AlarmActions?: unknown;
       };
     }[];
     /** The values of one environment variable, across the functions that have it. */
@@ -106,5 +108,8 @@ describe("bin/app.ts", () => {
       (resource) => resource.Type === "AWS::CloudWatch::Alarm" && resource.Properties.Metrics !== undefined,
     );
     expect(rateAlarm?.Properties.Threshold).toBe(0.1);
+    expect(rateAlarm?.Properties.AlarmActions).toEqual([
+      "arn:aws:sns:us-east-1:123456789012:hookline-alarms",
+    ]);
   });
 });

@@ -14,6 +14,7 @@ import {
   lambdaFunctions,
   routeKey,
 } from "../../lambdas/functions";
+import { Hookline } from "../../lib/hookline";
 import { WebhookPlatformStack, type WebhookPlatformStackProps } from "../../lib/webhook-platform-stack";
 
 type Resources = ReturnType<Template["findResources"]>;
@@ -1098,6 +1099,67 @@ describe("WebhookPlatformStack props", () => {
     const alarms = Object.values(Template.fromStack(stack).findResources("AWS::CloudWatch::Alarm"));
     expect(alarms).toHaveLength(6);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
+  });
+});
+
+describe("the Hookline construct", () => {
+  const resourceTypes = [
+    "AWS::Lambda::Function",
+    "AWS::SQS::Queue",
+    "AWS::DynamoDB::Table",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::Scheduler::ScheduleGroup",
+    "AWS::CloudWatch::Alarm",
+    "AWS::CloudWatch::Dashboard",
+    "AWS::IAM::Role",
+  ];
+
+  it("adds the whole platform to another app's stack", () => {
+    // Prepare
+    const app = newApp();
+    const theirs = new Stack(app, "TheirApp");
+
+    // Act
+    new Hookline(theirs, "Webhooks", { projectRoot, maxEndpointsPerTenant: 20 });
+
+    // Assess: what the platform's own stack has
+    const template = Template.fromStack(theirs);
+    const ours = synthesize();
+    for (const type of resourceTypes) {
+      expect(Object.keys(template.findResources(type)).length, type).toBe(
+        Object.keys(ours.findResources(type)).length,
+      );
+    }
+    expect(
+      lambdaOf(template, "webhookCommands")[1].Properties.Environment.Variables.MAX_ENDPOINTS_PER_TENANT,
+    ).toBe("20");
+  });
+
+  it("leaves the stack's logical ids as they were when the stack held the resources itself", () => {
+    // The construct's id in WebhookPlatformStack is "Default", which CDK leaves out of logical ids;
+    // a changed id would make an update replace the table and the queues. These are the ids the
+    // stack had before the construct existed (commit 3ffe4f8).
+    const ids = Object.keys(synthesize().toJSON().Resources as Record<string, unknown>);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        "DataStoreTable1E9F5574",
+        "EventIngestQueueA4AC0662",
+        "EventIngestDeadLetterQueue719B9E8B",
+        "EventIngestSlowLaneQueueCC13B9E5",
+        "EventIngestSlowLaneDeadLetterQueue44DB4B64",
+        "RetrySchedulerDeadLetterQueueCFC0671F",
+        "RetrySchedulerGroup1DCAA150",
+      ]),
+    );
+  });
+
+  it("notifies the SNS topic named by alarmTopicArn", () => {
+    const arn = "arn:aws:sns:us-east-1:123456789012:hookline-alarms";
+    const template = synthesize({ alarmTopicArn: arn });
+
+    const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm"));
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([arn]);
   });
 });
 
