@@ -244,47 +244,32 @@ const writableFields = () => ({
   target_column_id: nullableText(200, "target_column_id"),
 });
 
-export const createWebhookSchema = lazySchema(() => {
-  const fields = writableFields();
-  return z.strictObject({
-    ...fields,
-    slug: z.optional(fields.slug),
-    http_method: z.optional(fields.http_method),
-    description: z.optional(fields.description),
-    is_active: z.optional(fields.is_active),
-    headers: z.optional(fields.headers),
-    field_mapping: z.optional(fields.field_mapping),
-    filter: z.optional(fields.filter),
-    target_pipeline_id: z.optional(fields.target_pipeline_id),
-    target_column_id: z.optional(fields.target_column_id),
-    /** false skips the verification POST (docs/api.md). */
-    verify: z.optional(z.boolean()),
-  });
-});
+/** Every field an integrator writes, and `verify`: false skips the verification POST (docs/api.md). */
+const endpointBody = () => z.strictObject({ ...writableFields(), verify: z.optional(z.boolean()) });
+
+/** To create an endpoint, name, url and events are required; every other field has a default. */
+export const createWebhookSchema = lazySchema(() =>
+  z.partial(endpointBody(), {
+    slug: true,
+    http_method: true,
+    description: true,
+    is_active: true,
+    headers: true,
+    field_mapping: true,
+    filter: true,
+    target_pipeline_id: true,
+    target_column_id: true,
+  }),
+);
 export type CreateWebhookInput = z.output<typeof createWebhookSchema>;
 
-export const updateWebhookSchema = lazySchema(() => {
-  const fields = writableFields();
-  return z
-    .strictObject({
-      name: z.optional(fields.name),
-      slug: z.optional(fields.slug),
-      url: z.optional(fields.url),
-      http_method: z.optional(fields.http_method),
-      events: z.optional(fields.events),
-      description: z.optional(fields.description),
-      is_active: z.optional(fields.is_active),
-      headers: z.optional(fields.headers),
-      field_mapping: z.optional(fields.field_mapping),
-      filter: z.optional(fields.filter),
-      target_pipeline_id: z.optional(fields.target_pipeline_id),
-      target_column_id: z.optional(fields.target_column_id),
-      verify: z.optional(z.boolean()),
-    })
+export const updateWebhookSchema = lazySchema(() =>
+  z
+    .partial(endpointBody())
     .check(
       z.refine((body) => Object.keys(body).some((k) => k !== "verify"), "give at least one field to update"),
-    );
-});
+    ),
+);
 export type UpdateWebhookInput = z.output<typeof updateWebhookSchema>;
 
 export const webhookIdSchema = lazySchema(() => z.uuid("webhook id must be a UUID"));
