@@ -13,7 +13,7 @@
 import { App, Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { parseTunable, type Tunable } from "../lambdas/config";
+import { requireTunable, type Tunable } from "../lambdas/config";
 import { WebhookPlatformStack } from "../lib/webhook-platform-stack";
 
 const app = new App();
@@ -64,9 +64,7 @@ function oneOf<T>(key: string, choices: Record<string, T>): T | undefined {
 function tunable<T extends Tunable>(key: string, name: T) {
   const text = context(key);
   if (text === undefined) return undefined;
-  const parsed = parseTunable(name, text);
-  if (!parsed.ok) throw new Error(`context ${key}=${text} is invalid: ${parsed.problem}`);
-  return { text, value: parsed.value };
+  return { text, value: requireTunable(name, text, `context ${key}`) };
 }
 
 function logRetention(key: string): RetentionDays | undefined {

@@ -5,7 +5,7 @@
  *
  * This is the one definition of every tunable an operator sets: its default (TUNABLE_DEFAULTS)
  * and its rule (the section's schema). The stack and bin/app.ts check the props and context they
- * are given with parseTunable, so a rule changed here is enforced at synth too.
+ * are given with requireTunable, so a rule changed here is enforced at synth too.
  */
 import * as z from "zod/mini";
 import { MAX_FAN_OUT_WRITES } from "./core/delivery/model";
@@ -161,4 +161,18 @@ export function parseTunable<T extends Tunable>(
     return { ok: true, value: (result.data as Record<string, unknown>)[name] as TunableValue<T> };
   }
   return { ok: false, problem: result.error.issues.map((i) => i.message).join("; ") };
+}
+
+/**
+ * One tunable's value, or an error "<label>=<text> is invalid: <the Lambdas' reason>": how the
+ * stack, the CDK app and the local run refuse a setting before anything is deployed or started.
+ */
+export function requireTunable<T extends Tunable>(
+  name: T,
+  text: string,
+  label: string = name,
+): TunableValue<T> {
+  const parsed = parseTunable(name, text);
+  if (!parsed.ok) throw new Error(`${label}=${text} is invalid: ${parsed.problem}`);
+  return parsed.value;
 }

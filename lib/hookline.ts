@@ -9,7 +9,7 @@ import {
   type Config,
   type ConfigSection,
   loadConfig,
-  parseTunable,
+  requireTunable,
   TUNABLE_DEFAULTS,
   type Tunable,
 } from "../lambdas/config";
@@ -178,8 +178,7 @@ function tunableText(
 ): string {
   const text =
     value === undefined ? TUNABLE_DEFAULTS[name] : Array.isArray(value) ? value.join(",") : String(value);
-  const parsed = parseTunable(name, text);
-  if (!parsed.ok) throw new Error(`${PROP_OF_TUNABLE[name]}=${text} is invalid: ${parsed.problem}`);
+  requireTunable(name, text, PROP_OF_TUNABLE[name]);
   return text;
 }
 

@@ -23,7 +23,7 @@ import { catalogAdmin } from "../lambdas/core/catalog/catalog-admin";
 import exampleCatalog from "../catalogs/jurichat.json" with { type: "json" };
 import { TABLE_KEY } from "../lambdas/adapters/table-keys";
 import { issueApiKey } from "../lambdas/core/api-keys";
-import { parseTunable } from "../lambdas/config";
+import { requireTunable } from "../lambdas/config";
 import { DEFAULT_RETRY_SCHEDULE } from "../lambdas/core/retry-schedule";
 import { ADMIN_BASE_PATH, apiRoutes, lambdaFunctions } from "../lambdas/functions";
 import { LOCAL_CREDENTIALS, localDocumentClient, localDynamoDb, localScheduler, localSqs } from "./clients";
@@ -208,10 +208,8 @@ function urlPolicyEnvironment(options: LocalPlatformOptions) {
     ALLOWED_URL_SCHEMES: options.allowedUrlSchemes ?? "https,http",
     ALLOW_PRIVATE_ADDRESSES: options.allowPrivateAddresses ?? "true",
   } as const;
-  for (const [name, text] of Object.entries(given) as [keyof typeof given, string][]) {
-    const parsed = parseTunable(name, text);
-    if (!parsed.ok) throw new Error(`${name}=${text} is invalid: ${parsed.problem}`);
-  }
+  for (const [name, text] of Object.entries(given) as [keyof typeof given, string][])
+    requireTunable(name, text);
   return given;
 }
 
