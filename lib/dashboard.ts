@@ -50,12 +50,21 @@ export class PlatformDashboard extends Construct {
         label,
       });
     const graph = (title: string, left: IMetric[]) => new GraphWidget({ title, left, width: WIDTH });
-    const perQueue = (metric: (queue: IQueue) => Metric) =>
-      Object.entries(props.queues).map(([name, queue]) =>
-        metric(queue).with({ label: name, period: PERIOD }),
+    // One line per queue (its maximum) or per function, labelled with the dashboard's name for it.
+    const queueGraph = (title: string, metricName: string) =>
+      graph(
+        title,
+        Object.entries(props.queues).map(([label, queue]) =>
+          queue.metric(metricName, { statistic: Stats.MAXIMUM, label, period: PERIOD }),
+        ),
       );
-    const perFunction = (metric: (fn: IFunction) => Metric) =>
-      Object.entries(props.functions).map(([name, fn]) => metric(fn).with({ label: name, period: PERIOD }));
+    const functionGraph = (title: string, metricName: string, statistic: string) =>
+      graph(
+        title,
+        Object.entries(props.functions).map(([label, fn]) =>
+          fn.metric(metricName, { statistic, label, period: PERIOD }),
+        ),
+      );
 
     this.dashboard = new Dashboard(this, "Dashboard", {
       widgets: [
@@ -86,31 +95,14 @@ export class PlatformDashboard extends Construct {
           graph("Parked deliveries (breaker open)", [delivery("DeliveriesParked", Stats.SUM, "parked")]),
         ],
         [
-          graph(
-            "Messages waiting, per queue",
-            perQueue((queue) => queue.metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM })),
-          ),
-          graph(
-            "Age of the oldest message (s), per queue",
-            perQueue((queue) => queue.metricApproximateAgeOfOldestMessage({ statistic: Stats.MAXIMUM })),
-          ),
+          queueGraph("Messages waiting, per queue", "ApproximateNumberOfMessagesVisible"),
+          queueGraph("Age of the oldest message (s), per queue", "ApproximateAgeOfOldestMessage"),
         ],
         [
-          graph(
-            "Lambda errors",
-            perFunction((fn) => fn.metricErrors({ statistic: Stats.SUM })),
-          ),
-          graph(
-            "Lambda throttles",
-            perFunction((fn) => fn.metricThrottles({ statistic: Stats.SUM })),
-          ),
+          functionGraph("Lambda errors", "Errors", Stats.SUM),
+          functionGraph("Lambda throttles", "Throttles", Stats.SUM),
         ],
-        [
-          graph(
-            "Lambda duration p99 (ms)",
-            perFunction((fn) => fn.metricDuration({ statistic: Stats.p(99) })),
-          ),
-        ],
+        [functionGraph("Lambda duration p99 (ms)", "Duration", Stats.p(99))],
       ],
     });
   }
