@@ -14,7 +14,7 @@ import {
 } from "../core/delivery/model";
 import type { DeliveryLog, DeliveryLogPage, DeliveryLogQuery, DeliveryStore } from "../core/delivery/ports";
 import { firstUlidAt } from "../core/ulid";
-import type { AttemptError } from "../core/webhook-sender";
+import { ATTEMPT_ERRORS } from "../core/webhook-sender";
 import {
   optionalChoice,
   optionalNumber,
@@ -34,20 +34,6 @@ const DELIVERY_SK_PREFIX = keys.delivery("", "").sk;
 /** A log page reads the summary fields only, never the attempts. */
 const SUMMARY_PROJECTION = SUMMARY_FIELDS.map((f) => `#${f}`).join(", ");
 const SUMMARY_NAMES = Object.fromEntries(SUMMARY_FIELDS.map((f) => [`#${f}`, f]));
-
-/** Every AttemptError: a record, so that the compiler keeps the list complete. */
-const ATTEMPT_ERROR_KINDS: Record<AttemptError, AttemptError> = {
-  timeout: "timeout",
-  connection_refused: "connection_refused",
-  connection_reset: "connection_reset",
-  dns: "dns",
-  tls: "tls",
-  redirect: "redirect",
-  invalid_response: "invalid_response",
-  forbidden_address: "forbidden_address",
-  network: "network",
-};
-const ATTEMPT_ERRORS = Object.values(ATTEMPT_ERROR_KINDS);
 
 /** The delivery a query's key (a LastEvaluatedKey) stands at. */
 export const deliveryIdAt = (key: Record<string, unknown>): string =>

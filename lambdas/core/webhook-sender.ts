@@ -1,25 +1,27 @@
 import type { OutboundRequest } from "./webhook-request";
 
 /** Why an attempt got no usable answer (docs/delivery.md: only a 2xx within the time limit is a success). */
-export type AttemptError =
+export const ATTEMPT_ERRORS = [
   /** No complete status line and headers within the time limit (connect included). */
-  | "timeout"
+  "timeout",
   /** The receiver's host refused the TCP connection: nothing listens on that port. */
-  | "connection_refused"
+  "connection_refused",
   /** The connection was closed or reset before the status line and headers were complete. */
-  | "connection_reset"
+  "connection_reset",
   /** The host name does not resolve. */
-  | "dns"
+  "dns",
   /** The TLS handshake failed: a certificate invalid, expired or for another name, or no TLS on the port. */
-  | "tls"
+  "tls",
   /** The receiver answered 3xx; redirects are not followed. `status_code` holds it. */
-  | "redirect"
+  "redirect",
   /** The answer is not usable HTTP/1.1: not HTTP, headers too large, an unrequested 101. */
-  | "invalid_response"
+  "invalid_response",
   /** The URL or its DNS answer is a private, loopback or metadata address; nothing was sent. */
-  | "forbidden_address"
+  "forbidden_address",
   /** Any other failure below HTTP: no route to the host, the sender out of sockets, an unsendable header. */
-  | "network";
+  "network",
+] as const;
+export type AttemptError = (typeof ATTEMPT_ERRORS)[number];
 
 export interface AttemptResult {
   /** null when no response arrived. */
