@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
 import { NotFoundError, ValidationError } from "./errors";
 import { sha256Hex } from "./signing";
-import { lazySchema, noParametersSchema, parseInput, parsePathParameter } from "./validation";
+import { lazySchema, noParametersSchema, parseInput, parsePathParameter, trimmedText } from "./validation";
 
 const KEY_PREFIX = "hk_";
 /** How stale `last_used_at` may get: the authorizer records a use at most this often per key. */
@@ -125,17 +125,7 @@ export async function authenticate(
 
 const createKeySchema = lazySchema(() =>
   z.strictObject({
-    name: z.optional(
-      z.nullable(
-        z
-          .string()
-          .check(
-            z.trim(),
-            z.minLength(1, "name must not be empty"),
-            z.maxLength(100, "name is at most 100 characters"),
-          ),
-      ),
-    ),
+    name: z.optional(z.nullable(trimmedText("name", 100))),
     expires_at: z.optional(
       z.nullable(
         z.iso.datetime({

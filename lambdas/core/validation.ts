@@ -39,6 +39,16 @@ export function lazySchema<T extends z.ZodMiniType>(build: () => T): z.ZodMiniLa
   return z.lazy(build);
 }
 
+/** Text with its surrounding spaces trimmed off, then 1 to `max` characters; messages name `field`. */
+export const trimmedText = (field: string, max: number) =>
+  z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(1, `${field} must not be empty`),
+      z.maxLength(max, `${field} is at most ${max} characters`),
+    );
+
 /** For routes that take no parameters: a body, if one is sent, must be an empty object. */
 export const noParametersSchema = lazySchema(() => z.strictObject({}));
 

@@ -4,7 +4,7 @@ import { EVENT_TYPE_PATTERN } from "./event-types";
 import { FIELD_PATH_PATTERN, MAX_FIELD_PATH_LENGTH } from "./field-mapping";
 import { type PayloadFilter, payloadFilterSchema } from "./payload-filter";
 import { MAX_SLUG_LENGTH, SLUG_PATTERN } from "./slug";
-import { lazySchema } from "./validation";
+import { lazySchema, trimmedText } from "./validation";
 import { HTTP_METHODS, type HttpMethod } from "./webhook-request";
 
 export type DisabledReason = "delivery_failed" | "gone" | "manual";
@@ -209,13 +209,7 @@ const nullableText = (max: number, field: string) =>
 
 /** The fields an integrator writes, built for each schema that holds them. */
 const writableFields = () => ({
-  name: z
-    .string()
-    .check(
-      z.trim(),
-      z.minLength(1, "name must not be empty"),
-      z.maxLength(100, "name is at most 100 characters"),
-    ),
+  name: trimmedText("name", 100),
   slug: z
     .string()
     .check(

@@ -7,7 +7,7 @@
 import * as z from "zod/mini";
 import { MAX_DATA_BYTES } from "../event-message";
 import { EVENT_TYPE_NAME, isReservedEventType, MAX_EVENT_TYPE_LENGTH } from "../event-types";
-import { lazySchema } from "../validation";
+import { lazySchema, trimmedText } from "../validation";
 
 /** A schema bigger than this, as JSON, is refused: every ingest of the type runs it. */
 export const MAX_SCHEMA_BYTES = 64 * 1024;
@@ -41,13 +41,7 @@ const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 /** The body of PUT /admin/v1/event-types/{type}. The schema is compiled (and refused) elsewhere. */
 export const putEventTypeSchema = lazySchema(() =>
   z.strictObject({
-    description: z
-      .string()
-      .check(
-        z.trim(),
-        z.minLength(1, "description must not be empty"),
-        z.maxLength(500, "description is at most 500 characters"),
-      ),
+    description: trimmedText("description", 500),
     schema: z.optional(
       z.nullable(
         z
