@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from "aws-lambda";
 import { ForbiddenError, UnauthorizedError, ValidationError } from "../core/errors";
+import { publicBaseUrl } from "../core/portal-sessions";
 import { TransportError } from "./http-error-envelope";
 
 /** What the authorizer (lambdas/handlers/api-authorizer.ts) hands to every route. */
@@ -30,6 +31,8 @@ export interface ApiRequest {
   readonly operator?: string;
   readonly pathParameters: Readonly<Record<string, string>>;
   readonly query: Readonly<Record<string, string>>;
+  /** The API's public base URL as the caller reached it (a portal session's URL starts with it). */
+  readonly baseUrl: string;
   /** The parsed JSON body; a 4xx error when it is missing, too large or not a JSON object. */
   json(): unknown;
   /** The same, for routes whose body is optional: no body at all reads as `{}`. */
@@ -60,6 +63,7 @@ export function toApiRequest(
     operator,
     pathParameters: definedValues(event.pathParameters),
     query: definedValues(event.queryStringParameters),
+    baseUrl: publicBaseUrl(event.headers["x-forwarded-proto"], event.requestContext.domainName),
     json: () => parseJsonBody(event, maxBodyBytes),
     optionalJson: () => (event.body ? parseJsonBody(event, maxBodyBytes) : {}),
   };

@@ -2,7 +2,8 @@
  * @module API keys in DynamoDB: two items per key, written and deleted
  * together in one transaction. The lookup item (APIKEY#<hash>) is what the
  * authorizer reads; the tenant's list item (TENANTKEYS#<tenant>, KEY#<key_id>)
- * is what the operator lists, and holds when the key was last used.
+ * is what the operator lists, and holds when the key was last used. Portal
+ * sessions are stored the same way, with `kind` telling them apart.
  */
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
@@ -12,19 +13,24 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { ApiKeyRecord, ApiKeyStore } from "../core/api-keys";
-import { optionalText, requiredText, type StoredItem, writtenIf } from "./dynamodb-items";
-import { keys } from "./table-keys";
+import { type ApiKeyRecord, type ApiKeyStore, CREDENTIAL_KINDS, type CredentialKind } from "../core/api-keys";
+import { optionalChoice, optionalText, requiredText, type StoredItem, writtenIf } from "./dynamodb-items";
+import { keys, TABLE_KEY } from "./table-keys";
 
 type Item = StoredItem;
 
-const text = (item: Item, name: string): string => requiredText(item, name, "API key item");
+const WHAT = "API key item";
+const text = (item: Item, name: string): string => requiredText(item, name, WHAT);
+// Keys stored before sessions existed have no kind.
+const kind = (item: Item): CredentialKind =>
+  optionalChoice(item, "kind", CREDENTIAL_KINDS, WHAT) ?? "api_key";
 
 /** The stored attributes of a key. `key_expires_at`, because `expires_at` is the table's TTL attribute. */
 function toRecord(item: Item): ApiKeyRecord {
   return {
     key_hash: text(item, "key_hash"),
     tenant_id: text(item, "tenant_id"),
+    kind: kind(item),
     key_id: text(item, "key_id"),
     name: optionalText(item, "name"),
     created_at: text(item, "created_at"),
@@ -37,11 +43,23 @@ function toItem(record: ApiKeyRecord): Item {
   return {
     key_hash: record.key_hash,
     tenant_id: record.tenant_id,
+    kind: record.kind,
     key_id: record.key_id,
     name: record.name,
     created_at: record.created_at,
     key_expires_at: record.expires_at,
+    ...removedAfterExpiry(record),
   };
+}
+
+/**
+ * An expired session is of no use to anyone and is never listed, so the table's TTL may remove
+ * it (within days; until then the authorizer refuses it by `key_expires_at`). A key is kept: the
+ * operator still lists it once expired.
+ */
+function removedAfterExpiry(record: ApiKeyRecord): Item {
+  if (record.kind !== "portal_session" || record.expires_at === null) return {};
+  return { [TABLE_KEY.ttl]: Math.ceil(new Date(record.expires_at).getTime() / 1000) };
 }
 
 export class DynamoDbApiKeyStore implements ApiKeyStore {
@@ -97,7 +115,7 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
     return records;
   }
 
-  async revoke(tenantId: string, keyId: string): Promise<boolean> {
+  async revoke(tenantId: string, keyId: string, expected: CredentialKind): Promise<boolean> {
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
@@ -105,7 +123,8 @@ export class DynamoDbApiKeyStore implements ApiKeyStore {
         ConsistentRead: true,
       }),
     );
-    if (!Item) return false;
+    // The kind of an item never changes, so what this read says holds for the delete below.
+    if (!Item || kind(Item) !== expected) return false;
     try {
       await this.client.send(
         new TransactWriteCommand({

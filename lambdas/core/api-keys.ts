@@ -3,6 +3,8 @@
  * expiry), listed without the key, revoked, and checked by the authorizer. A
  * key is 32 random bytes, so a plain SHA-256 is a safe stored form (no salt or
  * slow hash needed: there is nothing to guess); the key itself is shown once.
+ * A portal session (core/portal-sessions.ts) is a credential of the same
+ * store and form, of its own kind: never listed or revoked as a key.
  */
 import { randomBytes } from "node:crypto";
 import * as z from "zod/mini";
@@ -10,7 +12,16 @@ import { NotFoundError, ValidationError } from "./errors";
 import { sha256Hex } from "./signing";
 import { lazySchema, noParametersSchema, parseInput, parsePathParameter, trimmedText } from "./validation";
 
-const KEY_PREFIX = "hk_";
+/**
+ * What a stored credential is. Both act for their tenant alike at the authorizer; only the
+ * operator's routes tell them apart. A record stored before kinds existed is an API key.
+ */
+export const CREDENTIAL_KINDS = ["api_key", "portal_session"] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+
+/** The prefix tells a key from a session at a glance: in a support ticket, or to a secret scanner. */
+const TOKEN_PREFIX: Readonly<Record<CredentialKind, string>> = { api_key: "hk_", portal_session: "hps_" };
+
 /** How stale `last_used_at` may get: the authorizer records a use at most this often per key. */
 export const LAST_USED_PRECISION_MS = 60_000;
 
@@ -18,11 +29,13 @@ export const tenantIdSchema = lazySchema(() =>
   z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "a tenant id is 1-64 letters, digits, _ or -")),
 );
 
-const KEY_ID = /^[0-9a-f]{12}$/;
+/** A key's or a session's id, as the operator's routes take it: the first 12 hex digits of its hash. */
+export const CREDENTIAL_ID = /^[0-9a-f]{12}$/;
 
 export interface ApiKeyRecord {
   readonly key_hash: string;
   readonly tenant_id: string;
+  readonly kind: CredentialKind;
   /** A short, non-secret handle for logs and revocation: the start of the key's hash. */
   readonly key_id: string;
   readonly name: string | null;
@@ -36,9 +49,10 @@ export interface ApiKeyStore {
   /** The key with this hash, unless it was revoked. */
   find(keyHash: string): Promise<ApiKeyRecord | undefined>;
   save(record: ApiKeyRecord): Promise<void>;
+  /** Every credential of the tenant, of either kind. */
   list(tenantId: string): Promise<ApiKeyRecord[]>;
-  /** Answers false when the tenant has no such key. */
-  revoke(tenantId: string, keyId: string): Promise<boolean>;
+  /** Answers false when the tenant has no credential of that kind with that id. */
+  revoke(tenantId: string, keyId: string, kind: CredentialKind): Promise<boolean>;
   /** Sets last_used_at to `at` unless it is already at or after `notBefore`. */
   recordUse(record: ApiKeyRecord, at: string, notBefore: string): Promise<void>;
 }
@@ -58,6 +72,8 @@ export function hashApiKey(key: string): string {
 }
 
 export interface IssueOptions {
+  /** An API key unless said otherwise. */
+  readonly kind?: CredentialKind;
   readonly name?: string | null;
   readonly expiresAt?: string | null;
   readonly now?: Date;
@@ -68,13 +84,15 @@ export function issueApiKey(
   options: IssueOptions = {},
 ): { key: string; record: ApiKeyRecord } {
   const tenant = parseInput(tenantIdSchema, tenantId, "tenant id");
-  const key = KEY_PREFIX + randomBytes(32).toString("base64url");
+  const kind = options.kind ?? "api_key";
+  const key = TOKEN_PREFIX[kind] + randomBytes(32).toString("base64url");
   const keyHash = hashApiKey(key);
   return {
     key,
     record: {
       key_hash: keyHash,
       tenant_id: tenant,
+      kind,
       key_id: keyHash.slice(0, 12),
       name: options.name ?? null,
       created_at: (options.now ?? new Date()).toISOString(),
@@ -111,7 +129,7 @@ export async function authenticate(
   onRecordFailure: (error: unknown) => void = () => {},
 ): Promise<ApiKeyRecord | undefined> {
   const token = bearerToken(header);
-  // Keys are ~46 characters; anything far longer is not worth hashing or a lookup.
+  // Keys and sessions are ~47 characters; anything far longer is not worth hashing or a lookup.
   if (!token || token.length > 200) return undefined;
   const record = await store.find(hashApiKey(token));
   if (!record) return undefined;
@@ -123,7 +141,7 @@ export async function authenticate(
   return record;
 }
 
-const createKeySchema = lazySchema(() =>
+export const createKeySchema = lazySchema(() =>
   z.strictObject({
     name: z.optional(z.nullable(trimmedText("name", 100))),
     expires_at: z.optional(
@@ -160,18 +178,18 @@ export function apiKeyAdmin({ store, clock = () => new Date() }: { store: ApiKey
       return { key, tenant_id: tenantId, ...toApiKeyView(record) };
     },
 
-    /** Oldest first. Never the key or its hash. */
+    /** Oldest first. Never the key or its hash, and never a portal session: it is no key. */
     async list(rawTenant: string, query: unknown): Promise<ApiKeyView[]> {
       const tenantId = tenant(rawTenant);
       parseInput(noParametersSchema, query, "query");
-      const records = await store.list(tenantId);
+      const records = (await store.list(tenantId)).filter((r) => r.kind === "api_key");
       return records.sort((a, b) => a.created_at.localeCompare(b.created_at)).map(toApiKeyView);
     },
 
     /** The key answers 401 once the authorizer's cached answer for it expires. */
     async revoke(rawTenant: string, keyId: string): Promise<{ key_id: string; revoked: true }> {
       const tenantId = tenant(rawTenant);
-      if (!KEY_ID.test(keyId) || !(await store.revoke(tenantId, keyId))) {
+      if (!CREDENTIAL_ID.test(keyId) || !(await store.revoke(tenantId, keyId, "api_key"))) {
         throw new NotFoundError(`tenant ${tenantId} has no API key ${keyId}`);
       }
       return { key_id: keyId, revoked: true };

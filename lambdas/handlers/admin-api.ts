@@ -1,7 +1,7 @@
-/** @module The operators' API (IAM-authorized): the event-type catalog and tenants' API keys. */
+/** @module The operators' API (IAM-authorized): the event-type catalog, tenants' API keys and portal sessions. */
 import { httpApiHandler } from "../adapters/http-api-handler";
 import { logger } from "../wiring/clients";
-import { apiKeyAdmin, catalogAdmin } from "../wiring/operators";
+import { apiKeyAdmin, catalogAdmin, portalSessionAdmin } from "../wiring/operators";
 
 export const handler = httpApiHandler({
   logger: logger(),
@@ -34,6 +34,20 @@ export const handler = httpApiHandler({
       data: await apiKeyAdmin().revoke(
         request.pathParameters.tenant_id ?? "",
         request.pathParameters.key_id ?? "",
+      ),
+    }),
+    "POST /admin/v1/tenants/{tenant_id}/portal-sessions": async (request) => ({
+      status: 201,
+      data: await portalSessionAdmin().create(
+        request.pathParameters.tenant_id ?? "",
+        request.optionalJson(),
+        request.baseUrl,
+      ),
+    }),
+    "DELETE /admin/v1/tenants/{tenant_id}/portal-sessions/{session_id}": async (request) => ({
+      data: await portalSessionAdmin().revoke(
+        request.pathParameters.tenant_id ?? "",
+        request.pathParameters.session_id ?? "",
       ),
     }),
   },

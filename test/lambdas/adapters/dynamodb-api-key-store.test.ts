@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { DynamoDbApiKeyStore } from "../../../lambdas/adapters/dynamodb-api-key-store";
-import { keys } from "../../../lambdas/adapters/table-keys";
+import { keys, TABLE_KEY } from "../../../lambdas/adapters/table-keys";
 import { type ApiKeyRecord, apiKeyAdmin, authenticate, issueApiKey } from "../../../lambdas/core/api-keys";
 import { documentClient, platform } from "../../support/platform";
 
@@ -21,14 +21,20 @@ async function savedKey(tenantId: string, fields: { name?: string | null; expire
 }
 
 async function listItem(record: ApiKeyRecord) {
+  return storedItem(keys.tenantKey(record.tenant_id, record.key_id));
+}
+
+async function storedItem(key: { pk: string; sk: string }) {
   const { Item } = await documentClient().send(
-    new GetCommand({
-      TableName: platform().TableName,
-      Key: keys.tenantKey(record.tenant_id, record.key_id),
-      ConsistentRead: true,
-    }),
+    new GetCommand({ TableName: platform().TableName, Key: key, ConsistentRead: true }),
   );
   return Item;
+}
+
+async function savedSession(tenantId: string, expiresAt = minutesAfter(60)) {
+  const issued = issueApiKey(tenantId, { kind: "portal_session", expiresAt, now: created });
+  await store().save(issued.record);
+  return issued;
 }
 
 describe("DynamoDbApiKeyStore", () => {
@@ -44,6 +50,7 @@ describe("DynamoDbApiKeyStore", () => {
     expect(found).toEqual({
       key_hash: record.key_hash,
       tenant_id: tenantId,
+      kind: "api_key",
       key_id: record.key_id,
       name: "CRM sync",
       created_at: "2026-02-15T10:30:00.000Z",
@@ -113,7 +120,7 @@ describe("DynamoDbApiKeyStore", () => {
     const kept = await savedKey(tenantId);
 
     // Act
-    const answered = await store().revoke(tenantId, revoked.record.key_id);
+    const answered = await store().revoke(tenantId, revoked.record.key_id, "api_key");
 
     // Assess
     expect(answered).toBe(true);
@@ -126,13 +133,13 @@ describe("DynamoDbApiKeyStore", () => {
     // Prepare
     const tenantId = newTenantId();
     const { record } = await savedKey(tenantId);
-    await store().revoke(tenantId, record.key_id);
+    await store().revoke(tenantId, record.key_id, "api_key");
     const another = await savedKey(newTenantId());
 
     // Act
-    const twice = await store().revoke(tenantId, record.key_id);
-    const unknown = await store().revoke(tenantId, "0123456789ab");
-    const anothers = await store().revoke(tenantId, another.record.key_id);
+    const twice = await store().revoke(tenantId, record.key_id, "api_key");
+    const unknown = await store().revoke(tenantId, "0123456789ab", "api_key");
+    const anothers = await store().revoke(tenantId, another.record.key_id, "api_key");
 
     // Assess
     expect([twice, unknown, anothers]).toEqual([false, false, false]);
@@ -185,7 +192,7 @@ describe("DynamoDbApiKeyStore", () => {
     // Prepare
     const tenantId = newTenantId();
     const { record } = await savedKey(tenantId);
-    await store().revoke(tenantId, record.key_id);
+    await store().revoke(tenantId, record.key_id, "api_key");
 
     // Act
     await store().recordUse(record, minutesAfter(1), minutesAfter(0));
@@ -239,5 +246,104 @@ describe("DynamoDbApiKeyStore", () => {
     ]);
     expect(afterRevoke).toBeUndefined();
     expect(await admin.list(tenantId, {})).toEqual([]);
+  });
+});
+
+describe("DynamoDbApiKeyStore, with portal sessions", () => {
+  it("finds and lists a saved session with its kind", async () => {
+    // Prepare
+    const tenantId = newTenantId();
+    const { record } = await savedSession(tenantId);
+
+    // Act
+    const found = await store().find(record.key_hash);
+    const listed = await store().list(tenantId);
+
+    // Assess
+    expect(found).toEqual(record);
+    expect(found?.kind).toBe("portal_session");
+    expect(listed).toEqual([record]);
+  });
+
+  it("reads a key stored before kinds existed as an API key", async () => {
+    // Prepare: the two items as they were written before `kind`
+    const tenantId = newTenantId();
+    const { record } = issueApiKey(tenantId, { now: created });
+    const { kind: _kind, expires_at: _expiresAt, last_used_at: _lastUsedAt, ...fields } = record;
+    for (const key of [keys.apiKey(record.key_hash), keys.tenantKey(tenantId, record.key_id)]) {
+      await documentClient().send(
+        new PutCommand({
+          TableName: platform().TableName,
+          Item: { ...key, ...fields, key_expires_at: null },
+        }),
+      );
+    }
+
+    // Act
+    const found = await store().find(record.key_hash);
+    const listed = await store().list(tenantId);
+    const revoked = await store().revoke(tenantId, record.key_id, "api_key");
+
+    // Assess
+    expect(found).toEqual(record);
+    expect(listed).toEqual([record]);
+    expect(revoked).toBe(true);
+  });
+
+  it("revokes a session only as a session, and a key only as a key", async () => {
+    // Prepare
+    const tenantId = newTenantId();
+    const session = await savedSession(tenantId);
+    const key = await savedKey(tenantId);
+
+    // Act
+    const sessionAsKey = await store().revoke(tenantId, session.record.key_id, "api_key");
+    const keyAsSession = await store().revoke(tenantId, key.record.key_id, "portal_session");
+    const foundAfterWrongKinds = await Promise.all([
+      store().find(session.record.key_hash),
+      store().find(key.record.key_hash),
+    ]);
+    const sessionAsSession = await store().revoke(tenantId, session.record.key_id, "portal_session");
+
+    // Assess
+    expect([sessionAsKey, keyAsSession]).toEqual([false, false]);
+    expect(foundAfterWrongKinds).toEqual([session.record, key.record]);
+    expect(sessionAsSession).toBe(true);
+    expect(await store().find(session.record.key_hash)).toBeUndefined();
+    expect(await store().list(tenantId)).toEqual([key.record]);
+  });
+
+  it("marks a session's items for the table's TTL at its expiry, and no key's", async () => {
+    // Prepare
+    const tenantId = newTenantId();
+    const session = await savedSession(tenantId, "2026-02-15T11:30:00.000Z");
+    const key = await savedKey(tenantId, { expiresAt: "2026-02-15T11:30:00.000Z" });
+
+    // Act
+    const sessionItems = await Promise.all([
+      storedItem(keys.apiKey(session.record.key_hash)),
+      listItem(session.record),
+    ]);
+    const keyItems = await Promise.all([storedItem(keys.apiKey(key.record.key_hash)), listItem(key.record)]);
+
+    // Assess
+    const epochSeconds = Date.parse("2026-02-15T11:30:00.000Z") / 1000;
+    expect(sessionItems.map((item) => item?.[TABLE_KEY.ttl])).toEqual([epochSeconds, epochSeconds]);
+    expect(keyItems.map((item) => item?.[TABLE_KEY.ttl])).toEqual([undefined, undefined]);
+  });
+
+  it("serves an expired session to the authorizer as no credential", async () => {
+    // Prepare
+    const tenantId = newTenantId();
+    const live = await savedSession(tenantId, minutesAfter(60));
+    const expired = await savedSession(tenantId, minutesAfter(-1));
+
+    // Act
+    const liveFound = await authenticate(store(), `Bearer ${live.key}`, created);
+    const expiredFound = await authenticate(store(), `Bearer ${expired.key}`, created);
+
+    // Assess
+    expect(liveFound).toMatchObject({ tenant_id: tenantId, kind: "portal_session" });
+    expect(expiredFound).toBeUndefined();
   });
 });

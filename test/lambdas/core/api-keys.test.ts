@@ -5,11 +5,13 @@ import {
   apiKeyAdmin,
   authenticate,
   bearerToken,
+  type CredentialKind,
   hashApiKey,
   issueApiKey,
   LAST_USED_PRECISION_MS,
 } from "../../../lambdas/core/api-keys";
 import { NotFoundError, ValidationError } from "../../../lambdas/core/errors";
+import { portalSessionAdmin, portalUrl, publicBaseUrl } from "../../../lambdas/core/portal-sessions";
 
 /** The ApiKeyStore port in memory, recording each lookup and each recorded use. */
 class InMemoryApiKeyStore implements ApiKeyStore {
@@ -31,8 +33,10 @@ class InMemoryApiKeyStore implements ApiKeyStore {
     return [...this.records.values()].filter((r) => r.tenant_id === tenantId);
   }
 
-  async revoke(tenantId: string, keyId: string): Promise<boolean> {
-    const record = [...this.records.values()].find((r) => r.tenant_id === tenantId && r.key_id === keyId);
+  async revoke(tenantId: string, keyId: string, kind: CredentialKind): Promise<boolean> {
+    const record = [...this.records.values()].find(
+      (r) => r.tenant_id === tenantId && r.key_id === keyId && r.kind === kind,
+    );
     return record !== undefined && this.records.delete(record.key_hash);
   }
 
@@ -79,6 +83,7 @@ describe("issueApiKey", () => {
     expect(record).toEqual({
       key_hash: hashApiKey(key),
       tenant_id: "acme",
+      kind: "api_key",
       key_id: hashApiKey(key).slice(0, 12),
       name: null,
       created_at: "2026-02-15T10:30:00.000Z",
@@ -96,6 +101,19 @@ describe("issueApiKey", () => {
       name: "CRM sync",
       expires_at: "2027-01-01T00:00:00.000Z",
       last_used_at: null,
+    });
+  });
+
+  it("issues an hps_ token of the portal_session kind when asked", () => {
+    // Act
+    const { key, record } = issueApiKey("acme", { kind: "portal_session", now });
+
+    // Assess
+    expect(key).toMatch(/^hps_[A-Za-z0-9_-]{43}$/);
+    expect(record).toMatchObject({
+      key_hash: hashApiKey(key),
+      kind: "portal_session",
+      key_id: hashApiKey(key).slice(0, 12),
     });
   });
 
@@ -257,7 +275,7 @@ describe("authenticate", () => {
     // Prepare
     const store = new InMemoryApiKeyStore();
     const { key, record } = await storedKey(store);
-    await store.revoke("acme", record.key_id);
+    await store.revoke("acme", record.key_id, "api_key");
 
     // Act
     const found = await authenticate(store, `Bearer ${key}`, now);
@@ -567,4 +585,231 @@ describe("apiKeyAdmin", () => {
       expect(await admin.list("acme", {})).toHaveLength(1);
     },
   );
+});
+
+describe("publicBaseUrl and portalUrl", () => {
+  it.each([
+    [
+      "https",
+      "abc123.execute-api.eu-west-1.amazonaws.com",
+      "https://abc123.execute-api.eu-west-1.amazonaws.com",
+    ],
+    ["http", "127.0.0.1:3000", "http://127.0.0.1:3000"],
+    ["HTTP", "127.0.0.1:3000", "http://127.0.0.1:3000"],
+    ["http, https", "127.0.0.1:3000", "http://127.0.0.1:3000"],
+    [undefined, "api.example.com", "https://api.example.com"],
+    ["gopher", "api.example.com", "https://api.example.com"],
+  ])("reads x-forwarded-proto %j and the domain %j as %j", (proto, domainName, expected) => {
+    // Act
+    const base = publicBaseUrl(proto, domainName);
+
+    // Assess
+    expect(base).toBe(expected);
+  });
+
+  it("puts the token in the fragment of the portal's address", () => {
+    // Act
+    const url = new URL(portalUrl("https://api.example.com", "hps_abc-_9"));
+
+    // Assess
+    expect(url.origin).toBe("https://api.example.com");
+    expect(url.pathname).toBe("/portal");
+    expect(url.search).toBe("");
+    expect(url.hash).toBe("#session=hps_abc-_9");
+  });
+});
+
+describe("portalSessionAdmin", () => {
+  const base = "https://api.example.com";
+  const setup = () => {
+    const store = new InMemoryApiKeyStore();
+    const sessions = portalSessionAdmin({ store, clock: () => now });
+    const keys = apiKeyAdmin({ store, clock: () => now });
+    return { store, sessions, keys };
+  };
+  const tokenOf = (url: string) => new URL(url).hash.replace(/^#session=/, "");
+  const later = (seconds: number) => new Date(now.getTime() + seconds * 1000);
+
+  it("issues a session of an hour by default, stored hashed like a key", async () => {
+    // Prepare
+    const { store, sessions } = setup();
+
+    // Act
+    const session = await sessions.create("acme", {}, base);
+
+    // Assess
+    const token = tokenOf(session.url);
+    expect(session).toEqual({
+      session_id: hashApiKey(token).slice(0, 12),
+      tenant_id: "acme",
+      expires_at: "2026-02-15T11:30:00.000Z",
+      url: `${base}/portal#session=${token}`,
+    });
+    expect(token).toMatch(/^hps_[A-Za-z0-9_-]{43}$/);
+    expect(store.stored(hashApiKey(token))).toEqual({
+      key_hash: hashApiKey(token),
+      tenant_id: "acme",
+      kind: "portal_session",
+      key_id: session.session_id,
+      name: null,
+      created_at: now.toISOString(),
+      expires_at: "2026-02-15T11:30:00.000Z",
+      last_used_at: null,
+    });
+    expect(JSON.stringify([...store.records.values()])).not.toContain(token);
+  });
+
+  it.each([
+    [60, "2026-02-15T10:31:00.000Z"],
+    [3600, "2026-02-15T11:30:00.000Z"],
+  ])("issues a session of ttl_seconds %j, expiring at %j", async (ttl, expiresAt) => {
+    // Prepare
+    const { sessions } = setup();
+
+    // Act
+    const session = await sessions.create("acme", { ttl_seconds: ttl }, base);
+
+    // Assess
+    expect(session.expires_at).toBe(expiresAt);
+  });
+
+  it("authenticates as its tenant until it expires", async () => {
+    // Prepare
+    const { store, sessions } = setup();
+    const session = await sessions.create("acme", { ttl_seconds: 60 }, base);
+    const header = `Bearer ${tokenOf(session.url)}`;
+
+    // Act
+    const live = await authenticate(store, header, later(59));
+    const expired = await authenticate(store, header, later(60));
+
+    // Assess
+    expect(live).toMatchObject({ tenant_id: "acme", kind: "portal_session", key_id: session.session_id });
+    expect(expired).toBeUndefined();
+  });
+
+  it.each([
+    ["0", { ttl_seconds: 0 }, "ttl_seconds"],
+    ["59", { ttl_seconds: 59 }, "ttl_seconds"],
+    ["3601", { ttl_seconds: 3601 }, "ttl_seconds"],
+    ["a fraction", { ttl_seconds: 90.5 }, "ttl_seconds"],
+    ["a string", { ttl_seconds: "120" }, "ttl_seconds"],
+    ["null", { ttl_seconds: null }, "ttl_seconds"],
+    ["an unknown field", { ttl: 120 }, "body"],
+  ])("refuses a ttl of %s, naming the field, and stores nothing", async (_, body, field) => {
+    // Prepare
+    const { store, sessions } = setup();
+
+    // Act
+    const create = sessions.create("acme", body, base);
+
+    // Assess
+    await expect(create).rejects.toBeInstanceOf(ValidationError);
+    await expect(create).rejects.toMatchObject({ details: [expect.objectContaining({ field })] });
+    expect(store.records.size).toBe(0);
+  });
+
+  it("says what ttl_seconds may be", async () => {
+    // Prepare
+    const { sessions } = setup();
+
+    // Act
+    const create = sessions.create("acme", { ttl_seconds: 59 }, base);
+
+    // Assess
+    await expect(create).rejects.toMatchObject({
+      details: [{ field: "ttl_seconds", message: "ttl_seconds is a whole number of seconds, 60 to 3600" }],
+    });
+  });
+
+  it.each(["acme corp", "", "x".repeat(65)])("refuses the tenant id %j", async (tenantId) => {
+    // Prepare
+    const { sessions } = setup();
+
+    // Act
+    const create = sessions.create(tenantId, {}, base);
+    const revoke = sessions.revoke(tenantId, "0123456789ab");
+
+    // Assess
+    await expect(create).rejects.toMatchObject({
+      details: [expect.objectContaining({ field: "tenant_id" })],
+    });
+    await expect(revoke).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("is not listed with the tenant's keys", async () => {
+    // Prepare
+    const { sessions, keys } = setup();
+    const key = await keys.create("acme", { name: "backend" });
+    await sessions.create("acme", {}, base);
+
+    // Act
+    const listed = await keys.list("acme", {});
+
+    // Assess
+    expect(listed.map((k) => k.key_id)).toEqual([key.key_id]);
+  });
+
+  it("revokes a session, which then no longer authenticates", async () => {
+    // Prepare
+    const { store, sessions } = setup();
+    const session = await sessions.create("acme", {}, base);
+
+    // Act
+    const revoked = await sessions.revoke("acme", session.session_id);
+    const again = sessions.revoke("acme", session.session_id);
+
+    // Assess
+    expect(revoked).toEqual({ session_id: session.session_id, revoked: true });
+    expect(await authenticate(store, `Bearer ${tokenOf(session.url)}`, now)).toBeUndefined();
+    await expect(again).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("revokes no key as a session, and no session as a key", async () => {
+    // Prepare
+    const { store, sessions, keys } = setup();
+    const key = await keys.create("acme", {});
+    const session = await sessions.create("acme", {}, base);
+
+    // Act
+    const keyAsSession = sessions.revoke("acme", key.key_id);
+    const sessionAsKey = keys.revoke("acme", session.session_id);
+
+    // Assess
+    await expect(keyAsSession).rejects.toBeInstanceOf(NotFoundError);
+    await expect(sessionAsKey).rejects.toBeInstanceOf(NotFoundError);
+    expect(await authenticate(store, `Bearer ${key.key}`, now)).toMatchObject({ kind: "api_key" });
+    expect(await authenticate(store, `Bearer ${tokenOf(session.url)}`, now)).toMatchObject({
+      kind: "portal_session",
+    });
+  });
+
+  it.each(["0123456789ab", "", "ABCDEF012345", "../../etc"])(
+    "answers 404 when revoking the unknown or malformed session id %j",
+    async (sessionId) => {
+      // Prepare
+      const { sessions } = setup();
+
+      // Act
+      const revoke = sessions.revoke("acme", sessionId);
+
+      // Assess
+      await expect(revoke).rejects.toBeInstanceOf(NotFoundError);
+    },
+  );
+
+  it("answers 404 when revoking another tenant's session", async () => {
+    // Prepare
+    const { store, sessions } = setup();
+    const theirs = await sessions.create("globex", {}, base);
+
+    // Act
+    const revoke = sessions.revoke("acme", theirs.session_id);
+
+    // Assess
+    await expect(revoke).rejects.toBeInstanceOf(NotFoundError);
+    expect(await authenticate(store, `Bearer ${tokenOf(theirs.url)}`, now)).toMatchObject({
+      tenant_id: "globex",
+    });
+  });
 });
