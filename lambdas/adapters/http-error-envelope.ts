@@ -16,6 +16,18 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
 
 const STATUS_BY_TRANSPORT_CODE = { payload_too_large: 413, unsupported_media_type: 415 } as const;
 
+/** What a fault of ours answers, without its internals. */
+const INTERNAL_ERROR = "internal_error";
+
+/** Every `error.code` the API answers with, and its status (the OpenAPI document lists them). */
+export const STATUS_OF_ERROR_CODE = {
+  ...STATUS_BY_CODE,
+  ...STATUS_BY_TRANSPORT_CODE,
+  [INTERNAL_ERROR]: 500,
+} as const satisfies Record<string, number>;
+export type ErrorCode = keyof typeof STATUS_OF_ERROR_CODE;
+export const ERROR_CODES = Object.keys(STATUS_OF_ERROR_CODE) as [ErrorCode, ...ErrorCode[]];
+
 /** What HTTP itself refuses before a use case sees the request: a body too large, one not JSON. */
 export class TransportError extends Error {
   override name = "TransportError";
@@ -52,7 +64,7 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
   // Anything else is a fault of ours: its message may carry internals, so it stays in the log.
   return jsonResponse(500, {
     success: false,
-    error: { code: "internal_error", message: "something went wrong on our side; try again" },
+    error: { code: INTERNAL_ERROR, message: "something went wrong on our side; try again" },
   });
 }
 

@@ -25,7 +25,7 @@ export interface CursorPage<T> {
   readonly pagination: { limit: number; next_cursor: string | null };
 }
 
-const listDeliveriesQuerySchema = lazySchema(() =>
+export const listDeliveriesQuerySchema = lazySchema(() =>
   z.strictObject({
     status: z.optional(
       z.pipe(

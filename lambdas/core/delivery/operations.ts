@@ -25,7 +25,7 @@ export interface DeliveryOperationsDeps {
   readonly clock?: () => Date;
 }
 
-const testSchema = lazySchema(() =>
+export const testSchema = lazySchema(() =>
   z.strictObject({
     event_type: z.optional(
       z.string().check(z.minLength(1, "event_type names a catalog type"), z.maxLength(200)),
@@ -33,7 +33,7 @@ const testSchema = lazySchema(() =>
   }),
 );
 
-const recoverSchema = lazySchema(() =>
+export const recoverSchema = lazySchema(() =>
   z.strictObject({
     since: z.iso.datetime({
       offset: true,
