@@ -1,84 +1,50 @@
 /**
  * @module
- * A small client for the operators' API (docs/operators-api.md): every request is signed with
- * SigV4 for `execute-api`, as API Gateway's IAM authorizer wants on a deployed
- * stack and as the local front door checks with the local credentials.
+ * The CLI's way to the operators' API (docs/operators-api.md): the typed client of
+ * client/admin.ts, which signs every request with SigV4 for `execute-api`, pointed at the local
+ * run (its local credentials) or at a deployed stack (the caller's AWS credentials).
  */
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
-import { Hash } from "@smithy/hash-node";
-import { SignatureV4 } from "@smithy/signature-v4";
+import { type AdminCredentials, hooklineAdminClient, type SigningOptions } from "../client/admin";
+import type { HooklineClient } from "../client/api";
+import { ADMIN_BASE_PATH } from "../lambdas/functions";
 import type { LocalOutputs } from "../local/platform";
-import { signableQuery } from "../local/sigv4";
 
-/** Access keys, or a provider of them (the SDK's credential chain is one). */
-export type AdminCredentials = ConstructorParameters<typeof SignatureV4>[0]["credentials"];
-
-export interface AdminClientOptions {
-  /** The AdminUrl: a stack output, or the local run's. */
-  readonly baseUrl: string;
-  readonly region: string;
-  readonly credentials: AdminCredentials;
+/** The API could not be reached at all (DNS, connection refused, TLS): there is no answer to show. */
+export class AdminUnreachableError extends Error {
+  override readonly name = "AdminUnreachableError";
 }
 
-export interface AdminResponse {
-  readonly status: number;
-  /** The parsed body; undefined when it is not JSON. */
-  readonly json: unknown;
-  readonly text: string;
-}
-
-export interface AdminClient {
-  readonly baseUrl: string;
-  /** `path` is below the AdminUrl, e.g. `/event-types`; a defined `body` is sent as JSON. */
-  request(method: string, path: string, body?: unknown): Promise<AdminResponse>;
-}
-
-export function adminClient(options: AdminClientOptions): AdminClient {
-  const baseUrl = options.baseUrl.replace(/\/+$/, "");
-  const signer = new SignatureV4({
-    credentials: options.credentials,
-    region: options.region,
-    service: "execute-api",
-    sha256: Hash.bind(null, "sha256"),
-  });
-  return {
-    baseUrl,
-    async request(method, path, body) {
-      const url = new URL(baseUrl + path);
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const signed = await signer.sign({
-        method,
-        protocol: url.protocol,
-        hostname: url.hostname,
-        path: url.pathname,
-        query: signableQuery(url.searchParams),
-        // fetch sends this same Host (url.host has the port unless it is the default).
-        headers: { host: url.host, ...(payload === undefined ? {} : { "content-type": "application/json" }) },
-        body: payload,
-      });
-      const { host: _host, ...headers } = signed.headers;
-      const res = await fetch(url, { method, headers, body: payload, redirect: "manual" });
-      const text = await res.text();
-      return { status: res.status, json: parseJson(text), text };
+/**
+ * The typed client over the API's URL, whose operators' routes are its `/admin/v1/...` paths.
+ * `url` is a stack's AdminUrl output (`https://.../admin/v1`), as the CLI has always taken, or its ApiUrl.
+ */
+function signedClient(url: string, signing: SigningOptions): HooklineClient {
+  const trimmed = url.replace(/\/+$/, "");
+  const apiUrl = trimmed.endsWith(ADMIN_BASE_PATH) ? trimmed.slice(0, -ADMIN_BASE_PATH.length) : trimmed;
+  const adminUrl = apiUrl + ADMIN_BASE_PATH;
+  const api = hooklineAdminClient({ baseUrl: apiUrl, ...signing });
+  api.use({
+    onError({ error }) {
+      const { cause } = error as { cause?: { code?: string; message?: string } };
+      const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+      return new AdminUnreachableError(`could not reach ${adminUrl} (${reason})`, { cause: error });
     },
+  });
+  return api;
+}
+
+/** The region and credentials the local run's front door takes signatures with. */
+export function localSigning(outputs: LocalOutputs): SigningOptions {
+  return {
+    region: outputs.Region,
+    credentials: { accessKeyId: outputs.LocalAccessKeyId, secretAccessKey: outputs.LocalSecretAccessKey },
   };
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The local run's operators' API, signed with its local credentials. */
-export function localAdminClient(outputs: LocalOutputs): AdminClient {
-  return adminClient({
-    baseUrl: outputs.AdminUrl,
-    region: outputs.Region,
-    credentials: { accessKeyId: outputs.LocalAccessKeyId, secretAccessKey: outputs.LocalSecretAccessKey },
-  });
+export function localAdminClient(outputs: LocalOutputs): HooklineClient {
+  return signedClient(outputs.ApiUrl, localSigning(outputs));
 }
 
 /** The region of an API Gateway URL, `https://<id>.execute-api.<region>.amazonaws.com/...`. */
@@ -93,7 +59,8 @@ export function regionFromUrl(url: string): string | undefined {
 }
 
 export interface AwsAdminClientOptions {
-  readonly baseUrl: string;
+  /** A stack's AdminUrl output, or its ApiUrl. */
+  readonly url: string;
   readonly region?: string;
   /** Where AWS_REGION is read from when neither `region` nor the URL names one. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -105,15 +72,13 @@ export interface AwsAdminClientOptions {
  * A deployed stack's operators' API, signed with the caller's AWS credentials.
  * The URL's region wins over AWS_REGION: a signature for another region is refused.
  */
-export function awsAdminClient(options: AwsAdminClientOptions): AdminClient {
+export function awsAdminClient(options: AwsAdminClientOptions): HooklineClient {
+  if (!URL.canParse(options.url))
+    throw new Error(`${options.url} is not a URL: pass the stack's AdminUrl output`);
   const env = options.env ?? {};
-  const region = options.region ?? regionFromUrl(options.baseUrl) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const region = options.region ?? regionFromUrl(options.url) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) {
-    throw new Error(`no region for ${options.baseUrl}: pass --region or set AWS_REGION`);
+    throw new Error(`no region for ${options.url}: pass --region or set AWS_REGION`);
   }
-  return adminClient({
-    baseUrl: options.baseUrl,
-    region,
-    credentials: options.credentials ?? defaultProvider(),
-  });
+  return signedClient(options.url, { region, credentials: options.credentials ?? defaultProvider() });
 }

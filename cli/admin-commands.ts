@@ -6,7 +6,8 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { AdminClient } from "./admin-client";
+import { errorMessage, type HooklineClient, type Schemas } from "../client/api";
+import { AdminUnreachableError } from "./admin-client";
 
 export interface AdminIo {
   print(line: string): void;
@@ -31,6 +32,7 @@ export const OPTIONS = {
   example: { type: "string" },
   deprecated: { type: "boolean" },
   file: { type: "string" },
+  ttl: { type: "string" },
 } as const;
 
 export type Option = keyof typeof OPTIONS;
@@ -56,7 +58,8 @@ export interface Command {
 }
 
 export interface CommandContext {
-  readonly api: AdminClient;
+  /** The typed client of the operators' API (cli/admin-client.ts). */
+  readonly api: HooklineClient;
   readonly values: Values;
   readonly args: readonly string[];
   readonly io: AdminIo;
@@ -68,16 +71,17 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     positionals: [],
     async run({ api, values, io }) {
       const tenant = required(values, "tenant");
-      const body = { name: values.name, expires_at: values["expires-at"] };
-      const key = (await call(api, "POST", `/tenants/${enc(tenant)}/api-keys`, body)) as Record<
-        string,
-        unknown
-      >;
+      const key = await data(
+        api.POST("/admin/v1/tenants/{tenant_id}/api-keys", {
+          params: { path: { tenant_id: tenant } },
+          body: { name: values.name, expires_at: values["expires-at"] },
+        }),
+      );
       if (values.json) return printJson(io, key);
-      io.print(`API key ${String(key.key_id)} for tenant "${tenant}"`);
-      io.print(`  name ${String(key.name ?? "-")}, expires ${String(key.expires_at ?? "never")}`);
+      io.print(`API key ${key.key_id} for tenant "${tenant}"`);
+      io.print(`  name ${key.name ?? "-"}, expires ${key.expires_at ?? "never"}`);
       io.print("Store it now: it is shown only this once, and only its hash is kept.\n");
-      io.print(`  ${String(key.key)}`);
+      io.print(`  ${key.key}`);
       return 0;
     },
   },
@@ -86,7 +90,9 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     positionals: [],
     async run({ api, values, io }) {
       const tenant = required(values, "tenant");
-      const keys = (await call(api, "GET", `/tenants/${enc(tenant)}/api-keys`)) as Record<string, unknown>[];
+      const keys = await data(
+        api.GET("/admin/v1/tenants/{tenant_id}/api-keys", { params: { path: { tenant_id: tenant } } }),
+      );
       if (values.json) return printJson(io, keys);
       if (!keys.length) io.print(`tenant "${tenant}" has no API keys`);
       else table(io, ["key_id", "name", "created_at", "expires_at", "last_used_at"], keys);
@@ -100,8 +106,12 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       const tenant = required(values, "tenant");
       const keyId = args[0] ?? values["key-id"];
       if (!keyId) throw new UsageError("keys revoke needs the key id: keys revoke --tenant <id> <key_id>");
-      const data = await call(api, "DELETE", `/tenants/${enc(tenant)}/api-keys/${enc(keyId)}`);
-      if (values.json) return printJson(io, data);
+      const revoked = await data(
+        api.DELETE("/admin/v1/tenants/{tenant_id}/api-keys/{key_id}", {
+          params: { path: { tenant_id: tenant, key_id: keyId } },
+        }),
+      );
+      if (values.json) return printJson(io, revoked);
       io.print(
         `revoked API key ${keyId} of tenant "${tenant}"; it answers 401 once the authorizer's cache expires`,
       );
@@ -112,7 +122,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     options: [],
     positionals: [],
     async run({ api, values, io }) {
-      const types = (await call(api, "GET", "/event-types")) as Record<string, unknown>[];
+      const types = await data(api.GET("/admin/v1/event-types"));
       if (values.json) return printJson(io, types);
       if (!types.length) io.print("the catalog has no event types");
       const rows = types.map((t) => ({
@@ -140,8 +150,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     positionals: ["type"],
     async run({ api, values, args, io }) {
       const type = requiredArg(args, "event-types delete <type>");
-      const data = await call(api, "DELETE", `/event-types/${enc(type)}`);
-      if (values.json) return printJson(io, data);
+      const deleted = await data(api.DELETE("/admin/v1/event-types/{type}", { params: { path: { type } } }));
+      if (values.json) return printJson(io, deleted);
       io.print(`deleted event type ${type}`);
       return 0;
     },
@@ -179,49 +189,100 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       return failed ? 1 : 0;
     },
   },
+  "portal open": {
+    options: ["tenant", "ttl"],
+    positionals: [],
+    async run({ api, values, io }) {
+      const tenant = required(values, "tenant");
+      // The range is the API's to check: its refusal names it.
+      const body =
+        values.ttl === undefined ? undefined : { ttl_seconds: integer(values.ttl, "--ttl <seconds>") };
+      const session = await data(
+        api.POST("/admin/v1/tenants/{tenant_id}/portal-sessions", {
+          params: { path: { tenant_id: tenant } },
+          body,
+        }),
+      );
+      if (values.json) return printJson(io, session);
+      io.print(`portal session ${session.session_id} for tenant "${tenant}", expires ${session.expires_at}`);
+      io.print("The URL carries the session: hand it to the tenant's integrator only.\n");
+      io.print(session.url);
+      return 0;
+    },
+  },
+  "portal revoke": {
+    options: ["tenant"],
+    positionals: ["session_id"],
+    async run({ api, values, args, io }) {
+      const tenant = required(values, "tenant");
+      const sessionId = requiredArg(args, "portal revoke --tenant <id> <session_id>");
+      const revoked = await data(
+        api.DELETE("/admin/v1/tenants/{tenant_id}/portal-sessions/{session_id}", {
+          params: { path: { tenant_id: tenant, session_id: sessionId } },
+        }),
+      );
+      if (values.json) return printJson(io, revoked);
+      io.print(
+        `revoked portal session ${sessionId} of tenant "${tenant}"; it answers 401 once the authorizer's cache expires`,
+      );
+      return 0;
+    },
+  },
 };
 
-/** Calls the API and answers the success envelope's data; anything else is an AdminCommandError with the API's words. */
-async function call(api: AdminClient, method: string, path: string, body?: unknown): Promise<unknown> {
-  return (await send(api, method, path, body)).data;
+/** What a typed client's call answers: the success envelope, or the refusal as it came. */
+interface Reply<T> {
+  readonly data?: { readonly success: boolean; readonly data: T };
+  readonly error?: unknown;
+  readonly response: Response;
 }
 
-async function send(api: AdminClient, method: string, path: string, body?: unknown) {
-  let res;
+/** The success envelope's data, with the status; anything else is an AdminCommandError in the API's words. */
+async function send<T>(call: Promise<Reply<T>>): Promise<{ status: number; data: T }> {
+  let reply: Reply<T>;
   try {
-    res = await api.request(method, path, body);
+    reply = await call;
   } catch (error) {
-    const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new AdminCommandError(`could not reach ${api.baseUrl} (${reason})`);
+    if (error instanceof AdminUnreachableError) throw new AdminCommandError(error.message, { cause: error });
+    // A 2xx whose body is not JSON: nothing the API says it answers.
+    if (error instanceof SyntaxError)
+      throw new AdminCommandError(`the API's answer is not JSON (${error.message})`, { cause: error });
+    throw error;
   }
-  const json = res.json as
-    { success?: boolean; data?: unknown; error?: unknown; message?: unknown } | undefined;
-  if (json?.success === true && res.status < 300) return { status: res.status, data: json.data };
-  throw new AdminCommandError(errorMessage(res.status, json, res.text));
+  const { data: envelope, error, response } = reply;
+  if (response.ok && envelope?.success === true) return { status: response.status, data: envelope.data };
+  throw new AdminCommandError(refusal(error, response));
 }
 
-function errorMessage(
-  status: number,
-  json: { error?: unknown; message?: unknown } | undefined,
-  text: string,
-): string {
-  const error = json?.error as { code?: string; message?: string; details?: unknown } | undefined;
-  // API Gateway's own refusals (IAM, throttling) are {"message": ...}, not the API's envelope.
-  const message = error?.message ?? (typeof json?.message === "string" ? json.message : text.slice(0, 200));
-  const lines = [`${message} (${status}${error?.code ? ` ${error.code}` : ""})`];
-  if (Array.isArray(error?.details)) {
-    for (const detail of error.details as { field?: string; message?: string }[]) {
+async function data<T>(call: Promise<Reply<T>>): Promise<T> {
+  return (await send(call)).data;
+}
+
+/** The API's message, status and code, then each of its details on a line of its own. */
+function refusal(error: unknown, response: Response): string {
+  const envelope = (error as Partial<Schemas["ErrorEnvelope"]> | undefined)?.error;
+  // Not JSON at all (a proxy's page, say): its start is the best words there are.
+  const message = typeof error === "string" && error ? error.slice(0, 200) : errorMessage(error, response);
+  const lines = [`${message} (${response.status}${envelope?.code ? ` ${envelope.code}` : ""})`];
+  if (Array.isArray(envelope?.details)) {
+    for (const detail of envelope.details as { field?: string; message?: string }[]) {
       lines.push(detail.field ? `  ${detail.field}: ${detail.message}` : `  ${JSON.stringify(detail)}`);
     }
-  } else if (error?.details !== undefined) {
-    lines.push(`  ${JSON.stringify(error.details)}`);
+  } else if (envelope?.details !== undefined) {
+    lines.push(`  ${JSON.stringify(envelope.details)}`);
   }
   return lines.join("\n");
 }
 
-async function putEventType(api: AdminClient, type: string, definition: unknown) {
-  const { status, data } = await send(api, "PUT", `/event-types/${enc(type)}`, definition);
-  return { created: status === 201, data };
+/** The definition goes as the operator wrote it: the API checks it, and its refusal is what they read. */
+async function putEventType(api: HooklineClient, type: string, definition: unknown) {
+  const { status, data: saved } = await send(
+    api.PUT("/admin/v1/event-types/{type}", {
+      params: { path: { type } },
+      body: definition as Schemas["PutEventTypeRequest"],
+    }),
+  );
+  return { created: status === 201, data: saved };
 }
 
 function definitionFlags(values: Values, io: AdminIo): Record<string, unknown> {
@@ -281,7 +342,11 @@ function requiredArg(args: readonly string[], usage: string): string {
   return value;
 }
 
-const enc = encodeURIComponent;
+/** A whole number as the command line spells it; whether it is in range is the API's to say. */
+function integer(value: string, option: string): number {
+  if (!/^-?\d+$/.test(value)) throw new UsageError(`${option} must be a whole number, not ${value}`);
+  return Number(value);
+}
 
 function printJson(io: AdminIo, data: unknown): number {
   io.print(JSON.stringify(data, null, 2));

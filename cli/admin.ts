@@ -1,16 +1,18 @@
 /**
  * @module
  * `npm run admin -- <command>`: the operators' CLI (docs/operators-api.md). It calls the
- * operators' API of the local run (the AdminUrl and local credentials in
- * .local/outputs.json) or, with --url, a deployed stack's, signed with the
+ * operators' API through the typed client (client/admin.ts): the local run's (the URLs and local
+ * credentials in .local/outputs.json) or, with --url, a deployed stack's, signed with the
  * caller's AWS credentials. `runAdmin` is the whole CLI, so tests run it in-process.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { PORTAL_SESSION_TTL_SECONDS } from "../lambdas/core/portal-sessions";
 import type { LocalOutputs } from "../local/platform";
-import { type AdminClient, awsAdminClient, localAdminClient } from "./admin-client";
+import type { HooklineClient } from "../client/api";
+import { awsAdminClient, localAdminClient } from "./admin-client";
 import {
   AdminCommandError,
   type AdminIo,
@@ -23,10 +25,12 @@ import {
 
 export type { AdminIo } from "./admin-commands";
 
+const TTL = PORTAL_SESSION_TTL_SECONDS;
+
 export const USAGE = `usage: npm run admin -- <command> [options]
 
-The operators' API: tenants' API keys and the event-type catalog. Against the
-local run by default (start it with \`npm start\`), or a deployed stack with --url.
+The operators' API: tenants' API keys and portal sessions, and the event-type catalog.
+Against the local run by default (start it with \`npm start\`), or a deployed stack with --url.
 
 commands:
   keys create --tenant <id> [--name <name>] [--expires-at <ISO 8601>]
@@ -40,9 +44,14 @@ commands:
                                   create or replace an event type
   event-types delete <type>       remove an event type
   event-types import <file.json>  put every type of {"event_types": [...]} (or a bare array)
+  portal open --tenant <id> [--ttl <seconds>]
+                                  a portal session: the URL that opens the portal as the tenant
+                                  (--ttl ${TTL.min} to ${TTL.max}, default ${TTL.default})
+  portal revoke --tenant <id> <session_id>
+                                  end a portal session
 
 options:
-  --url <AdminUrl>    a deployed stack's AdminUrl output; signs with your AWS credentials
+  --url <AdminUrl>    a deployed stack's AdminUrl output (or ApiUrl); signs with your AWS credentials
                       (the AWS SDK's default chain: environment, profiles, SSO, roles)
   --region <region>   the stack's region (default: from the URL, else AWS_REGION)
   --outputs <file>    the local run's outputs (default .local/outputs.json)
@@ -84,10 +93,10 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
   }
 }
 
-function client(values: Values, io: AdminIo): AdminClient {
+function client(values: Values, io: AdminIo): HooklineClient {
   if (values.url) {
     try {
-      return awsAdminClient({ baseUrl: values.url, region: values.region, env: io.env });
+      return awsAdminClient({ url: values.url, region: values.region, env: io.env });
     } catch (error) {
       throw new UsageError((error as Error).message);
     }

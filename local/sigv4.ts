@@ -10,6 +10,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { signableQuery } from "../client/admin";
 
 export interface SigV4Credentials {
   readonly accessKeyId: string;
@@ -99,16 +100,6 @@ function parseAmzDate(value: string | undefined): Date {
   const date = new Date(`${year}-${month}-${day}T${hour}:${minute}:${second}Z`);
   if (Number.isNaN(date.getTime())) return refuse("x-amz-date is not a valid time");
   return date;
-}
-
-/** A URL's query as SignatureV4 takes it: a repeated parameter becomes a list. */
-export function signableQuery(search: URLSearchParams): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
-  for (const [name, value] of search) {
-    const seen = query[name];
-    query[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
-  }
-  return query;
 }
 
 export function sigV4Verifier(options: SigV4VerifierOptions): SigV4Verifier {

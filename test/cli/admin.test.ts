@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -219,6 +221,67 @@ describe("npm run admin -- event-types", () => {
   });
 });
 
+describe("npm run admin -- portal", () => {
+  it("opens a session whose URL's token acts for the tenant, and revokes it so it stops working", async () => {
+    // Prepare
+    const tenant = `cli-${unique()}`;
+
+    // Act
+    const opened = await admin("portal", "open", "--tenant", tenant);
+    const url = opened.out.split("\n").find((line) => line.includes("/portal#session=")) ?? "";
+    const sessionId = /portal session ([0-9a-f]{12})/.exec(opened.out)?.[1] ?? "";
+    const session = apiClient(new URL(url).hash.replace(/^#session=/, ""));
+    const usable = await session("GET", "/v1/webhooks");
+    const revoked = await admin("portal", "revoke", "--tenant", tenant, sessionId);
+    const again = await admin("portal", "revoke", "--tenant", tenant, sessionId);
+
+    // Assess
+    expect(opened.code).toBe(0);
+    expect(opened.out).toMatch(new RegExp(`for tenant "${tenant}", expires \\d{4}-\\d{2}-\\d{2}T`));
+    expect(url).toBe(`${platform().ApiUrl}/portal${new URL(url).hash}`);
+    expect(usable.status).toBe(200);
+    expect(revoked).toMatchObject({
+      code: 0,
+      out: expect.stringContaining(`revoked portal session ${sessionId}`),
+    });
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/404 not_found/);
+    // The test run's authorizer cache lives one second (test/global-setup.ts).
+    await vi.waitFor(async () => expect((await session("GET", "/v1/webhooks")).status).toBe(401), {
+      timeout: 5_000,
+      interval: 250,
+    });
+  });
+
+  it("prints the session as JSON with --json, lasting --ttl seconds", async () => {
+    const tenant = `cli-${unique()}`;
+    const before = Date.now();
+
+    const opened = await admin("portal", "open", "--tenant", tenant, "--ttl", "120", "--json");
+    const data = JSON.parse(opened.out) as {
+      session_id: string;
+      tenant_id: string;
+      expires_at: string;
+      url: string;
+    };
+    const revoked = await admin("portal", "revoke", "--tenant", tenant, data.session_id, "--json");
+
+    expect(opened.code).toBe(0);
+    expect(data).toMatchObject({ tenant_id: tenant, url: expect.stringContaining("/portal#session=hps_") });
+    expect(Date.parse(data.expires_at) - before).toBeGreaterThanOrEqual(120_000);
+    expect(Date.parse(data.expires_at) - before).toBeLessThan(130_000);
+    expect(JSON.parse(revoked.out)).toEqual({ session_id: data.session_id, revoked: true });
+  });
+
+  it("prints the API's refusal of a --ttl out of range, and exits 1", async () => {
+    const res = await admin("portal", "open", "--tenant", `cli-${unique()}`, "--ttl", "5");
+
+    expect(res.code).toBe(1);
+    expect(res.err).toMatch(/ttl_seconds is a whole number of seconds, 60 to 3600 \(400 validation_error\)/);
+    expect(res.err).toMatch(/^ {2}ttl_seconds: /m);
+  });
+});
+
 describe("npm run admin -- against a stack URL", () => {
   it("signs with the AWS credentials of the environment through the SDK's default chain", async () => {
     // Prepare
@@ -240,6 +303,35 @@ describe("npm run admin -- against a stack URL", () => {
     expect(Array.isArray(JSON.parse(listed.out))).toBe(true);
     expect(wrongSecret.code).toBe(1);
     expect(wrongSecret.err).toMatch(/signature does not match.*\(403 forbidden\)/);
+  });
+
+  it("takes the stack's ApiUrl as well as its AdminUrl", async () => {
+    const { ApiUrl, LocalAccessKeyId, LocalSecretAccessKey, Region } = platform();
+    vi.stubEnv("AWS_ACCESS_KEY_ID", LocalAccessKeyId);
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", LocalSecretAccessKey);
+
+    const listed = await run(["event-types", "list", "--json", "--url", `${ApiUrl}/`, "--region", Region]);
+
+    expect(listed.code).toBe(0);
+    expect(Array.isArray(JSON.parse(listed.out))).toBe(true);
+  });
+
+  it("says which URL it could not reach, and exits 1", async () => {
+    // Prepare: a port nothing listens on any more.
+    const server = createServer().listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin/v1`;
+    server.close();
+    await once(server, "close");
+    vi.stubEnv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE");
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "secret");
+
+    // Act
+    const res = await run(["event-types", "list", "--url", url, "--region", "us-east-1"]);
+
+    // Assess
+    expect(res.code).toBe(1);
+    expect(res.err).toBe(`error: could not reach ${url} (ECONNREFUSED)`);
   });
 
   it("takes the region from an execute-api URL", () => {
@@ -273,6 +365,8 @@ describe("npm run admin -- usage", () => {
     }
     expect(res.out).toContain("event-types delete");
     expect(res.out).toContain("event-types import");
+    expect(res.out).toContain("portal open");
+    expect(res.out).toContain("portal revoke");
   });
 
   it.each([
@@ -289,6 +383,10 @@ describe("npm run admin -- usage", () => {
     [["event-types", "delete", "a", "b"], /too many arguments/],
     [["event-types", "list", "--bogus"], /Unknown option '--bogus'/],
     [["event-types", "import", "missing.json"], /could not read missing\.json/],
+    [["portal", "open"], /--tenant <id> is required/],
+    [["portal", "open", "--tenant", "t", "--ttl", "an hour"], /--ttl <seconds> must be a whole number/],
+    [["portal", "revoke", "--tenant", "t"], /usage: portal revoke --tenant <id> <session_id>/],
+    [["portal", "revoke", "s1"], /--tenant <id> is required/],
   ])("refuses %j with the usage and exit code 2", async (args, message) => {
     const res = await admin(...args);
 

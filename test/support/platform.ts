@@ -3,25 +3,50 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { inject } from "vitest";
 import { DynamoDbApiKeyStore } from "../../lambdas/adapters/dynamodb-api-key-store";
 import { issueApiKey } from "../../lambdas/core/api-keys";
-import { type AdminClient, localAdminClient } from "../../cli/admin-client";
+import { localSigning } from "../../cli/admin-client";
+import { sigV4Fetch } from "../../client/admin";
 import { localDocumentClient } from "../../local/clients";
 import type { LocalOutputs } from "../../local/platform";
+import { assertMatchesDocument } from "./openapi-contract";
 
 /** The local platform the global setup started, and clients for it. */
 export function platform(): LocalOutputs {
   return inject("platform");
 }
 
-export interface TestAdminClient extends AdminClient {
+export interface TestAdminClient {
+  /** The AdminUrl: `request` paths are below it, e.g. `/event-types`. */
+  readonly baseUrl: string;
+  /** Any request, malformed ones too, signed as the CLI signs; a defined `body` is sent as JSON. */
   request(method: string, path: string, body?: unknown): Promise<ApiResponse>;
 }
 
 /** The operators' API of the test run, signed with the local credentials, answering JSON tests can read. */
 export function adminApi(): TestAdminClient {
-  const client = localAdminClient(platform());
+  const outputs = platform();
+  const client = { baseUrl: outputs.AdminUrl, fetch: sigV4Fetch(localSigning(outputs)) };
   return {
     baseUrl: client.baseUrl,
-    request: async (...args) => (await client.request(...args)) as ApiResponse,
+    request: async (method, path, body) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const res = await client.fetch(
+        new Request(client.baseUrl + path, {
+          method,
+          headers: payload === undefined ? {} : { "content-type": "application/json" },
+          body: payload,
+        }),
+      );
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      const response: ApiResponse = { status: res.status, json, text };
+      assertMatchesDocument(method, client.baseUrl + path, response.status, response.json);
+      return response;
+    },
   };
 }
 
@@ -63,6 +88,7 @@ export function apiClient(key: string | undefined): ApiClient {
     } catch {
       json = undefined;
     }
+    assertMatchesDocument(method, path, res.status, json);
     return { status: res.status, json, text };
   };
 }
