@@ -9,7 +9,8 @@ const notLocalOrTest = {
 };
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "cdk.out/", ".local/", "coverage/"] },
+  // client/api-types.ts is generated from docs/openapi.json (npm run openapi).
+  { ignores: ["node_modules/", "cdk.out/", ".local/", "coverage/", "client/api-types.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -30,7 +31,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["local/**", "cli/**", "bench/**", "bin/**", "test/**"],
+    files: ["local/**", "cli/**", "bench/**", "bin/**", "openapi/**", "test/**"],
     rules: { "no-console": "off" },
   },
   {
@@ -66,6 +67,33 @@ export default tseslint.config(
           property: "env",
           message:
             "lambdas/core reads no environment: lambdas/config.ts parses it, and the wiring passes it in.",
+        },
+      ],
+    },
+  },
+  {
+    // The portal shows what the API returns (endpoint names, error messages): as text only, through
+    // portal/src/dom.ts, never parsed as HTML.
+    files: ["portal/src/**"],
+    rules: {
+      "no-restricted-properties": [
+        "error",
+        ...["innerHTML", "outerHTML", "insertAdjacentHTML", "createContextualFragment"].map((property) => ({
+          property,
+          message: "The portal parses no HTML: build elements with h() from portal/src/dom.ts.",
+        })),
+        ...["write", "writeln"].map((property) => ({
+          object: "document",
+          property,
+          message: "The portal parses no HTML: build elements with h() from portal/src/dom.ts.",
+        })),
+      ],
+      "no-restricted-syntax": [
+        "error",
+        {
+          // document.write reached as window.document.write (el["innerHTML"] is caught above).
+          selector: "MemberExpression[property.name=/^(write|writeln)$/][object.property.name='document']",
+          message: "The portal parses no HTML: build elements with h() from portal/src/dom.ts.",
         },
       ],
     },

@@ -52,6 +52,8 @@ const coldStartClients = {
   // The catalog is in the table; accepted events go on the events queue.
   eventsApi: ["DynamoDB", "SQS"],
   adminApi: ["DynamoDB"],
+  // Serves files and the OpenAPI document: no AWS client at all.
+  portal: [],
   // Fan-out and the delivery log; the queues for platform events and the slow lane.
   deliveryWorker: ["DynamoDB", "SQS"],
   slowLaneWorker: ["DynamoDB", "SQS"],

@@ -56,8 +56,14 @@ export const lambdaFunctions = {
   },
   adminApi: {
     entry: "lambdas/handlers/admin-api.ts",
-    description: "The operators' API: the event-type catalog and tenants' API keys (IAM-authorized)",
+    description:
+      "The operators' API: the event-type catalog, tenants' API keys and portal sessions (IAM-authorized)",
     config: ["table"],
+  },
+  portal: {
+    entry: "lambdas/handlers/portal.ts",
+    description: "Serves the integrator portal's page and assets, and the API's OpenAPI document",
+    config: [],
   },
   deliveryWorker: {
     entry: "lambdas/handlers/delivery-worker.ts",
@@ -85,10 +91,11 @@ export interface ApiRoute {
   readonly path: string;
   readonly function: ApiFunctionName;
   /**
-   * Who may call the route: a tenant with its API key (the Lambda authorizer), or the
-   * operator with an IAM identity (SigV4, `execute-api:Invoke`).
+   * Who may call the route: a tenant with its API key or portal session (the Lambda
+   * authorizer), the operator with an IAM identity (SigV4, `execute-api:Invoke`), or anyone
+   * (`public`: the portal's static page and the OpenAPI document, which hold no tenant data).
    */
-  readonly auth: "apiKey" | "iam";
+  readonly auth: "apiKey" | "iam" | "public";
 }
 
 export const apiRoutes: readonly ApiRoute[] = [
@@ -127,6 +134,21 @@ export const apiRoutes: readonly ApiRoute[] = [
     function: "adminApi",
     auth: "iam",
   },
+  {
+    method: "POST",
+    path: "/admin/v1/tenants/{tenant_id}/portal-sessions",
+    function: "adminApi",
+    auth: "iam",
+  },
+  {
+    method: "DELETE",
+    path: "/admin/v1/tenants/{tenant_id}/portal-sessions/{session_id}",
+    function: "adminApi",
+    auth: "iam",
+  },
+  { method: "GET", path: "/v1/openapi.json", function: "portal", auth: "public" },
+  { method: "GET", path: "/portal", function: "portal", auth: "public" },
+  { method: "GET", path: "/portal/{asset}", function: "portal", auth: "public" },
 ];
 
 /** Where the operators' API lives, below the API's URL. */

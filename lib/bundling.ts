@@ -1,4 +1,8 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { type BuildOptions, buildSync, type Metafile } from "esbuild";
+import { PORTAL_BUNDLE_DIR } from "../portal/assets";
+import { buildPortalSync } from "../portal/build";
 
 /**
  * How every Lambda is bundled, in esbuild's own terms, so that a script builds a handler exactly
@@ -35,4 +39,14 @@ export const esbuildOptions = {
 export function bundleHandler(entry: string, outdir: string): Metafile {
   return buildSync({ ...esbuildOptions, entryPoints: [entry], outdir, logLevel: "warning", metafile: true })
     .metafile;
+}
+
+/**
+ * Writes the integrator portal's files (portal/build.ts) into `outdir/portal/`, beside the portal
+ * function's index.mjs, where it reads them at its first request (lambdas/wiring/portal.ts).
+ */
+export function bundlePortalFiles(outdir: string): void {
+  const dir = join(outdir, PORTAL_BUNDLE_DIR);
+  mkdirSync(dir, { recursive: true });
+  for (const [name, { body }] of Object.entries(buildPortalSync())) writeFileSync(join(dir, name), body);
 }

@@ -20,6 +20,7 @@ import {
   lambdaFunctions,
 } from "../lambdas/functions";
 import { PlatformAlarms } from "./alarms";
+import { bundlePortalFiles } from "./bundling";
 import { PlatformDashboard } from "./dashboard";
 import { DataStore } from "./data-store";
 import { EventIngest } from "./event-ingest";
@@ -228,6 +229,8 @@ interface FunctionSettings {
   readonly environment?: Record<string, string>;
   readonly memorySize?: number;
   readonly timeout?: Duration;
+  /** Files it reads at run time, written into its bundle beside index.mjs. */
+  readonly bundleFiles?: (outputDir: string) => void;
 }
 
 /**
@@ -346,6 +349,8 @@ export class Hookline extends Construct {
           },
         ],
       },
+      // Static files and the OpenAPI document: no table, no queue, nothing of tenants' data.
+      portal: { bundleFiles: bundlePortalFiles },
       deliveryWorker: {
         tableActions: ["GetItem", "Query", "PutItem", "UpdateItem"],
         // Emits follow-up events onto the events queue, and moves invalid messages to its DLQ at once.
@@ -393,6 +398,7 @@ export class Hookline extends Construct {
         timeout: own.timeout ?? API_FUNCTION_TIMEOUT,
         logRetention,
         removalPolicy,
+        bundleFiles: own.bundleFiles,
       });
       if (own.tableActions) {
         dataStore.table.grant(fn.role, ...own.tableActions.map((action) => `dynamodb:${action}`));

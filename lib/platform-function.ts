@@ -23,6 +23,8 @@ export interface PlatformFunctionProps {
   readonly timeout: Duration;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** Writes files the function reads at run time into its bundle, beside index.mjs. */
+  readonly bundleFiles?: (outputDir: string) => void;
 }
 
 /**
@@ -60,6 +62,7 @@ export class PlatformFunction extends Construct {
           local: {
             tryBundle: (outputDir) => {
               bundleHandler(entry, outputDir);
+              props.bundleFiles?.(outputDir);
               return true;
             },
           },

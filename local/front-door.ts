@@ -2,14 +2,15 @@
  * @module The local stand-in for API Gateway's HTTP API: matches a route the way API
  * Gateway does (a literal segment beats a {parameter}), authorizes it as the
  * route says (the Lambda authorizer, its result cached per Authorization header,
- * or IAM: a SigV4 signature made with the local operator's key, docs/operators-api.md), hands
- * the route's handler a payload-2.0 event and writes back what it returns.
+ * or IAM: a SigV4 signature made with the local operator's key, docs/operators-api.md, or not
+ * at all on a public route), hands the route's handler a payload-2.0 event and writes back
+ * what it returns.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type {
-  APIGatewayEventRequestContextV2WithAuthorizer,
+  APIGatewayEventRequestContextV2,
   APIGatewayProxyEventV2WithRequestContext,
   APIGatewayProxyStructuredResultV2,
   APIGatewayRequestAuthorizerEventV2,
@@ -44,9 +45,10 @@ type RouteAuthorizerContext =
         readonly cognitoIdentity: null;
       };
     };
+/** A public route's event has no authorizer context, as on API Gateway. */
 export type RouteFunction = (
   event: APIGatewayProxyEventV2WithRequestContext<
-    APIGatewayEventRequestContextV2WithAuthorizer<RouteAuthorizerContext>
+    APIGatewayEventRequestContextV2 & { readonly authorizer?: RouteAuthorizerContext }
   >,
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2 | undefined>;
@@ -79,9 +81,12 @@ export interface FrontDoor {
 // API Gateway HTTP APIs accept request bodies up to 10 MB.
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
-/** A route's authorizer context, or why the request is refused before the route runs. */
+/**
+ * A route's authorizer context (none on a public route), or why the request is refused before
+ * the route runs.
+ */
 type Authorization =
-  | { readonly context: RouteAuthorizerContext }
+  | { readonly context?: RouteAuthorizerContext }
   | { readonly refused: { readonly status: number; readonly code: string; readonly message: string } };
 const refused = (status: number, code: string, message: string): Authorization => ({
   refused: { status, code, message },
@@ -219,7 +224,17 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
         connection: "close",
       });
 
-    const headers = singleValued(req.headers);
+    const received = singleValued(req.headers);
+    const sourceIp = req.socket.remoteAddress ?? "127.0.0.1";
+    // What API Gateway adds to every request: the client's address, and the protocol and port it called.
+    const headers: Record<string, string> = {
+      ...received,
+      "x-forwarded-for": received["x-forwarded-for"]
+        ? `${received["x-forwarded-for"]}, ${sourceIp}`
+        : sourceIp,
+      "x-forwarded-port": String(req.socket.localPort),
+      "x-forwarded-proto": "http",
+    };
     const routeKey = `${method} ${match.route.path}`;
     const values = match.pattern.exec(url.pathname)?.slice(1) ?? [];
     const pathParameters = Object.fromEntries(
@@ -235,7 +250,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
         method,
         path: url.pathname,
         protocol: "HTTP/1.1",
-        sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+        sourceIp,
         userAgent: headers["user-agent"] ?? "",
       },
       requestId: randomUUID(),
@@ -254,17 +269,27 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       ...(match.parameters.length ? { pathParameters } : {}),
     };
 
-    const authorization =
-      match.route.auth === "iam"
-        ? await authorizeOperator({ method, path: url.pathname, query: url.searchParams, headers, body })
-        : await authorizeTenant({
-            ...common,
-            type: "REQUEST",
-            routeArn: `arn:aws:execute-api:us-east-1:123456789012:local/$default/${method}${match.route.path}`,
-            identitySource: headers.authorization ? [headers.authorization] : [],
-            cookies: [],
-            requestContext,
-          } as APIGatewayRequestAuthorizerEventV2);
+    const authorization: Authorization =
+      match.route.auth === "public"
+        ? // No authorizer, as on API Gateway: an Authorization header is not even read.
+          {}
+        : match.route.auth === "iam"
+          ? // The signature covers the request as the client sent it, before the headers added above.
+            await authorizeOperator({
+              method,
+              path: url.pathname,
+              query: url.searchParams,
+              headers: received,
+              body,
+            })
+          : await authorizeTenant({
+              ...common,
+              type: "REQUEST",
+              routeArn: `arn:aws:execute-api:us-east-1:123456789012:local/$default/${method}${match.route.path}`,
+              identitySource: headers.authorization ? [headers.authorization] : [],
+              cookies: [],
+              requestContext,
+            } as APIGatewayRequestAuthorizerEventV2);
     if ("refused" in authorization) {
       const { status, code, message } = authorization.refused;
       return envelope(res, status, code, message);
@@ -275,7 +300,10 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       ...common,
       body: body.length ? (isText ? body.toString("utf8") : body.toString("base64")) : undefined,
       isBase64Encoded: body.length > 0 && !isText,
-      requestContext: { ...requestContext, authorizer: authorization.context },
+      requestContext: {
+        ...requestContext,
+        ...(authorization.context ? { authorizer: authorization.context } : {}),
+      },
     };
     const fn = options.functions[match.route.function];
     if (!fn) return envelope(res, 500, "internal_error", `no function ${match.route.function}`);

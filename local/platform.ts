@@ -26,6 +26,8 @@ import { issueApiKey } from "../lambdas/core/api-keys";
 import { requireTunable } from "../lambdas/config";
 import { DEFAULT_RETRY_SCHEDULE } from "../lambdas/core/retry-schedule";
 import { ADMIN_BASE_PATH, apiRoutes, lambdaFunctions } from "../lambdas/functions";
+import type { portalHandler } from "../lambdas/handlers/portal";
+import { buildPortal } from "../portal/build";
 import { LOCAL_CREDENTIALS, localDocumentClient, localDynamoDb, localScheduler, localSqs } from "./clients";
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local";
 import {
@@ -225,6 +227,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const dynamoStarting = startDynamoDbLocal(dynamoPort);
     dynamoStarting.then((d) => stops.push(() => d.stop())).catch(() => {});
 
+    // The portal's page and assets, built in memory while the rest starts: no build step to run first.
+    const portalBuilding = buildPortal();
+    portalBuilding.catch(() => {});
+
     const sqsPort = await freePort();
     const sqsServer = await createSqsServer({ port: sqsPort, hostname: "127.0.0.1" });
     stops.push(() => new Promise<void>((ok) => sqsServer.close(() => ok())));
@@ -286,6 +292,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const load = async (name: keyof typeof lambdaFunctions) =>
       (await import(resolve(lambdaFunctions[name].entry))).handler;
     const functions: Record<string, RouteFunction> = {};
+    // The portal function over the files built above, instead of the deployed one's bundled files.
+    const portal = (await import(resolve(lambdaFunctions.portal.entry))) as {
+      portalHandler: typeof portalHandler;
+    };
+    const portalAssets = await portalBuilding;
+    functions.portal = portal.portalHandler(async () => portalAssets);
     for (const route of apiRoutes) functions[route.function] ??= await load(route.function);
     const authorizer: Authorizer = await load("apiAuthorizer");
 

@@ -1,4 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { App, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
@@ -338,8 +346,15 @@ describe("WebhookPlatformStack", () => {
       for (const name of functionNames) {
         const [, fn] = lambdaOf(bundled, name);
         const assetHash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, "");
-        const code = readFileSync(join(outdir, `asset.${assetHash}`, "index.mjs"), "utf8");
+        const asset = join(outdir, `asset.${assetHash}`);
+        const code = readFileSync(join(asset, "index.mjs"), "utf8");
         expect(code).toContain(JSON.stringify(lambdaFunctions[name].entry));
+        // The portal function also carries the portal's files, which it reads at run time.
+        if (name === "portal") {
+          expect(readdirSync(join(asset, "portal")).sort()).toEqual(["app.css", "app.js", "index.html"]);
+        } else {
+          expect(existsSync(join(asset, "portal"))).toBe(false);
+        }
       }
       rmSync(outdir, { recursive: true, force: true });
     });
@@ -392,6 +407,8 @@ describe("WebhookPlatformStack", () => {
       // The table for the event-type catalog it checks events against.
       eventsApi: [...common, "TABLE_NAME", "EVENTS_QUEUE_URL", "CATALOG_CACHE_SECONDS"],
       adminApi: [...common, "TABLE_NAME"],
+      // Static files and the OpenAPI document: no config section.
+      portal: common,
       // The same, and the dead-letter queue they move unreadable messages to.
       deliveryWorker: [...attemptMakers, "EVENTS_DLQ_URL"],
       slowLaneWorker: [...attemptMakers, "EVENTS_DLQ_URL"],
@@ -492,6 +509,8 @@ describe("WebhookPlatformStack", () => {
           "UpdateItem",
         ),
       },
+      // Serves files from its own bundle: its logs and nothing else.
+      portal: writeLogs,
       deliveryWorker: {
         ...writeLogs,
         ...onTable("GetItem", "Query", "PutItem", "UpdateItem"),
@@ -624,6 +643,12 @@ describe("WebhookPlatformStack", () => {
       expect(onTableStatements).toEqual([onTableItems(["dynamodb:Query"], ["CATALOG"])]);
     });
 
+    it("gives the portal function no access to the table, nor to any queue or schedule", () => {
+      expect(statementsBesidesLogs("portal")).toEqual([]);
+      const [, fn] = lambdaOf(template, "portal");
+      expect(fn.Properties.Environment.Variables.TABLE_NAME).toBeUndefined();
+    });
+
     it("limits every partition-scoped statement to the table itself, never its indexes", () => {
       for (const name of functionNames) {
         for (const statement of statementsOf(template, name).filter((s) => leadingKeysOf(s))) {
@@ -673,6 +698,8 @@ describe("WebhookPlatformStack", () => {
       template.resourceCountIs("AWS::ApiGatewayV2::Integration", routedFunctions.size);
     });
 
+    const publicRouteKeys = apiRoutes.filter((route) => route.auth === "public").map(routeKey);
+
     it("authorizes the operators' routes with IAM, and only those", () => {
       const routes = Object.values(template.findResources("AWS::ApiGatewayV2::Route"));
       const admin = routes.filter((route) =>
@@ -681,16 +708,35 @@ describe("WebhookPlatformStack", () => {
       expect(admin.length).toBeGreaterThan(0);
       for (const route of routes) {
         const isAdmin = admin.includes(route);
+        const isPublic = publicRouteKeys.includes(route.Properties.RouteKey);
         expect(route.Properties.AuthorizationType, route.Properties.RouteKey).toBe(
-          isAdmin ? "AWS_IAM" : "CUSTOM",
+          isAdmin ? "AWS_IAM" : isPublic ? "NONE" : "CUSTOM",
         );
         if (isAdmin) expect(route.Properties.AuthorizerId).toBeUndefined();
       }
     });
 
+    it("leaves only the portal's page and assets and the OpenAPI document open, with no authorizer", () => {
+      expect(publicRouteKeys.sort()).toEqual(["GET /portal", "GET /portal/{asset}", "GET /v1/openapi.json"]);
+      for (const key of publicRouteKeys) {
+        const [, route] = onlyEntry(
+          template.findResources("AWS::ApiGatewayV2::Route", { Properties: { RouteKey: key } }),
+        );
+        expect(route.Properties.AuthorizationType, key).toBe("NONE");
+        expect(route.Properties.AuthorizerId, key).toBeUndefined();
+        const [portal] = lambdaOf(template, "portal");
+        const integration = route.Properties.Target["Fn::Join"][1][1].Ref;
+        expect(template.toJSON().Resources[integration].Properties.IntegrationUri).toEqual({
+          "Fn::GetAtt": [portal, "Arn"],
+        });
+      }
+    });
+
     it("puts every tenant route behind the API-key Lambda authorizer", () => {
       const [authorizer] = onlyEntry(template.findResources("AWS::ApiGatewayV2::Authorizer"));
-      const tenantRoutes = apiRoutes.filter((route) => !route.path.startsWith(`${ADMIN_BASE_PATH}/`));
+      const tenantRoutes = apiRoutes.filter(
+        (route) => !route.path.startsWith(`${ADMIN_BASE_PATH}/`) && route.auth !== "public",
+      );
       expect(tenantRoutes.length).toBeGreaterThan(0);
       for (const route of tenantRoutes) {
         const [, resource] = onlyEntry(
@@ -1184,8 +1230,12 @@ describe("cdk-nag AwsSolutions", () => {
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
     const scheduleWildcard = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${group}/*]`;
-    // The wildcard once for each role that schedules retries: both delivery workers' and delivery commands'.
+    // The wildcard once for each role that schedules retries: both delivery workers' and delivery
+    // commands'; a route without authorization once for each public route.
     expect(acknowledged.map(([id]) => id.replace(/^annotation::/i, "")).sort()).toEqual([
+      "AwsSolutions-APIG4",
+      "AwsSolutions-APIG4",
+      "AwsSolutions-APIG4",
       scheduleWildcard,
       scheduleWildcard,
       scheduleWildcard,
