@@ -1,4 +1,3 @@
-import { type LookupAddress, lookup } from "node:dns";
 import {
   Agent as HttpAgent,
   type ClientRequest,
@@ -6,11 +5,12 @@ import {
   request as httpRequest,
 } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import type { LookupFunction } from "node:net";
+import { isIP, type LookupFunction } from "node:net";
 import { parseRetryAfter } from "../core/retry-after";
 import { ipLiteralHost, isForbiddenAddress } from "../core/url-policy";
 import type { OutboundRequest } from "../core/webhook-request";
 import type { AttemptError, AttemptResult, WebhookSender } from "../core/webhook-sender";
+import { resolveHost } from "./dns-resolver";
 
 export interface HttpSenderOptions {
   /** A 2xx within 3 s is a success. */
@@ -18,6 +18,8 @@ export interface HttpSenderOptions {
   readonly allowPrivateAddresses: boolean;
   /** Attempts in flight at once; more wait for a free slot before their time starts. */
   readonly maxInFlight?: number;
+  /** Every address a host name resolves to, at each connection; DNS by default (a test's stand-in). */
+  readonly resolveHost?: (hostname: string) => Promise<readonly string[]>;
 }
 
 /**
@@ -37,24 +39,32 @@ const KEEP_ALIVE_MS = 10_000;
 const FORBIDDEN_ADDRESS = "EFORBIDDENADDRESS";
 
 /**
- * dns.lookup that refuses private and metadata addresses. Checking at connect
- * time, not only when the endpoint is created, also defeats DNS rebinding.
+ * A lookup that refuses a host name when any address it resolves to is not public
+ * (core/url-policy.ts), rather than connect to the others. Checking at connect time, not only
+ * when the endpoint is saved, also defeats DNS rebinding.
  */
-const guardedLookup: LookupFunction = (hostname, options, callback) => {
-  lookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
-    if (error) return callback(error, "", 4);
-    const forbidden = addresses.find((a) => isForbiddenAddress(a.address));
-    const first = addresses[0];
-    if (forbidden || !first) {
-      const refused = Object.assign(new Error(`${hostname} resolves to a forbidden address`), {
-        code: FORBIDDEN_ADDRESS,
-      });
-      return callback(refused, "", 4);
-    }
-    if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
-    callback(null, first.address, first.family);
-  });
-};
+function guardedLookup(resolve: (hostname: string) => Promise<readonly string[]>): LookupFunction {
+  return (hostname, options, callback) => {
+    const fail = (error: Error) => callback(error, "", 4);
+    resolve(hostname).then((resolved) => {
+      const addresses = resolved
+        .map((address) => ({ address, family: isIP(address) }))
+        .filter(({ family }) => !options.family || family === options.family);
+      if (resolved.some(isForbiddenAddress)) {
+        return fail(
+          Object.assign(new Error(`${hostname} resolves to a forbidden address`), {
+            code: FORBIDDEN_ADDRESS,
+          }),
+        );
+      }
+      const first = addresses[0];
+      if (!first) return fail(Object.assign(new Error(`${hostname} has no address`), { code: "ENOTFOUND" }));
+      if (options.all)
+        return (callback as unknown as (e: null, a: typeof addresses) => void)(null, addresses);
+      callback(null, first.address, first.family);
+    }, fail);
+  };
+}
 
 /**
  * Sends each attempt with Node's own HTTP client, which is part of the runtime: a cold start
@@ -78,10 +88,14 @@ export class HttpWebhookSender implements WebhookSender {
   private readonly maxInFlight: number;
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
+  private readonly lookup: LookupFunction | undefined;
 
   constructor(private readonly options: HttpSenderOptions) {
     this.timeoutMs = options.timeoutMs ?? 3000;
     this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    this.lookup = options.allowPrivateAddresses
+      ? undefined
+      : guardedLookup(options.resolveHost ?? resolveHost);
     // `timeout` closes a connection idle that long; a busy one ends with its attempt's timer.
     const agentOptions = { keepAlive: true, timeout: KEEP_ALIVE_MS, scheduling: "lifo" } as const;
     this.agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
@@ -116,7 +130,7 @@ export class HttpWebhookSender implements WebhookSender {
         headers: { ...outbound.headers, "content-length": Buffer.byteLength(outbound.body) },
         agent: https ? this.agents.https : this.agents.http,
         maxHeaderSize: RESPONSE_HEADERS_LIMIT,
-        ...(this.options.allowPrivateAddresses ? {} : { lookup: guardedLookup }),
+        ...(this.lookup ? { lookup: this.lookup } : {}),
       });
   }
 

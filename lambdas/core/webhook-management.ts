@@ -15,7 +15,14 @@ import { type EventCatalog, isSubscribable } from "./catalog/catalog";
 import { firstOverlap, PLATFORM_EVENT_TYPES } from "./event-types";
 import { generateSecret } from "./signing";
 import { firstFreeSlug, slugify } from "./slug";
-import { ipLiteralHost, isForbiddenAddress, type UrlPolicy } from "./url-policy";
+import {
+  DOES_NOT_RESOLVE,
+  ipLiteralHost,
+  isForbiddenAddress,
+  NOT_PUBLIC_ADDRESS,
+  RESOLVES_TO_NOT_PUBLIC,
+  type UrlPolicy,
+} from "./url-policy";
 import { noParametersSchema, parseInput } from "./validation";
 import {
   createWebhookSchema,
@@ -61,7 +68,13 @@ export function webhookManagement(deps: WebhookManagementDeps) {
   const clock = deps.clock ?? (() => new Date());
   const newId = deps.newId ?? randomUUID;
 
-  async function checkUrlPolicy(rawUrl: string): Promise<void> {
+  /**
+   * The scheme, then (unless private addresses are allowed) the address: an IP literal as it is,
+   * a host name by every address it resolves to, refused if any one is not public (the sender
+   * checks again at every connection). A name that does not resolve is refused when the endpoint
+   * is to be verified; with `verify: false` it is kept, and delivery finds out (docs/api.md).
+   */
+  async function checkUrlPolicy(rawUrl: string, verify: boolean): Promise<void> {
     const url = new URL(rawUrl);
     const scheme = url.protocol.slice(0, -1);
     const refuse = (message: string) =>
@@ -71,14 +84,15 @@ export function webhookManagement(deps: WebhookManagementDeps) {
     }
     if (policy.allowPrivateAddresses) return;
     const literal = ipLiteralHost(url);
-    // An unresolvable host is left to the verification POST (or, with verify:false,
-    // to delivery, which checks every connection again).
-    const addresses = literal ? [literal] : await deps.resolveHost(url.hostname).catch(() => []);
-    const forbidden = addresses.find(isForbiddenAddress);
-    if (forbidden) {
-      throw refuse(
-        `url must not point to a private, loopback, link-local or metadata address (${forbidden})`,
-      );
+    if (literal) {
+      if (isForbiddenAddress(literal)) throw refuse(NOT_PUBLIC_ADDRESS);
+      return;
+    }
+    const addresses = await deps.resolveHost(url.hostname).catch(() => []);
+    if (addresses.length === 0) {
+      if (verify) throw refuse(DOES_NOT_RESOLVE);
+    } else if (addresses.some(isForbiddenAddress)) {
+      throw refuse(RESOLVES_TO_NOT_PUBLIC);
     }
   }
 
@@ -163,7 +177,7 @@ export function webhookManagement(deps: WebhookManagementDeps) {
     async create(tenantId: string, body: unknown): Promise<CreatedWebhook> {
       const input = parseInput(createWebhookSchema, body, "webhook");
       await checkSubscribable(input.events);
-      await checkUrlPolicy(input.url);
+      await checkUrlPolicy(input.url, input.verify !== false);
       const now = clock().toISOString();
       const draft = {
         id: newId(),
@@ -251,7 +265,7 @@ export function webhookManagement(deps: WebhookManagementDeps) {
         const urlChanged = after.url !== before.url;
         const urlVersions = new Map<string, number | undefined>();
         if (urlChanged || changes.events) {
-          if (urlChanged) await checkUrlPolicy(after.url);
+          if (urlChanged) await checkUrlPolicy(after.url, verify !== false);
           const registrations = await store.urlRegistrations(tenantId, after.url);
           checkNoOverlap(registrations, after.events, id);
           urlVersions.set(after.url, registrations?.version);

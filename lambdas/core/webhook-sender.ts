@@ -16,7 +16,7 @@ export const ATTEMPT_ERRORS = [
   "redirect",
   /** The answer is not usable HTTP/1.1: not HTTP, headers too large, an unrequested 101. */
   "invalid_response",
-  /** The URL or its DNS answer is a private, loopback or metadata address; nothing was sent. */
+  /** The URL or its DNS answer has an address that is not global unicast (url-policy.ts); nothing was sent. */
   "forbidden_address",
   /** Any other failure below HTTP: no route to the host, the sender out of sockets, an unsendable header. */
   "network",

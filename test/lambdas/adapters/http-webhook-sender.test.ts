@@ -13,10 +13,11 @@ import {
 } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { HttpWebhookSender } from "../../../lambdas/adapters/http-webhook-sender";
+import { HttpWebhookSender, type HttpSenderOptions } from "../../../lambdas/adapters/http-webhook-sender";
 import { generateSecret } from "../../../lambdas/core/signing";
 import { buildWebhookRequest, type OutboundRequest } from "../../../lambdas/core/webhook-request";
 import { isSuccessfulAttempt } from "../../../lambdas/core/webhook-sender";
+import { HOSTILE_URLS, testResolveHost, UNRESOLVABLE_NAME } from "../../support/hostile-urls";
 
 const timeoutMs = 500;
 const SWITCHING = "HTTP/1.1 101 Switching Protocols\r\n";
@@ -54,8 +55,8 @@ afterAll(async () => {
   await Promise.all(senders.splice(0).map((sender) => sender.close()));
 });
 
-function sender(allowPrivateAddresses: boolean): HttpWebhookSender {
-  const created = new HttpWebhookSender({ allowPrivateAddresses, timeoutMs });
+function sender(allowPrivateAddresses: boolean, options: Partial<HttpSenderOptions> = {}): HttpWebhookSender {
+  const created = new HttpWebhookSender({ allowPrivateAddresses, timeoutMs, ...options });
   senders.push(created);
   return created;
 }
@@ -579,6 +580,38 @@ describe("HttpWebhookSender", () => {
         response_body: "",
       });
       expect(receiver.received).toEqual([]);
+    });
+
+    it.each(HOSTILE_URLS.map((e) => [e.url, e.why] as const))(
+      "refuses %s (%s) without connecting",
+      async (url) => {
+        // Prepare: the URL as it is, and on a listening port, so that a connection let through is seen
+        const connections: Socket[] = [];
+        const port = await startRawServer((socket) => connections.push(socket));
+        const target = new URL(url);
+        target.port = String(port);
+
+        const guarded = sender(false, { resolveHost: testResolveHost });
+
+        // Act
+        const results = [await guarded.send(outbound(url)), await guarded.send(outbound(target.href))];
+
+        // Assess
+        for (const result of results) {
+          expect(result).toMatchObject({ status_code: null, error: "forbidden_address", response_body: "" });
+        }
+        expect(connections).toEqual([]);
+      },
+    );
+
+    it("records a host name that does not resolve as dns, not forbidden_address", async () => {
+      // Act
+      const result = await sender(false, { resolveHost: testResolveHost }).send(
+        outbound(`https://${UNRESOLVABLE_NAME}/hooks`),
+      );
+
+      // Assess
+      expect(result).toMatchObject({ status_code: null, error: "dns" });
     });
 
     it("refuses a DNS name that resolves to loopback when it connects", async () => {
