@@ -24,6 +24,8 @@ hookline is ready in ${((Date.now() - started) / 1000).toFixed(1)} s
 
   API URL        ${o.ApiUrl}
   API key        ${o.ApiKey}   (tenant "${o.TenantId}")
+  Portal         ${o.ApiUrl}/portal   (sign in with the API key)
+  OpenAPI        ${o.ApiUrl}/v1/openapi.json
   Admin URL      ${o.AdminUrl}   (SigV4 with key id "${o.LocalAccessKeyId}", region ${o.Region})
   Events queue   ${o.EventsQueueUrl}
   DynamoDB       ${o.DynamoDbEndpoint}   table ${o.TableName}
@@ -33,6 +35,7 @@ hookline is ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   Outputs written to .local/outputs.json. Try:
   curl -H "Authorization: Bearer ${o.ApiKey}" ${o.ApiUrl}/v1/webhooks/events
   npm run admin -- keys create --tenant ${o.TenantId} --name laptop
+  npm run admin -- portal open --tenant ${o.TenantId}
 
 Press Ctrl-C to stop.`);
 
