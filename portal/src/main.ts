@@ -1,37 +1,40 @@
 /**
- * @module The integrator portal (docs/stack.md): sign in with an API key or a portal session,
- * then the signed-in shell. For now the Endpoints view shows how many endpoints the tenant has;
- * the journeys fill the views in.
+ * @module The integrator portal (docs/portal.md): sign in with an API key or a portal session,
+ * then the signed-in shell and its views, chosen by the route in the address (routes.ts). A 401
+ * on a token the API took before sends the reader back to sign-in, saying why.
  */
-import { type ApiResult, apiGet } from "./api";
-import { type Child, h, show } from "./dom";
+import { type Api, portalApi, settle } from "./api";
+import { deliveryView } from "./delivery-log";
+import { h, show } from "./dom";
+import { endpointView } from "./endpoint-detail";
+import { createView, editView } from "./endpoint-form";
+import { endpointsView, listEndpoints } from "./endpoints";
+import { href, routeOf, type ViewContext } from "./routes";
 import { currentToken, forgetToken, keepToken, takeFragmentToken } from "./session";
+import { alertArea, mainArea, noticeArea, notify, say } from "./ui";
 
 const SESSION_EXPIRED = "Your session has expired or was revoked; sign in again";
 
-type View = "endpoints" | "deliveries";
-const VIEW_TITLES: Record<View, string> = { endpoints: "Endpoints", deliveries: "Delivery log" };
-
 const app = document.getElementById("app") ?? document.body;
 const actions = h("div", { class: "bar-actions" });
-const status = h("div", { class: "status", role: "alert" });
-const main = h("main", { id: "main", class: "page" });
 show(
   app,
   h("header", { class: "bar" }, h("p", { class: "brand" }, "Hookline ", h("span", null, "portal")), actions),
-  h("div", { class: "page" }, status),
-  main,
+  h("div", { class: "page messages" }, alertArea, noticeArea),
+  mainArea,
 );
 
-/** Shows `message` in the alert area (announced by screen readers); none clears it. */
-function say(message?: string): void {
-  show(status, message ?? "");
-}
+/** Counts what was shown: a view's late answer is dropped once another has been. */
+let shown = 0;
+let api: Api | undefined;
+let firstPage: Awaited<ReturnType<typeof settleList>> | undefined;
+let pendingNotice: string | undefined;
 
-/** A view's heading, focusable so that focus can move to new content. */
-const heading = (text: string): HTMLHeadingElement => h("h1", { tabindex: "-1" }, text);
+const settleList = (key: string) => settle(listEndpoints({ api: portalApi(key, () => {}) }));
 
 function signInScreen(): void {
+  shown++;
+  api = undefined;
   show(actions);
   const input = h("input", {
     id: "api-key",
@@ -47,7 +50,7 @@ function signInScreen(): void {
   const form = h(
     "form",
     {
-      class: "card",
+      class: "card narrow",
       "aria-labelledby": "sign-in-title",
       on: {
         submit: (event) => {
@@ -66,7 +69,7 @@ function signInScreen(): void {
     input,
     h("div", { class: "form-actions" }, button),
   );
-  show(main, form);
+  show(mainArea, form);
   input.focus();
 }
 
@@ -76,17 +79,18 @@ async function signInWithKey(input: HTMLInputElement, button: HTMLButtonElement)
   button.disabled = true;
   show(button, "Signing in…");
   say();
-  const result = await apiGet<unknown[]>("/v1/webhooks", key);
+  const result = await settleList(key);
   if (!result.ok) {
     // A refused key is the API's own answer (401 names what to send); the user stays here.
     button.disabled = false;
     show(button, "Sign in");
-    say(result.message);
+    say(result.refusal.message);
     input.select();
     return;
   }
   keepToken(key);
-  signedIn(key, result);
+  firstPage = result;
+  signedIn(key);
 }
 
 /** Back to sign-in when the API refuses a token it took before (expired, revoked). */
@@ -102,68 +106,66 @@ function signOut(): void {
   signInScreen();
 }
 
-/** The signed-in shell: the views' nav and Sign out, then the chosen view. */
-function signedIn(token: string, firstPage?: ApiResult<unknown[]>): void {
-  const tabs = (Object.keys(VIEW_TITLES) as View[]).map((view) =>
-    h(
-      "button",
-      { type: "button", class: "tab", "data-view": view, on: { click: () => open(view) } },
-      VIEW_TITLES[view],
-    ),
-  );
-  const open = (view: View, preloaded?: ApiResult<unknown[]>) => {
-    for (const tab of tabs) {
-      if (tab.dataset.view === view) tab.setAttribute("aria-current", "page");
-      else tab.removeAttribute("aria-current");
-    }
-    if (view === "endpoints") void endpointsView(token, preloaded);
-    else deliveriesView();
-  };
+/** The signed-in shell: the nav and Sign out, then the view the address names. */
+function signedIn(token: string): void {
+  api = portalApi(token, sessionExpired);
   show(
     actions,
     h(
       "nav",
       { "aria-label": "Portal" },
-      h(
-        "ul",
-        null,
-        tabs.map((tab) => h("li", null, tab)),
-      ),
+      h("ul", null, h("li", null, h("a", { href: href.endpoints, class: "tab" }, "Endpoints"))),
     ),
     h("button", { type: "button", class: "secondary", on: { click: signOut } }, "Sign out"),
   );
-  open("endpoints", firstPage);
+  render();
 }
 
-function countText(total: number): string {
-  if (total === 0) return "You have no endpoints yet.";
-  return `You have ${total} ${total === 1 ? "endpoint" : "endpoints"}.`;
-}
-
-async function endpointsView(token: string, preloaded?: ApiResult<unknown[]>): Promise<void> {
-  const title = heading("Endpoints");
-  const body = h("p", { "aria-busy": "true" }, "Loading endpoints…");
-  view(title, body);
-  const result = preloaded ?? (await apiGet<unknown[]>("/v1/webhooks", token));
-  // Signed out, or in again with another token, while this was loading.
-  if (currentToken() !== token) return;
-  body.removeAttribute("aria-busy");
-  if (!result.ok) {
-    if (result.status === 401) return sessionExpired();
-    show(body, "The endpoints could not be loaded.");
-    return say(result.message);
-  }
-  show(body, countText(result.pagination?.total ?? result.data.length));
-}
-
-function deliveriesView(): void {
-  view(heading("Delivery log"), h("p", null, "The delivery log of your endpoints will appear here."));
-}
-
-function view(title: HTMLHeadingElement, ...content: Child[]): void {
+/** Shows the view of the current address. */
+function render(): void {
+  if (!api) return;
+  const number = ++shown;
+  const ctx: ViewContext = {
+    api,
+    live: () => shown === number,
+    go: (hash, notice) => {
+      pendingNotice = notice;
+      if (location.hash === hash) render();
+      else location.hash = hash;
+    },
+  };
+  const route = routeOf(location.hash);
+  const tab = actions.querySelector("a.tab");
+  if (route.view === "endpoints") tab?.setAttribute("aria-current", "page");
+  else tab?.removeAttribute("aria-current");
   say();
-  show(main, h("section", { class: "card" }, title, ...content));
-  title.focus();
+  if (pendingNotice) notify(pendingNotice);
+  pendingNotice = undefined;
+  if (route.view !== "endpoints") show(mainArea, h("p", { "aria-busy": "true" }, "Loading…"));
+  const preloaded = firstPage;
+  firstPage = undefined;
+  switch (route.view) {
+    case "endpoints":
+      return void endpointsView(ctx, preloaded);
+    case "create":
+      return void createView(ctx);
+    case "endpoint":
+      return void endpointView(ctx, route.id);
+    case "edit":
+      return void editView(ctx, route.id);
+    case "delivery":
+      return void deliveryView(ctx, route.id, route.deliveryId);
+  }
+}
+
+/** A `#session=` handed over (also in a tab already open) signs in with it; else the route changed. */
+function addressChanged(): void {
+  const handedOver = takeFragmentToken();
+  if (handedOver) {
+    keepToken(handedOver);
+    return signedIn(handedOver);
+  }
+  render();
 }
 
 function start(): void {
@@ -172,6 +174,7 @@ function start(): void {
   const token = currentToken();
   if (token) signedIn(token);
   else signInScreen();
+  window.addEventListener("hashchange", addressChanged);
 }
 
 start();

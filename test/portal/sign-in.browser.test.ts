@@ -64,8 +64,8 @@ describeInBrowser("signing in to the portal, in Chromium", () => {
     await page.getByText("You have 2 endpoints.").waitFor();
     expect(await page.getByRole("heading", { name: "Endpoints" }).isVisible()).toBe(true);
     expect(
-      await page.getByRole("navigation", { name: "Portal" }).getByRole("button").allTextContents(),
-    ).toEqual(["Endpoints", "Delivery log"]);
+      await page.getByRole("navigation", { name: "Portal" }).getByRole("link").allTextContents(),
+    ).toEqual(["Endpoints"]);
     expect(await page.getByRole("button", { name: "Sign out" }).isVisible()).toBe(true);
     expect(await stored(portal)).toBe(tenant.key);
     expect(portal.problems).toEqual(noProblems);
@@ -91,7 +91,7 @@ describeInBrowser("signing in to the portal, in Chromium", () => {
     expect(await stored(portal)).toBeNull();
     expect(portal.problems).toEqual({
       ...noProblems,
-      failedResponses: [`401 GET ${platform().ApiUrl}/v1/webhooks`],
+      failedResponses: [`401 GET ${platform().ApiUrl}/v1/webhooks?limit=100`],
     });
   });
 
@@ -114,7 +114,7 @@ describeInBrowser("signing in to the portal, in Chromium", () => {
     // A reload stays signed in, from sessionStorage, and no URL ever carries the token.
     await page.reload();
     await page.getByText("You have 1 endpoint.").waitFor();
-    expect(portal.requestedUrls).toContain(`${platform().ApiUrl}/v1/webhooks`);
+    expect(portal.requestedUrls).toContain(`${platform().ApiUrl}/v1/webhooks?limit=100`);
     for (const url of portal.requestedUrls) expect(url).not.toContain(tenant.key.slice(0, 20));
     expect(portal.problems).toEqual(noProblems);
   });
@@ -129,7 +129,7 @@ describeInBrowser("signing in to the portal, in Chromium", () => {
     expect(await page.getByLabel("API key").isVisible()).toBe(true);
     expect(await stored(portal)).toBeNull();
     expect(page.url()).toBe(`${platform().ApiUrl}/portal`);
-    expect(portal.problems.failedResponses).toEqual([`401 GET ${platform().ApiUrl}/v1/webhooks`]);
+    expect(portal.problems.failedResponses).toEqual([`401 GET ${platform().ApiUrl}/v1/webhooks?limit=100`]);
     expect(portal.problems).toMatchObject({ pageErrors: [], cspViolations: [], consoleErrors: [] });
   });
 
