@@ -211,6 +211,18 @@ try {
     "function          parsed (of all)  import    cpu | clients at cold start baseline  import    cpu | ratio  (cpu)",
   );
   const ms = (value: number) => `${value.toFixed(0).padStart(4)} ms`;
+  // A function that builds no SDK client has an empty baseline (Node starting, ~10 ms), which no
+  // handler with a logger can be within 1.3x of; it is held to the lightest SDK-only baseline.
+  const sdkBaselines = rows
+    .filter((row) => row.key)
+    .map((row) => median(row.times.base.map((t) => t.wallMs)));
+  const lightestSdkBaseline = Math.min(...sdkBaselines);
+  const verdict = (key: string, ratio: number, importMs: number) =>
+    key
+      ? ratio <= TARGET_RATIO
+        ? "met"
+        : "not met"
+      : `${importMs <= lightestSdkBaseline ? "met" : "not met"}: no SDK client, against the lightest SDK-only baseline (${lightestSdkBaseline.toFixed(0)} ms)`;
   for (const { name, key, fn, baseline, times } of rows) {
     const ratio = median(times.fn.map((t, i) => t.wallMs / (times.base[i]?.wallMs ?? Number.NaN)));
     const cpuRatio = median(times.fn.map((t, i) => t.cpuMs / (times.base[i]?.cpuMs ?? Number.NaN)));
@@ -218,7 +230,7 @@ try {
       `${name.padEnd(17)} ${fn.kb.toFixed(0).padStart(4)} KB (${fn.totalKb.toFixed(0).padStart(4)} KB) ${ms(median(times.fn.map((t) => t.wallMs)))} ` +
         `${ms(median(times.fn.map((t) => t.cpuMs)))} | ${key.padEnd(21)} ${baseline.kb.toFixed(0).padStart(4)} KB ` +
         `${ms(median(times.base.map((t) => t.wallMs)))} ${ms(median(times.base.map((t) => t.cpuMs)))} | ` +
-        `${ratio.toFixed(2)}x (${cpuRatio.toFixed(2)}x) ${ratio <= TARGET_RATIO ? "met" : "not met"}`,
+        `${ratio.toFixed(2)}x (${cpuRatio.toFixed(2)}x) ${verdict(key, ratio, median(times.fn.map((t) => t.wallMs)))}`,
     );
   }
   console.log(
