@@ -2,6 +2,7 @@
  * @module An endpoint's delivery log (docs/api.md, Delivery log): filtered by status, paged by
  * cursor, newest first; and one delivery with every attempt, which can be resent now.
  */
+import { DELIVERY_STATUSES } from "../../lambdas/core/delivery/statuses";
 import type { Attempt, Delivery, DeliverySummary, Refusal } from "./api";
 import { type Child, h, show } from "./dom";
 import { href, type ViewContext } from "./routes";
@@ -9,16 +10,8 @@ import { actionButton, badge, facts, failedView, heading, notify, say, showView,
 
 type Status = DeliverySummary["status"];
 
-/** docs/delivery.md, Delivery statuses. */
-const STATUSES: readonly Status[] = [
-  "pending",
-  "succeeded",
-  "retrying",
-  "parked",
-  "failed",
-  "skipped",
-  "cancelled",
-];
+/** docs/delivery.md, Delivery statuses: the platform's own list, in its order. */
+const STATUSES: readonly Status[] = DELIVERY_STATUSES;
 const TONES: Partial<Record<Status, string>> = {
   succeeded: "good",
   failed: "bad",

@@ -36,14 +36,7 @@ export function adminApi(): TestAdminClient {
           body: payload,
         }),
       );
-      const text = await res.text();
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      const response: ApiResponse = { status: res.status, json, text };
+      const response = await readResponse(res);
       assertMatchesDocument(method, client.baseUrl + path, response.status, response.json);
       return response;
     },
@@ -81,16 +74,22 @@ export function apiClient(key: string | undefined): ApiClient {
       body,
       redirect: "manual",
     });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    assertMatchesDocument(method, path, res.status, json);
-    return { status: res.status, json, text };
+    const response = await readResponse(res);
+    assertMatchesDocument(method, path, response.status, response.json);
+    return response;
   };
+}
+
+/** The status, the text and, when the text is JSON, the parsed body. */
+async function readResponse(res: Response): Promise<ApiResponse> {
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, text };
 }
 
 export interface TestTenant {

@@ -1,16 +1,8 @@
 /** @module One event's delivery to one endpoint, with every attempt (docs/delivery.md). */
 import type { AttemptError } from "../webhook-sender";
+import type { DeliveryStatus } from "./statuses";
 
-export const DELIVERY_STATUSES = [
-  "pending",
-  "succeeded",
-  "retrying",
-  "parked",
-  "failed",
-  "skipped",
-  "cancelled",
-] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export { DELIVERY_STATUSES, type DeliveryStatus } from "./statuses";
 
 export interface DeliveryAttempt {
   readonly number: number;
