@@ -2,8 +2,9 @@
  * @module Where the platform may send requests (docs/api.md, URL policy). Receivers choose the
  * URL, so without this an integrator could make the platform call its own VPC, the instance
  * metadata service or localhost (SSRF). The ranges are ipaddr.js's, which follows the IANA
- * special-purpose registries, not a list kept here: an address passes only when the library
- * calls it `unicast`, and an IPv6 address that carries an IPv4 one passes only when that IPv4
+ * special-purpose registries (core's one dependency besides zod: those registries are a kept
+ * library's job, not a list to maintain here): an address passes only when the library calls it
+ * `unicast`, and an IPv6 address that carries an IPv4 one passes only when that IPv4
  * address does too.
  */
 import { isIP } from "node:net";
@@ -21,7 +22,7 @@ export const RESOLVES_TO_NOT_PUBLIC =
   "url host name resolves to a private, loopback, link-local, metadata or other address that is not public";
 export const DOES_NOT_RESOLVE = "url host name does not resolve";
 
-/** IANA's global unicast block; outside it ipaddr.js still says `unicast` for, e.g., `::127.0.0.1`. */
+/** IANA's global unicast block; outside it ipaddr.js still says `unicast` for, e.g., `::7f00:1`. */
 const GLOBAL_UNICAST = ipaddr.IPv6.parseCIDR("2000::/3");
 /** The well-known NAT64 prefix, where the IPv4 address is always the last 32 bits (RFC 6052). */
 const WELL_KNOWN_NAT64 = ipaddr.IPv6.parseCIDR("64:ff9b::/96");
@@ -35,7 +36,8 @@ function carriedIpv4(address: ipaddr.IPv6): ipaddr.IPv4[] | undefined {
   const at = (from: number, flip = 0) => new ipaddr.IPv4(bytes.slice(from, from + 4).map((b) => b ^ flip));
   switch (address.range()) {
     case "unicast":
-      // Also refuses the deprecated IPv4-compatible ::a.b.c.d (RFC 4291) and unallocated space.
+      // Also refuses the deprecated IPv4-compatible ::a.b.c.d (RFC 4291, in hex once canonical)
+      // and unallocated space.
       return address.match(GLOBAL_UNICAST) ? [] : undefined;
     case "ipv4Mapped": // ::ffff:a.b.c.d
     case "rfc6145": // ::ffff:0:a.b.c.d, the IPv4-translated form
@@ -54,10 +56,26 @@ function carriedIpv4(address: ipaddr.IPv6): ipaddr.IPv4[] | undefined {
   }
 }
 
+/**
+ * The address as the URL parser writes it, in hex. ipaddr.js reads the deprecated dotted
+ * IPv4-compatible form `::a.b.c.d` as if it were mapped (`::ffff:a.b.c.d`), and DNS answers
+ * reach the sender formatted that way by libuv, so a name with the AAAA record `::808:808` would
+ * pass as 8.8.8.8. In hex it is `::808:808`, outside 2000::/3, and refused.
+ */
+function canonicalIpv6(address: string): string | undefined {
+  try {
+    return new URL(`http://[${address}]`).hostname.slice(1, -1);
+  } catch {
+    return undefined; // a zone id (fe80::1%eth0): never a global address
+  }
+}
+
 /** False only for a global unicast address, in any of the forms that carry an IPv4 address. */
 export function isForbiddenAddress(address: string): boolean {
-  if (!isIP(address)) return true;
-  const parsed = ipaddr.parse(address);
+  const family = isIP(address);
+  const canonical = family === 6 ? canonicalIpv6(address) : family === 4 ? address : undefined;
+  if (canonical === undefined) return true;
+  const parsed = ipaddr.parse(canonical);
   if (parsed instanceof ipaddr.IPv4) return parsed.range() !== "unicast";
   const carried = carriedIpv4(parsed);
   return !carried || carried.some((ipv4) => ipv4.range() !== "unicast");

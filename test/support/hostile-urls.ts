@@ -91,6 +91,12 @@ export const HOSTILE_URLS: readonly HostileUrl[] = [
     resolvesTo: [PUBLIC_ADDRESS, "169.254.169.254"],
   },
   { url: "https://v6.example.com/", why: "a name for a v6 metadata address", resolvesTo: ["fd00:ec2::254"] },
+  {
+    url: "https://compat.example.com/",
+    // libuv formats the AAAA record ::808:808 so; ipaddr.js alone would read it as mapped 8.8.8.8.
+    why: "a name for the deprecated IPv4-compatible ::8.8.8.8, as DNS answers it",
+    resolvesTo: ["::8.8.8.8"],
+  },
   { url: "https://user:pass@127.0.0.1/", why: "userinfo in front of loopback" },
   { url: `https://${PUBLIC_NAME}@127.0.0.1/`, why: "a public name as userinfo in front of loopback" },
   { url: "https://127.0.0.1:22/", why: "loopback on the SSH port" },
