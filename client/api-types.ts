@@ -420,6 +420,10 @@ export interface components {
                 }[];
             };
         };
+        GatewayError: {
+            message: string;
+        };
+        AuthRefusal: components["schemas"]["ErrorEnvelope"] | components["schemas"]["GatewayError"];
         WebhookEndpoint: {
             /** Format: uuid */
             id: string;
@@ -479,7 +483,6 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
-            /** Format: starts_with */
             secret_token: string;
         };
         EndpointHealth: {
@@ -490,7 +493,6 @@ export interface components {
             next_probe_at: string | null;
         };
         DeliverySummary: {
-            /** Format: starts_with */
             id: string;
             /** Format: uuid */
             webhook_id: string;
@@ -506,7 +508,6 @@ export interface components {
             updated_at: string;
         };
         Delivery: {
-            /** Format: starts_with */
             id: string;
             /** Format: uuid */
             webhook_id: string;
@@ -568,7 +569,6 @@ export interface components {
             created_at: string;
             expires_at: string | null;
             last_used_at: string | null;
-            /** Format: starts_with */
             key: string;
             tenant_id: string;
         };
@@ -577,7 +577,6 @@ export interface components {
             tenant_id: string;
             /** Format: date-time */
             expires_at: string;
-            /** Format: uri */
             url: string;
         };
         PagePagination: {
@@ -736,7 +735,7 @@ export interface components {
                  *       }
                  *     }
                  */
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["AuthRefusal"];
             };
         };
         /** @description Not allowed: an event for another tenant, or a request not signed by an IAM identity allowed to invoke the operators' API */
@@ -754,7 +753,7 @@ export interface components {
                  *       }
                  *     }
                  */
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["AuthRefusal"];
             };
         };
         /** @description No such resource for this caller (another tenant's id answers the same) */
@@ -847,6 +846,20 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
+        /** @description Over the stage's throttle, answered by API Gateway itself (`{message}`, not the envelope); try again later */
+        Error429: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "message": "Too Many Requests"
+                 *     }
+                 */
+                "application/json": components["schemas"]["GatewayError"];
+            };
+        };
         /** @description A fault of ours; the message never carries internals */
         Error500: {
             headers: {
@@ -878,6 +891,7 @@ export interface operations {
             query?: {
                 page?: number;
                 limit?: number;
+                /** @description `true`: only active endpoints; `false`: only disabled ones; left out: all */
                 active?: "true" | "false";
             };
             header?: never;
@@ -947,6 +961,7 @@ export interface operations {
             };
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -1046,6 +1061,7 @@ export interface operations {
             413: components["responses"]["Error413"];
             415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -1109,6 +1125,7 @@ export interface operations {
             };
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -1177,6 +1194,7 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             404: components["responses"]["Error404"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -1258,6 +1276,7 @@ export interface operations {
             413: components["responses"]["Error413"];
             415: components["responses"]["Error415"];
             422: components["responses"]["Error422"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -1294,6 +1313,7 @@ export interface operations {
             401: components["responses"]["Error401"];
             404: components["responses"]["Error404"];
             409: components["responses"]["Error409"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -1370,13 +1390,16 @@ export interface operations {
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
             415: components["responses"]["Error415"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
     listDeliveries: {
         parameters: {
             query?: {
+                /** @description One or more delivery statuses, comma-separated (failed,retrying): pending, succeeded, retrying, parked, failed, skipped, cancelled */
                 status?: string;
+                /** @description `next_cursor` of the previous page, unchanged */
                 cursor?: string;
                 limit?: number;
             };
@@ -1422,6 +1445,7 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             404: components["responses"]["Error404"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -1483,6 +1507,7 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             404: components["responses"]["Error404"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -1554,6 +1579,7 @@ export interface operations {
             404: components["responses"]["Error404"];
             413: components["responses"]["Error413"];
             415: components["responses"]["Error415"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -1622,6 +1648,7 @@ export interface operations {
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
             415: components["responses"]["Error415"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -1669,6 +1696,7 @@ export interface operations {
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
             415: components["responses"]["Error415"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -1724,6 +1752,7 @@ export interface operations {
             403: components["responses"]["Error403"];
             413: components["responses"]["Error413"];
             415: components["responses"]["Error415"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -1789,6 +1818,7 @@ export interface operations {
             };
             400: components["responses"]["Error400"];
             403: components["responses"]["Error403"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -1855,6 +1885,7 @@ export interface operations {
             400: components["responses"]["Error400"];
             403: components["responses"]["Error403"];
             404: components["responses"]["Error404"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -2010,6 +2041,7 @@ export interface operations {
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
             415: components["responses"]["Error415"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -2045,6 +2077,7 @@ export interface operations {
             400: components["responses"]["Error400"];
             403: components["responses"]["Error403"];
             404: components["responses"]["Error404"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -2084,6 +2117,7 @@ export interface operations {
             };
             400: components["responses"]["Error400"];
             403: components["responses"]["Error403"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -2135,6 +2169,7 @@ export interface operations {
             403: components["responses"]["Error403"];
             413: components["responses"]["Error413"];
             415: components["responses"]["Error415"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -2171,6 +2206,7 @@ export interface operations {
             400: components["responses"]["Error400"];
             403: components["responses"]["Error403"];
             404: components["responses"]["Error404"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -2218,6 +2254,7 @@ export interface operations {
             403: components["responses"]["Error403"];
             413: components["responses"]["Error413"];
             415: components["responses"]["Error415"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };
@@ -2254,6 +2291,7 @@ export interface operations {
             400: components["responses"]["Error400"];
             403: components["responses"]["Error403"];
             404: components["responses"]["Error404"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };

@@ -24,12 +24,13 @@ const TAGS: Readonly<Record<Tag, string>> = {
   "Event types": "The operator's event-type catalog (operators' API, IAM-authorized)",
   "API keys": "Tenants' API keys (operators' API, IAM-authorized)",
   "Portal sessions": "Short-lived sign-ins to the integrator portal (operators' API, IAM-authorized)",
+  OpenAPI: "This document",
 };
 
 /** What a route of each kind may answer besides its own: the caller's refusals and our faults. */
 const ERRORS_OF_AUTH: Readonly<Record<ApiRoute["auth"], readonly number[]>> = {
-  apiKey: [400, 401, 500],
-  iam: [400, 403, 500],
+  apiKey: [400, 401, 429, 500],
+  iam: [400, 403, 429, 500],
   public: [],
 };
 
@@ -42,12 +43,15 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   413: "The body is over the route's limit",
   415: "The content-type is not JSON",
   422: "Refused by a rule of the platform: the endpoint limit, or a verification request that failed",
+  429: "Over the stage's throttle, answered by API Gateway itself (`{message}`, not the envelope); try again later",
   500: "A fault of ours; the message never carries internals",
 };
 
 /** What answers hold, as components of their own, so each envelope refers to them. */
 const DATA_SCHEMAS = Object.entries({
   ErrorEnvelope: schemas.errorEnvelopeSchema,
+  GatewayError: schemas.gatewayErrorSchema,
+  AuthRefusal: schemas.authRefusalSchema,
   WebhookEndpoint: schemas.webhookEndpointSchema,
   CreatedEndpoint: schemas.createdWebhookSchema,
   EndpointHealth: schemas.endpointHealthSchema,
@@ -85,9 +89,11 @@ function componentSchemas(
     io,
     uri: (id) => `#/components/schemas/${id}`,
     unrepresentable: "any",
-    // A format says it: the regex zod also emits for date-times and UUIDs is noise to a reader.
     override: ({ jsonSchema }) => {
+      // A format says it: the regex zod also emits for date-times and UUIDs is noise to a reader.
       if (jsonSchema.format === "date-time" || jsonSchema.format === "uuid") delete jsonSchema.pattern;
+      // zod names its string checks as formats no JSON Schema tool knows; the pattern says it.
+      if (jsonSchema.format === "starts_with" || jsonSchema.format === "includes") delete jsonSchema.format;
     },
   }) as { schemas: Record<string, JsonObject> };
   const out: Record<string, JsonObject> = {};
@@ -132,7 +138,16 @@ function parameters(operation: Operation): JsonObject[] {
   const query = operation.query ? inlineSchema(operation.query) : undefined;
   const required = new Set((query?.required as string[] | undefined) ?? []);
   const queryParameters = Object.entries((query?.properties ?? {}) as Record<string, JsonObject>).map(
-    ([name, schema]) => ({ name, in: "query", required: required.has(name), schema }),
+    ([name, schema]) => {
+      const description = operation.queryDescriptions?.[name];
+      return {
+        name,
+        in: "query",
+        required: required.has(name),
+        ...(description ? { description } : {}),
+        schema,
+      };
+    },
   );
   return [...path, ...queryParameters];
 }
@@ -150,18 +165,26 @@ function errorResponses(route: ApiRoute, operation: Operation): Record<string, u
   return Object.fromEntries(statuses.map((status) => [String(status), ref("responses", `Error${status}`)]));
 }
 
+/** Which body each refusal has: the envelope, or also API Gateway's own (see gatewayErrorSchema). */
+const ERROR_SCHEMA: Readonly<Record<number, string>> = {
+  401: "AuthRefusal",
+  403: "AuthRefusal",
+  429: "GatewayError",
+};
+
 function errorComponents(): Record<string, JsonObject> {
   return Object.fromEntries(
     Object.entries(ERROR_DESCRIPTIONS).map(([status, description]) => {
       const [code] = codesOfStatus(Number(status));
+      const message = description.split(":")[0];
       return [
         `Error${status}`,
         {
           description,
           content: {
             "application/json": {
-              schema: ref("schemas", "ErrorEnvelope"),
-              example: { success: false, error: { code, message: description.split(":")[0] } },
+              schema: ref("schemas", ERROR_SCHEMA[Number(status)] ?? "ErrorEnvelope"),
+              example: code ? { success: false, error: { code, message } } : { message: "Too Many Requests" },
             },
           },
         },
@@ -221,7 +244,7 @@ function describe(route: ApiRoute, operation: Operation): JsonObject {
 const documentOperation: JsonObject = {
   operationId: "getOpenApiDocument",
   summary: "This document",
-  tags: ["Events"],
+  tags: ["OpenAPI"],
   security: [],
   responses: {
     200: {

@@ -5,7 +5,7 @@
  * fails the document's build, so a new route cannot go undocumented.
  */
 import * as z from "zod/mini";
-import { DELIVERY_ID_PATTERN } from "../lambdas/core/delivery/model";
+import { DELIVERY_ID_PATTERN, DELIVERY_STATUSES } from "../lambdas/core/delivery/model";
 import { listDeliveriesQuerySchema } from "../lambdas/core/delivery/log";
 import { recoverSchema, testSchema } from "../lambdas/core/delivery/operations";
 import { httpEventSchema } from "../lambdas/core/event-message";
@@ -42,7 +42,8 @@ import {
 } from "./schemas";
 import * as examples from "./examples";
 
-export type Tag = "Endpoints" | "Delivery log" | "Events" | "Event types" | "API keys" | "Portal sessions";
+export type Tag =
+  "Endpoints" | "Delivery log" | "Events" | "Event types" | "API keys" | "Portal sessions" | "OpenAPI";
 
 export interface Answer {
   readonly description: string;
@@ -59,6 +60,8 @@ export interface Operation {
   readonly tag: Tag;
   readonly path?: Readonly<Record<string, z.ZodMiniType>>;
   readonly query?: z.ZodMiniType;
+  /** What a query parameter means, where its schema cannot say it (a list in one string). */
+  readonly queryDescriptions?: Readonly<Record<string, string>>;
   readonly body?: {
     readonly schema: z.ZodMiniType;
     readonly name: string;
@@ -107,6 +110,9 @@ export const operations: Readonly<Record<string, Operation>> = {
     summary: "List the tenant's endpoints, newest first",
     tag: "Endpoints",
     query: listWebhooksQuerySchema,
+    queryDescriptions: {
+      active: "`true`: only active endpoints; `false`: only disabled ones; left out: all",
+    },
     answers: {
       200: {
         description: "A page of endpoints",
@@ -206,6 +212,10 @@ export const operations: Readonly<Record<string, Operation>> = {
     tag: "Delivery log",
     path: endpointId,
     query: listDeliveriesQuerySchema,
+    queryDescriptions: {
+      status: `One or more delivery statuses, comma-separated (failed,retrying): ${DELIVERY_STATUSES.join(", ")}`,
+      cursor: "`next_cursor` of the previous page, unchanged",
+    },
     answers: {
       200: {
         description: "A page of deliveries",

@@ -13,7 +13,7 @@ import {
 } from "../lambdas/core/delivery/model";
 import type { EventTypeView } from "../lambdas/core/catalog/event-type";
 import type { TenantEventTypeView } from "../lambdas/core/catalog/catalog";
-import type { ApiKeyView, IssuedApiKey } from "../lambdas/core/api-keys";
+import { type ApiKeyView, CREDENTIAL_ID, type IssuedApiKey, TOKEN_PREFIX } from "../lambdas/core/api-keys";
 import type { PortalSessionView, RevokedPortalSession } from "../lambdas/core/portal-sessions";
 import type { WebhookEndpointView } from "../lambdas/core/webhook-endpoint";
 import type { CreatedWebhook } from "../lambdas/core/webhook-management";
@@ -109,7 +109,7 @@ export const eventTypeSchema = z.object({
 export const deletedEventTypeSchema = z.object({ type: text(), deleted: z.literal(true) });
 
 export const apiKeySchema = z.object({
-  key_id: z.string().check(z.regex(/^[0-9a-f]{12}$/)),
+  key_id: z.string().check(z.regex(CREDENTIAL_ID)),
   name: nullable(text()),
   created_at: timestamp(),
   expires_at: nullable(timestamp()),
@@ -117,17 +117,17 @@ export const apiKeySchema = z.object({
 });
 
 export const issuedApiKeySchema = z.extend(apiKeySchema, {
-  key: z.string().check(z.startsWith("hk_")),
+  key: z.string().check(z.startsWith(TOKEN_PREFIX.api_key)),
   tenant_id: text(),
 });
 
 export const revokedApiKeySchema = z.object({ key_id: text(), revoked: z.literal(true) });
 
 export const portalSessionSchema = z.object({
-  session_id: z.string().check(z.regex(/^[0-9a-f]{12}$/)),
+  session_id: z.string().check(z.regex(CREDENTIAL_ID)),
   tenant_id: text(),
   expires_at: timestamp(),
-  url: z.url(),
+  url: z.url().check(z.includes(`/portal#session=${TOKEN_PREFIX.portal_session}`)),
 });
 
 export const revokedPortalSessionSchema = z.object({ session_id: text(), revoked: z.literal(true) });
@@ -153,6 +153,16 @@ export const errorEnvelopeSchema = z.object({
     details: z.optional(z.array(z.object({ field: text(), message: text() }))),
   }),
 });
+
+/**
+ * API Gateway's own refusals, made before any Lambda runs (docs/api.md, Errors): a request with no
+ * Authorization header (401), an operators' call unsigned or signed by an identity not allowed
+ * (403), the stage's throttle (429). HTTP APIs cannot put these in the envelope.
+ */
+export const gatewayErrorSchema = z.object({ message: text() });
+
+/** A 401 or 403: the API's envelope, or API Gateway's own answer. */
+export const authRefusalSchema = z.union([errorEnvelopeSchema, gatewayErrorSchema]);
 
 /** `{ success: true, data }`, and `pagination` on lists. */
 export function successEnvelope<D extends z.ZodMiniType>(data: D) {

@@ -20,7 +20,10 @@ export const CREDENTIAL_KINDS = ["api_key", "portal_session"] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 /** The prefix tells a key from a session at a glance: in a support ticket, or to a secret scanner. */
-const TOKEN_PREFIX: Readonly<Record<CredentialKind, string>> = { api_key: "hk_", portal_session: "hps_" };
+export const TOKEN_PREFIX: Readonly<Record<CredentialKind, string>> = {
+  api_key: "hk_",
+  portal_session: "hps_",
+};
 
 /** How stale `last_used_at` may get: the authorizer records a use at most this often per key. */
 export const LAST_USED_PRECISION_MS = 60_000;

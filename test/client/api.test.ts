@@ -57,7 +57,7 @@ describe("the typed tenant client", () => {
     // Assess
     expect(data).toBeUndefined();
     expect(response.status).toBe(400);
-    expect(error?.error.code).toBe("validation_error");
+    expect(error).toMatchObject({ success: false, error: { code: "validation_error" } });
     expect(errorMessage(error, response)).toBe("invalid webhook: name: name must not be empty");
   });
 
@@ -70,7 +70,7 @@ describe("the typed tenant client", () => {
 
     // Assess
     expect(response.status).toBe(401);
-    expect(error?.error.code).toBe("unauthorized");
+    expect(error).toMatchObject({ success: false, error: { code: "unauthorized" } });
   });
 });
 
