@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { errorMessage, type HooklineClient, type Schemas } from "../client/api";
+import { type HooklineClient, refusalOf, type Schemas } from "../client/api";
 import { AdminUnreachableError } from "./admin-client";
 
 export interface AdminIo {
@@ -260,17 +260,11 @@ async function data<T>(call: Promise<Reply<T>>): Promise<T> {
 
 /** The API's message, status and code, then each of its details on a line of its own. */
 function refusal(error: unknown, response: Response): string {
-  const envelope = (error as Partial<Schemas["ErrorEnvelope"]> | undefined)?.error;
+  const { status, code, message, details } = refusalOf(error, response);
   // Not JSON at all (a proxy's page, say): its start is the best words there are.
-  const message = typeof error === "string" && error ? error.slice(0, 200) : errorMessage(error, response);
-  const lines = [`${message} (${response.status}${envelope?.code ? ` ${envelope.code}` : ""})`];
-  if (Array.isArray(envelope?.details)) {
-    for (const detail of envelope.details as { field?: string; message?: string }[]) {
-      lines.push(detail.field ? `  ${detail.field}: ${detail.message}` : `  ${JSON.stringify(detail)}`);
-    }
-  } else if (envelope?.details !== undefined) {
-    lines.push(`  ${JSON.stringify(envelope.details)}`);
-  }
+  const words = typeof error === "string" && error ? error.slice(0, 200) : message;
+  const lines = [`${words} (${status}${code ? ` ${code}` : ""})`];
+  for (const detail of details) lines.push(`  ${detail.field}: ${detail.message}`);
   return lines.join("\n");
 }
 

@@ -30,6 +30,35 @@ export function hooklineClient(options: HooklineClientOptions): HooklineClient {
   });
 }
 
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** What the API refused a request with, read from its envelope (docs/api.md, Envelope). */
+export interface Refusal {
+  /** 0 when no answer came at all. */
+  readonly status: number;
+  readonly message: string;
+  /** The envelope's `error.code`; absent in API Gateway's own refusals. */
+  readonly code?: string;
+  readonly details: readonly FieldError[];
+}
+
+const isFieldError = (detail: unknown): detail is FieldError =>
+  typeof (detail as FieldError | null)?.field === "string" &&
+  typeof (detail as FieldError | null)?.message === "string";
+
+export function refusalOf(error: unknown, response: Response): Refusal {
+  const envelope = (error as { error?: { code?: unknown; details?: unknown } } | undefined)?.error;
+  return {
+    status: response.status,
+    message: errorMessage(error, response),
+    ...(typeof envelope?.code === "string" ? { code: envelope.code } : {}),
+    details: Array.isArray(envelope?.details) ? envelope.details.filter(isFieldError) : [],
+  };
+}
+
 /** The API's refusal as one line: its message, or the status when the answer was not the envelope. */
 export function errorMessage(error: unknown, response: Response): string {
   const message = (error as { error?: { message?: unknown } } | undefined)?.error?.message;

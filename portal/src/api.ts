@@ -4,26 +4,21 @@
  * into a result whose refusal carries the API's own message and field details (docs/api.md,
  * Envelope), and a 401 on a token the API took before ends the session.
  */
-import { errorMessage, type HooklineClient, hooklineClient, type Schemas } from "../../client/api";
+import {
+  type FieldError,
+  type HooklineClient,
+  hooklineClient,
+  type Refusal,
+  refusalOf,
+  type Schemas,
+} from "../../client/api";
 
-export type { HooklineClient, Schemas };
+export type { FieldError, HooklineClient, Refusal, Schemas };
 export type Endpoint = Schemas["WebhookEndpoint"];
 export type Delivery = Schemas["Delivery"];
 export type DeliverySummary = Schemas["DeliverySummary"];
 export type Attempt = Schemas["DeliveryAttempt"];
 export type EventType = Schemas["TenantEventType"];
-
-export interface FieldError {
-  readonly field: string;
-  readonly message: string;
-}
-
-export interface Refusal {
-  /** 0 when no answer came at all. */
-  readonly status: number;
-  readonly message: string;
-  readonly details: readonly FieldError[];
-}
 
 export type Result<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly refusal: Refusal };
@@ -37,14 +32,6 @@ interface Answer<T> {
 
 const UNREACHABLE = "The API could not be reached; check your connection and try again";
 
-function detailsOf(error: unknown): FieldError[] {
-  const details = (error as { error?: { details?: unknown } } | undefined)?.error?.details;
-  if (!Array.isArray(details)) return [];
-  return details.filter(
-    (d): d is FieldError => typeof d?.field === "string" && typeof d?.message === "string",
-  );
-}
-
 /** Awaits one request of the typed client; a refusal carries the API's message and details. */
 export async function settle<T>(pending: Promise<Answer<T>>): Promise<Result<T>> {
   let answer: Answer<T>;
@@ -55,10 +42,7 @@ export async function settle<T>(pending: Promise<Answer<T>>): Promise<Result<T>>
   }
   const { data, error, response } = answer;
   if (response.ok && data !== undefined) return { ok: true, value: data };
-  return {
-    ok: false,
-    refusal: { status: response.status, message: errorMessage(error, response), details: detailsOf(error) },
-  };
+  return { ok: false, refusal: refusalOf(error, response) };
 }
 
 export interface Api {
