@@ -22,7 +22,10 @@ export interface Attributes {
 
 // Attributes that load or navigate: a `javascript:` or `data:` URL there would run or show markup.
 const URL_ATTRIBUTES = new Set(["href", "src", "action", "formaction", "xlink:href"]);
-const UNSAFE_URL = /^\s*(?:javascript|data|vbscript):/i;
+const UNSAFE_URL = /^(?:javascript|data|vbscript):/i;
+/** Browsers drop control characters and spaces before reading a URL's scheme (`java\tscript:`). */
+// eslint-disable-next-line no-control-regex -- matching the control characters is the point
+const schemeOf = (url: string) => url.replace(/[\u0000-\u0020]/g, "");
 
 function setAttribute(element: Element, name: string, value: Attributes[string]): void {
   if (value === false || value === null || value === undefined) return;
@@ -31,7 +34,7 @@ function setAttribute(element: Element, name: string, value: Attributes[string])
     throw new TypeError(`inline handler ${name} refused: pass listeners as { on: { ... } }`);
   }
   const text = value === true ? "" : String(value);
-  if (URL_ATTRIBUTES.has(name.toLowerCase()) && UNSAFE_URL.test(text)) {
+  if (URL_ATTRIBUTES.has(name.toLowerCase()) && UNSAFE_URL.test(schemeOf(text))) {
     throw new TypeError(`${name} refused: ${text.split(":")[0]}: URLs are not allowed`);
   }
   element.setAttribute(name, text);

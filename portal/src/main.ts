@@ -108,7 +108,11 @@ function signOut(): void {
 
 /** The signed-in shell: the nav and Sign out, then the view the address names. */
 function signedIn(token: string): void {
-  api = portalApi(token, sessionExpired);
+  // A 401 answering an earlier session's request must not sign out the one just handed over.
+  const thisApi = portalApi(token, () => {
+    if (api === thisApi) sessionExpired();
+  });
+  api = thisApi;
   show(
     actions,
     h(

@@ -96,6 +96,7 @@ describeInBrowser("the portal page's defences, in Chromium", () => {
         return {
           onclick: refused(() => dom.h("button", { onclick: "alert(1)" })),
           javascriptHref: refused(() => dom.h("a", { href: " JavaScript:alert(1)" })),
+          hiddenJavascriptHref: refused(() => dom.h("a", { href: "\u0001java\tscript:alert(1)" })),
           dataSrc: refused(() => dom.h("img", { src: "data:text/html,<b>x</b>" })),
           httpsHref: refused(() => dom.h("a", { href: "https://example.com/" })),
           clicks,
@@ -105,6 +106,7 @@ describeInBrowser("the portal page's defences, in Chromium", () => {
       expect(outcome).toEqual({
         onclick: true,
         javascriptHref: true,
+        hiddenJavascriptHref: true,
         dataSrc: true,
         httpsHref: false,
         clicks: 1,
