@@ -1,6 +1,5 @@
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from "aws-lambda";
 import { ForbiddenError, UnauthorizedError, ValidationError } from "../core/errors";
-import { publicBaseUrl } from "../core/portal-sessions";
 import { TransportError } from "./http-error-envelope";
 
 /** What the authorizer (lambdas/handlers/api-authorizer.ts) hands to every route. */
@@ -55,7 +54,9 @@ export function toApiRequest(
   } else {
     tenantId = event.requestContext.authorizer?.lambda?.tenantId ?? "";
     if (!tenantId)
-      throw new UnauthorizedError("missing or invalid API key; send Authorization: Bearer <key>");
+      throw new UnauthorizedError(
+        "missing or invalid API key or portal session; send Authorization: Bearer <key>",
+      );
   }
   return {
     routeKey: event.routeKey,
@@ -102,4 +103,14 @@ function parseJsonBody(event: ApiGatewayEvent, maxBodyBytes: number): unknown {
     throw new ValidationError("the request body must be a JSON object");
   }
   return parsed;
+}
+
+/**
+ * The API's public base URL, from what API Gateway says of the request: the protocol the
+ * client used (`x-forwarded-proto`: https unless it says http) and the host it called.
+ */
+export function publicBaseUrl(forwardedProto: string | undefined, domainName: string): string {
+  // Behind more than one proxy the header is a list; the first is what the client used.
+  const proto = forwardedProto?.split(",")[0]?.trim().toLowerCase() === "http" ? "http" : "https";
+  return `${proto}://${domainName}`;
 }

@@ -41,16 +41,6 @@ export interface RevokedPortalSession {
 }
 
 /**
- * The API's public base URL, from what API Gateway says of the request: the protocol the
- * client used (`x-forwarded-proto`: https unless it says http) and the host it called.
- */
-export function publicBaseUrl(forwardedProto: string | undefined, domainName: string): string {
-  // Behind more than one proxy the header is a list; the first is what the client used.
-  const proto = forwardedProto?.split(",")[0]?.trim().toLowerCase() === "http" ? "http" : "https";
-  return `${proto}://${domainName}`;
-}
-
-/**
  * Where the integrator opens the portal. The token is in the fragment, which a browser never
  * sends to a server: it stays out of access logs, proxies and Referer headers.
  */
@@ -69,7 +59,7 @@ export function portalSessionAdmin({
   const tenant = (raw: string) => parsePathParameter(tenantIdSchema, "tenant_id", raw);
 
   return {
-    /** `baseUrl`: the API's public base URL (publicBaseUrl), where the portal is served. */
+    /** `baseUrl`: the API's public base URL as the caller reached it, where the portal is served. */
     async create(rawTenant: string, body: unknown, baseUrl: string): Promise<PortalSessionView> {
       const tenantId = tenant(rawTenant);
       const input = parseInput(createPortalSessionSchema, body, "portal session");

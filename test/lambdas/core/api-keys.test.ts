@@ -11,7 +11,8 @@ import {
   LAST_USED_PRECISION_MS,
 } from "../../../lambdas/core/api-keys";
 import { NotFoundError, ValidationError } from "../../../lambdas/core/errors";
-import { portalSessionAdmin, portalUrl, publicBaseUrl } from "../../../lambdas/core/portal-sessions";
+import { publicBaseUrl } from "../../../lambdas/adapters/api-gateway-request";
+import { portalSessionAdmin, portalUrl } from "../../../lambdas/core/portal-sessions";
 
 /** The ApiKeyStore port in memory, recording each lookup and each recorded use. */
 class InMemoryApiKeyStore implements ApiKeyStore {
