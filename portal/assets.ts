@@ -20,7 +20,17 @@ export interface PortalAsset {
 
 export type PortalAssets = Readonly<Record<PortalFileName, PortalAsset>>;
 
+export const PORTAL_FILE_NAMES = Object.keys(PORTAL_FILES) as readonly PortalFileName[];
+
+/** The files from their bodies, each with its content type; a file without a body is an error naming it. */
+export function portalAssetsOf(bodyOf: (name: PortalFileName) => string | undefined): PortalAssets {
+  const asset = (name: PortalFileName): PortalAsset => {
+    const body = bodyOf(name);
+    if (body === undefined) throw new Error(`the portal has no ${name}`);
+    return { body, contentType: PORTAL_FILES[name] };
+  };
+  return Object.fromEntries(PORTAL_FILE_NAMES.map((name) => [name, asset(name)])) as PortalAssets;
+}
+
 /** The folder beside the deployed function's index.mjs that holds the files. */
 export const PORTAL_BUNDLE_DIR = "portal";
-
-export const isPortalFileName = (name: string): name is PortalFileName => Object.hasOwn(PORTAL_FILES, name);

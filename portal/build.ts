@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BuildOptions, build, buildSync, type OutputFile } from "esbuild";
-import { PORTAL_FILES, type PortalAssets, type PortalFileName } from "./assets";
+import { type PortalAssets, portalAssetsOf } from "./assets";
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 const INDEX_HTML = here("./index.html");
@@ -33,15 +33,7 @@ const options = {
 
 function assetsOf(outputFiles: readonly OutputFile[], indexHtml: string): PortalAssets {
   const built = new Map(outputFiles.map((file) => [basename(file.path), file.text]));
-  const asset = (name: PortalFileName, body: string | undefined) => {
-    if (body === undefined) throw new Error(`the portal build made no ${name}`);
-    return { body, contentType: PORTAL_FILES[name] };
-  };
-  return {
-    "index.html": asset("index.html", indexHtml),
-    "app.js": asset("app.js", built.get("app.js")),
-    "app.css": asset("app.css", built.get("app.css")),
-  };
+  return portalAssetsOf((name) => (name === "index.html" ? indexHtml : built.get(name)));
 }
 
 /** The portal's files, built in memory (about 0.1 s): what the local run serves. */

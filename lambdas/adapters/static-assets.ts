@@ -10,7 +10,7 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { PORTAL_FILES, type PortalAssets, type PortalFileName } from "../../portal/assets";
+import { PORTAL_FILE_NAMES, type PortalAssets, portalAssetsOf } from "../../portal/assets";
 import { NotFoundError } from "../core/errors";
 import { httpErrorEnvelope } from "./http-error-envelope";
 
@@ -44,7 +44,8 @@ export const PORTAL_SECURITY_HEADERS = {
 const CACHE_CONTROL = { page: "no-cache", asset: "public, max-age=300" } as const;
 
 /** The files `GET /portal/{asset}` serves: the page itself is `GET /portal`. */
-const ASSET_FILES: ReadonlySet<string> = new Set<PortalFileName>(["app.js", "app.css"]);
+const PAGE = "index.html";
+const ASSET_FILES: ReadonlySet<string> = new Set(PORTAL_FILE_NAMES.filter((name) => name !== PAGE));
 
 export type LoadPortalAssets = () => Promise<PortalAssets>;
 
@@ -75,12 +76,12 @@ const served = (body: string, contentType: string, cacheControl: string): Served
 
 /** The portal's files in `dir`, as lib/bundling.ts wrote them there. */
 export async function readPortalAssets(dir: URL): Promise<PortalAssets> {
-  const read = async (name: PortalFileName) => ({
-    body: await readFile(new URL(name, dir), "utf8"),
-    contentType: PORTAL_FILES[name],
-  });
-  const [page, script, styles] = await Promise.all([read("index.html"), read("app.js"), read("app.css")]);
-  return { "index.html": page, "app.js": script, "app.css": styles };
+  const bodies = new Map(
+    await Promise.all(
+      PORTAL_FILE_NAMES.map(async (name) => [name, await readFile(new URL(name, dir), "utf8")] as const),
+    ),
+  );
+  return portalAssetsOf((name) => bodies.get(name));
 }
 
 /** Adds the security headers to whatever the handler or the error envelope answered. */
@@ -106,14 +107,17 @@ function respond(file: ServedFile, ifNoneMatch: string | undefined): APIGatewayP
 
 /** The portal function's handler: `GET /portal`, `GET /portal/{asset}`, `GET /v1/openapi.json`. */
 export function portalHttpHandler(options: PortalHttpOptions) {
-  const openApi = served(JSON.stringify(options.openApiDocument), "application/json", CACHE_CONTROL.asset);
+  // Serialised and hashed at its first request, not at every cold start: most are the portal's.
+  let openApi: ServedFile | undefined;
+  const openApiFile = () =>
+    (openApi ??= served(JSON.stringify(options.openApiDocument), "application/json", CACHE_CONTROL.asset));
   let files: Promise<ReadonlyMap<string, ServedFile>> | undefined;
   const portalFiles = () =>
     (files ??= options.loadAssets().then(
       (assets) =>
         new Map(
           Object.entries(assets).map(([name, { body, contentType }]) => {
-            const cache = name === "index.html" ? CACHE_CONTROL.page : CACHE_CONTROL.asset;
+            const cache = name === PAGE ? CACHE_CONTROL.page : CACHE_CONTROL.asset;
             return [name, served(body, contentType, cache)];
           }),
         ),
@@ -126,9 +130,9 @@ export function portalHttpHandler(options: PortalHttpOptions) {
   async function fileFor(event: APIGatewayProxyEventV2): Promise<ServedFile> {
     switch (event.routeKey) {
       case "GET /v1/openapi.json":
-        return openApi;
+        return openApiFile();
       case "GET /portal":
-        return (await portalFiles()).get("index.html") ?? notFound("index.html");
+        return (await portalFiles()).get(PAGE) ?? notFound(PAGE);
       case "GET /portal/{asset}": {
         const name = event.pathParameters?.asset ?? "";
         const file = ASSET_FILES.has(name) ? (await portalFiles()).get(name) : undefined;
