@@ -158,13 +158,36 @@ export const createKeySchema = lazySchema(() =>
   }),
 );
 
+/** The `tenant_id` of an operators' route, or a 400 naming it. */
+export const tenantPathParameter = (raw: string): string =>
+  parsePathParameter(tenantIdSchema, "tenant_id", raw);
+
+const CREDENTIAL_NAME: Readonly<Record<CredentialKind, string>> = {
+  api_key: "API key",
+  portal_session: "portal session",
+};
+
+/**
+ * Revokes the tenant's credential of `kind` with this id, or answers 404: an id of the other kind
+ * is not found either. The credential answers 401 once the authorizer's cached answer expires.
+ */
+export async function revokeCredential(
+  store: ApiKeyStore,
+  rawTenant: string,
+  id: string,
+  kind: CredentialKind,
+): Promise<void> {
+  const tenantId = tenantPathParameter(rawTenant);
+  if (!CREDENTIAL_ID.test(id) || !(await store.revoke(tenantId, id, kind))) {
+    throw new NotFoundError(`tenant ${tenantId} has no ${CREDENTIAL_NAME[kind]} ${id}`);
+  }
+}
+
 /** The operators' key routes: create, list, revoke. */
 export function apiKeyAdmin({ store, clock = () => new Date() }: { store: ApiKeyStore; clock?: () => Date }) {
-  const tenant = (raw: string) => parsePathParameter(tenantIdSchema, "tenant_id", raw);
-
   return {
     async create(rawTenant: string, body: unknown): Promise<IssuedApiKey> {
-      const tenantId = tenant(rawTenant);
+      const tenantId = tenantPathParameter(rawTenant);
       const input = parseInput(createKeySchema, body, "api key");
       const now = clock();
       const expiresAt = input.expires_at ? new Date(input.expires_at) : null;
@@ -183,18 +206,14 @@ export function apiKeyAdmin({ store, clock = () => new Date() }: { store: ApiKey
 
     /** Oldest first. Never the key or its hash, and never a portal session: it is no key. */
     async list(rawTenant: string, query: unknown): Promise<ApiKeyView[]> {
-      const tenantId = tenant(rawTenant);
+      const tenantId = tenantPathParameter(rawTenant);
       parseInput(noParametersSchema, query, "query");
       const records = (await store.list(tenantId)).filter((r) => r.kind === "api_key");
       return records.sort((a, b) => a.created_at.localeCompare(b.created_at)).map(toApiKeyView);
     },
 
-    /** The key answers 401 once the authorizer's cached answer for it expires. */
     async revoke(rawTenant: string, keyId: string): Promise<{ key_id: string; revoked: true }> {
-      const tenantId = tenant(rawTenant);
-      if (!CREDENTIAL_ID.test(keyId) || !(await store.revoke(tenantId, keyId, "api_key"))) {
-        throw new NotFoundError(`tenant ${tenantId} has no API key ${keyId}`);
-      }
+      await revokeCredential(store, rawTenant, keyId, "api_key");
       return { key_id: keyId, revoked: true };
     },
   };

@@ -6,9 +6,8 @@
  * hour, and never listed or revoked as a key.
  */
 import * as z from "zod/mini";
-import { type ApiKeyStore, CREDENTIAL_ID, issueApiKey, tenantIdSchema } from "./api-keys";
-import { NotFoundError } from "./errors";
-import { lazySchema, parseInput, parsePathParameter } from "./validation";
+import { type ApiKeyStore, issueApiKey, revokeCredential, tenantPathParameter } from "./api-keys";
+import { lazySchema, parseInput } from "./validation";
 
 /** How long a session lasts, in seconds: short, since its URL is handed to a browser. */
 export const PORTAL_SESSION_TTL_SECONDS = { min: 60, max: 3600, default: 3600 } as const;
@@ -56,12 +55,10 @@ export function portalSessionAdmin({
   store: ApiKeyStore;
   clock?: () => Date;
 }) {
-  const tenant = (raw: string) => parsePathParameter(tenantIdSchema, "tenant_id", raw);
-
   return {
     /** `baseUrl`: the API's public base URL as the caller reached it, where the portal is served. */
     async create(rawTenant: string, body: unknown, baseUrl: string): Promise<PortalSessionView> {
-      const tenantId = tenant(rawTenant);
+      const tenantId = tenantPathParameter(rawTenant);
       const input = parseInput(createPortalSessionSchema, body, "portal session");
       const now = clock();
       const ttlSeconds = input.ttl_seconds ?? PORTAL_SESSION_TTL_SECONDS.default;
@@ -76,12 +73,8 @@ export function portalSessionAdmin({
       };
     },
 
-    /** The session answers 401 once the authorizer's cached answer for it expires. */
     async revoke(rawTenant: string, sessionId: string): Promise<RevokedPortalSession> {
-      const tenantId = tenant(rawTenant);
-      if (!CREDENTIAL_ID.test(sessionId) || !(await store.revoke(tenantId, sessionId, "portal_session"))) {
-        throw new NotFoundError(`tenant ${tenantId} has no portal session ${sessionId}`);
-      }
+      await revokeCredential(store, rawTenant, sessionId, "portal_session");
       return { session_id: sessionId, revoked: true };
     },
   };
