@@ -15,6 +15,10 @@ type JsonObject = Record<string, unknown>;
 
 /** The portal's page and assets are HTML and scripts, not part of the JSON API. */
 const UNDOCUMENTED = new Set(["GET /portal", "GET /portal/{asset}"]);
+
+/** The routes the document describes: every route of the API but the portal's page and assets. */
+export const documentedRoutes = (): ApiRoute[] =>
+  apiRoutes.filter((route) => !UNDOCUMENTED.has(routeKey(route)));
 const DOCUMENT_ROUTE = "GET /v1/openapi.json";
 
 const TAGS: Readonly<Record<Tag, string>> = {
@@ -256,7 +260,7 @@ const documentOperation: JsonObject = {
 
 export function buildOpenApiDocument(): JsonObject {
   const paths: Record<string, Record<string, JsonObject>> = {};
-  const documented = apiRoutes.filter((route) => !UNDOCUMENTED.has(routeKey(route)));
+  const documented = documentedRoutes();
   for (const route of documented) {
     const key = routeKey(route);
     const operation = operations[key];
