@@ -1,20 +1,12 @@
-import { ESLint } from "eslint";
-import tseslint from "typescript-eslint";
 import { describe, expect, it } from "vitest";
+import { lintMessages } from "../support/lint";
 
 /**
  * The lint rules that keep the layers apart (eslint.config.js), run on code that breaks them:
  * without them, nothing but review would stop the domain from growing AWS into it.
  */
-// The probes are not files of the TypeScript project, so the type-aware rules are off for them.
-const eslint = new ESLint({ cwd: process.cwd(), overrideConfig: [tseslint.configs.disableTypeChecked] });
-
-async function restrictions(file: string, code: string): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath: file });
-  return (result?.messages ?? [])
-    .filter((m) => m.ruleId === "no-restricted-imports" || m.ruleId === "no-restricted-properties")
-    .map((m) => m.message);
-}
+const restrictions = (file: string, code: string) =>
+  lintMessages(file, code, ["no-restricted-imports", "no-restricted-properties"]);
 
 describe("the layers' lint rules", () => {
   it.each([

@@ -1,20 +1,12 @@
-import { ESLint } from "eslint";
-import tseslint from "typescript-eslint";
 import { describe, expect, it } from "vitest";
+import { lintMessages } from "../support/lint";
 
 /**
  * The lint rule that keeps the portal from parsing HTML (eslint.config.js): everything it shows
  * goes through portal/src/dom.ts as text, so markup from the API cannot become elements.
  */
-// The probes are not files of the TypeScript project, so the type-aware rules are off for them.
-const eslint = new ESLint({ cwd: process.cwd(), overrideConfig: [tseslint.configs.disableTypeChecked] });
-
-async function refusals(code: string, file = "portal/src/probe.ts"): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath: file });
-  return (result?.messages ?? [])
-    .filter((m) => m.ruleId === "no-restricted-properties" || m.ruleId === "no-restricted-syntax")
-    .map((m) => m.message);
-}
+const refusals = (code: string, file = "portal/src/probe.ts") =>
+  lintMessages(file, code, ["no-restricted-properties", "no-restricted-syntax"]);
 
 describe("the portal's no-HTML lint rule", () => {
   it.each([
