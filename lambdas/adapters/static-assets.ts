@@ -18,7 +18,7 @@ import { httpErrorEnvelope } from "./http-error-envelope";
  * Only the page's own script, styles and API calls, no inline code, no framing and no form
  * posts: an injected string can neither run nor send a token elsewhere (docs/stack.md).
  */
-export const PORTAL_CONTENT_SECURITY_POLICY = [
+const PORTAL_CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",

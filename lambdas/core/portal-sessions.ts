@@ -24,8 +24,6 @@ export const createPortalSessionSchema = lazySchema(() =>
   }),
 );
 
-export type CreatePortalSessionInput = z.input<typeof createPortalSessionSchema>;
-
 /** A session as its create answers it; the token is in `url` alone, and shown only there. */
 export interface PortalSessionView {
   readonly session_id: string;

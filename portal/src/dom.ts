@@ -41,7 +41,7 @@ function setAttribute(element: Element, name: string, value: Attributes[string])
 }
 
 /** The nodes of `children`, strings and numbers as text nodes, nested arrays flattened. */
-export function nodes(children: readonly Child[]): Node[] {
+function nodes(children: readonly Child[]): Node[] {
   return children.flatMap((child): Node[] => {
     if (child === false || child === null || child === undefined) return [];
     if (Array.isArray(child)) return nodes(child as readonly Child[]);

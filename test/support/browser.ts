@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe } from "vitest";
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** Why the browser tests cannot run on this machine, or undefined when they can. */
-export const browserUnavailable: string | undefined = existsSync(CHROMIUM_PATH)
+const browserUnavailable: string | undefined = existsSync(CHROMIUM_PATH)
   ? undefined
   : `no Chromium at ${CHROMIUM_PATH}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`;
 

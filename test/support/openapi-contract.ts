@@ -44,7 +44,7 @@ function validatorFor(schemaRef: string): ValidateFunction {
 }
 
 /** The document's path template a request path falls under (literal segments win, as in API Gateway). */
-export function pathTemplate(path: string): string | undefined {
+function pathTemplate(path: string): string | undefined {
   const segments = path.split("/");
   const candidates = Object.keys(openApiDocument.paths).filter((template) => {
     const parts = template.split("/");
