@@ -269,27 +269,24 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       ...(match.parameters.length ? { pathParameters } : {}),
     };
 
-    const authorization: Authorization =
-      match.route.auth === "public"
-        ? // No authorizer, as on API Gateway: an Authorization header is not even read.
-          {}
-        : match.route.auth === "iam"
-          ? // The signature covers the request as the client sent it, before the headers added above.
-            await authorizeOperator({
-              method,
-              path: url.pathname,
-              query: url.searchParams,
-              headers: received,
-              body,
-            })
-          : await authorizeTenant({
-              ...common,
-              type: "REQUEST",
-              routeArn: `arn:aws:execute-api:us-east-1:123456789012:local/$default/${method}${match.route.path}`,
-              identitySource: headers.authorization ? [headers.authorization] : [],
-              cookies: [],
-              requestContext,
-            } as APIGatewayRequestAuthorizerEventV2);
+    // Each kind of route its own authorizer, as the stack gives them (lib/management-api.ts).
+    const authorizers: Record<ApiRoute["auth"], () => Promise<Authorization>> = {
+      // No authorizer, as on API Gateway: an Authorization header is not even read.
+      public: async () => ({}),
+      // The signature covers the request as the client sent it, before the headers added above.
+      iam: () =>
+        authorizeOperator({ method, path: url.pathname, query: url.searchParams, headers: received, body }),
+      apiKey: () =>
+        authorizeTenant({
+          ...common,
+          type: "REQUEST",
+          routeArn: `arn:aws:execute-api:us-east-1:123456789012:local/$default/${method}${match.route.path}`,
+          identitySource: headers.authorization ? [headers.authorization] : [],
+          cookies: [],
+          requestContext,
+        } as APIGatewayRequestAuthorizerEventV2),
+    };
+    const authorization = await authorizers[match.route.auth]();
     if ("refused" in authorization) {
       const { status, code, message } = authorization.refused;
       return envelope(res, status, code, message);
